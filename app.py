@@ -1,0 +1,12 @@
+"""mentorflow: wires the feature Blueprints into one Chalice app. No logic lives here."""
+
+from chalice import Chalice
+
+from chalicelib import jobs
+from chalicelib.api import routes as api_routes
+from chalicelib.webhooks import routes as webhook_routes
+
+app = Chalice(app_name="mentorflow")
+app.register_blueprint(webhook_routes.bp)
+app.register_blueprint(api_routes.bp)
+app.register_blueprint(jobs.bp)

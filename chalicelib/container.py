@@ -1,0 +1,118 @@
+"""Lazily built dependencies of the deployed app: settings, storage, notifier, channels, sources.
+
+Nothing here runs at import time. Each Lambda container builds what it needs on the
+first request and keeps it; tests install their own ``Container`` (in-memory storage,
+a fixed clock, a recording e-mail channel) with ``use_container``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.domain.webhook import Source
+    from chalicelib.notify.channels import EmailChannel
+    from chalicelib.notify.outbox import Notifier
+    from chalicelib.services.inbox import InboxPolicy
+    from chalicelib.storage.repositories import Storage
+    from chalicelib.webhooks.sources import ProcessingContext, SourceSpec
+
+
+@dataclass
+class Container:
+    settings: Settings = field(default_factory=get_settings)
+    clock: Clock = field(default_factory=SystemClock)
+    _storage: Storage | None = None
+    _channel: EmailChannel | None = None
+    _sources: Mapping[Source, SourceSpec] | None = None
+    _dynamodb_resource: Any = None
+
+    def dynamodb_resource(self) -> Any:
+        if self._dynamodb_resource is None:
+            import boto3
+
+            self._dynamodb_resource = boto3.resource(
+                "dynamodb",
+                region_name=self.settings.aws_region,
+                endpoint_url=self.settings.dynamodb_endpoint_url,
+            )
+        return self._dynamodb_resource
+
+    @property
+    def storage(self) -> Storage:
+        if self._storage is None:
+            from chalicelib.storage.dynamodb import dynamo_storage
+
+            self._storage = dynamo_storage(self.dynamodb_resource().Table(self.settings.table_name))
+        return self._storage
+
+    @property
+    def notifier(self) -> Notifier:
+        from chalicelib.notify.outbox import Notifier
+
+        return Notifier(self.storage.messages, self.clock)
+
+    @property
+    def channel(self) -> EmailChannel:
+        if self._channel is None:
+            from chalicelib.notify.channels import FileEmailChannel, SesEmailChannel
+
+            if self.settings.email_channel == "file":
+                self._channel = FileEmailChannel(Path(self.settings.outbox_dir))
+            else:
+                settings = self.settings
+
+                def ses_client() -> Any:
+                    import boto3
+
+                    return boto3.client("ses", region_name=settings.aws_region, endpoint_url=settings.ses_endpoint_url)
+
+                self._channel = SesEmailChannel(ses_client)
+        return self._channel
+
+    @property
+    def sources(self) -> Mapping[Source, SourceSpec]:
+        if self._sources is None:
+            from chalicelib.webhooks.registry import all_sources
+
+            self._sources = all_sources()
+        return self._sources
+
+    @property
+    def processing(self) -> ProcessingContext:
+        from chalicelib.webhooks.sources import ProcessingContext
+
+        return ProcessingContext(storage=self.storage, notifier=self.notifier, clock=self.clock)
+
+    @property
+    def inbox_policy(self) -> InboxPolicy:
+        from chalicelib.services.inbox import InboxPolicy
+
+        return InboxPolicy(
+            max_body_bytes=self.settings.max_body_bytes,
+            max_attempts=self.settings.delivery_max_attempts,
+            raw_body_ttl=timedelta(days=self.settings.raw_body_ttl_days),
+        )
+
+
+_container: Container | None = None
+
+
+def get_container() -> Container:
+    global _container
+    if _container is None:
+        _container = Container()
+    return _container
+
+
+def use_container(container: Container | None) -> None:
+    """Install the container every route and job uses (tests, the CLI and the local stack)."""
+    global _container
+    _container = container

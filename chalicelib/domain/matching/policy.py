@@ -1,0 +1,64 @@
+"""Matching policy: the per-programme configuration of hard rules, weights and solver choice.
+
+Lives with the matching engine because the engine is its only reader; the
+programme aggregate embeds it so coordinators configure it through the admin API.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class MatchWeights(BaseModel):
+    """Relative weights of the soft criteria; the defaults let a programme with none set still match well.
+
+    Every criterion is scored in [0, 1] before weighting, so a weight reads as
+    "how many points a perfect fit on this criterion is worth". ``base`` is what
+    any pair that passes the hard rules is worth on top: it keeps every feasible
+    pair strictly above "unmatched" (worth 0), so the engine never leaves a mentee
+    and a mentor with a free place apart when they could be paired.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    tags: float = Field(default=4.0, ge=0)
+    seniority: float = Field(default=2.0, ge=0)
+    timezone: float = Field(default=1.0, ge=0)
+    preference: float = Field(default=3.0, ge=0)
+    priority: float = Field(default=2.0, ge=0)
+    base: float = Field(default=1.0, gt=0)
+
+
+class MatchingPolicy(BaseModel):
+    """Hard rules, weights and solver of one programme's matching.
+
+    ``seniority_gap_min``/``seniority_gap_max`` bound the preferred number of
+    levels the mentor sits above the mentee; outside that range the seniority
+    score falls linearly to zero over ``seniority_falloff`` levels.
+    ``max_timezone_gap_hours`` is where the timezone score reaches zero (a soft
+    limit, never a hard rule). ``solver="auto"`` uses the exact solver while
+    mentees x mentor places stays within ``sparse_threshold`` and the sparse one
+    beyond, which keeps each mentee's ``sparse_k`` best mentors (and each mentor's
+    ``sparse_k`` best mentees). ``objective="max_matched"`` first maximises the
+    number of pairs, then the score among those.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    cross_company: bool = False
+    forbid_same_department: bool = True
+    require_shared_language: bool = True
+    forbid_repeat_pairs: bool = True
+    seniority_gap_min: int = Field(default=1, ge=0)
+    seniority_gap_max: int = Field(default=4, ge=0)
+    seniority_falloff: float = Field(default=3.0, gt=0)
+    max_timezone_gap_hours: float = Field(default=12.0, ge=0, le=26)
+    objective: Literal["max_score", "max_matched"] = "max_score"
+    solver: Literal["auto", "exact", "sparse", "stable"] = "auto"
+    sparse_threshold: int = Field(default=4_000_000, ge=1)
+    sparse_k: int = Field(default=50, ge=1)
+    weights: MatchWeights = Field(default_factory=MatchWeights)
+    auto_approve: bool = False
+    mentor_acceptance_days: int | None = Field(default=None, ge=1)

@@ -1,0 +1,48 @@
+"""Outgoing messages: the notifier's outbox, one record per message that must go out exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from chalicelib.domain.common import DomainModel, stable_id
+
+
+class MessageState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Message(DomainModel):
+    """A rendered message waiting in, or gone from, the outbox.
+
+    ``idempotency_key`` is the natural key of the reason it is sent (for example
+    ``welcome:<participant>`` or ``nudge:<pair>:<due date>``); the message id is derived
+    from it, so queueing the same message twice stores it once.
+    """
+
+    message_id: str
+    tenant_id: str
+    programme_id: str | None = None
+    participant_id: str | None = None
+    idempotency_key: str = Field(min_length=1, max_length=500)
+    channel: str = "email"
+    recipient: str
+    language: str
+    template: str
+    subject: str
+    body_text: str
+    state: MessageState = MessageState.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    not_before: datetime | None = None
+    provider_message_id: str | None = None
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+def message_id_for(tenant_id: str, idempotency_key: str) -> str:
+    return stable_id("msg", tenant_id, idempotency_key)

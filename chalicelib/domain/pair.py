@@ -1,0 +1,94 @@
+"""Pairs: a mentor and a mentee matched within a programme, and their meetings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from chalicelib.domain.common import DomainModel, StatusChange, check_transition, new_id
+
+
+class PairStatus(StrEnum):
+    PROPOSED = "proposed"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ENDED_EARLY = "ended_early"
+
+
+_S = PairStatus
+PAIR_TRANSITIONS: dict[PairStatus, frozenset[PairStatus]] = {
+    _S.PROPOSED: frozenset({_S.APPROVED, _S.REJECTED, _S.EXPIRED}),
+    # Approved and waiting for the mentor where the programme asks mentors to accept.
+    _S.APPROVED: frozenset({_S.ACTIVE, _S.DECLINED, _S.EXPIRED, _S.ENDED_EARLY}),
+    _S.ACTIVE: frozenset({_S.COMPLETED, _S.ENDED_EARLY}),
+    _S.REJECTED: frozenset(),
+    _S.DECLINED: frozenset(),
+    _S.EXPIRED: frozenset(),
+    _S.COMPLETED: frozenset(),
+    _S.ENDED_EARLY: frozenset(),
+}
+
+OPEN_PAIR_STATUSES = frozenset({_S.PROPOSED, _S.APPROVED, _S.ACTIVE})
+
+
+class Pair(DomainModel):
+    """A proposed or running mentor–mentee pairing with the reasons it was proposed."""
+
+    pair_id: str = Field(default_factory=lambda: new_id("pair"))
+    tenant_id: str
+    programme_id: str
+    mentor_id: str
+    mentee_id: str
+    status: PairStatus = PairStatus.PROPOSED
+    history: list[StatusChange] = Field(default_factory=list)
+    score: float | None = None
+    explanation: str | None = None
+    reasons: list[dict[str, Any]] = Field(default_factory=list)
+    run_id: str | None = None
+    end_reason: str | None = None
+    accept_by: datetime | None = None
+    last_met_at: datetime | None = None
+    meetings_held: int = Field(default=0, ge=0)
+    next_due_at: datetime | None = Field(
+        default=None, description="When the reminder sweep should next look at this pair; None = never."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    def move_to(self, target: PairStatus, *, at: datetime, reason: str | None = None) -> None:
+        check_transition(self.status, target, PAIR_TRANSITIONS, entity="pair")
+        self.status = target
+        self.history = [*self.history, StatusChange(status=target.value, at=at, reason=reason)]
+        self.updated_at = at
+        if target in (PairStatus.COMPLETED, PairStatus.ENDED_EARLY):
+            self.end_reason = reason
+        if target not in OPEN_PAIR_STATUSES:
+            self.next_due_at = None
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    HELD = "held"
+
+
+class Meeting(DomainModel):
+    """One meeting of a pair, as told by a calendar or booking tool."""
+
+    meeting_id: str = Field(default_factory=lambda: new_id("mtg"))
+    tenant_id: str
+    programme_id: str
+    pair_id: str
+    source: str
+    external_id: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    status: MeetingStatus = MeetingStatus.SCHEDULED
+    updated_at: datetime

@@ -1,0 +1,113 @@
+"""Webhook endpoints (one URL per configured integration) and the deliveries they receive."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.common import DomainModel, new_id
+
+
+class Source(StrEnum):
+    TYPEFORM = "typeform"
+    TALLY = "tally"
+    JOTFORM = "jotform"
+    GOOGLE_FORMS = "google-forms"
+    STANDARD = "standard"
+    CALENDLY = "calendly"
+    CALCOM = "calcom"
+    GOOGLE_CALENDAR = "google-calendar"
+    MSGRAPH = "msgraph"
+    BAMBOOHR = "bamboohr"
+    HIBOB = "hibob"
+    HUBSPOT = "hubspot"
+    MERGE = "merge"
+
+
+class EndpointSecret(BaseModel):
+    """One signing secret; during a rotation the old one stays valid until ``expires_at``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(repr=False)
+    created_at: datetime
+    expires_at: datetime | None = None
+
+    def valid_at(self, at: datetime) -> bool:
+        return self.expires_at is None or at < self.expires_at
+
+
+def generate_secret(source: Source) -> str:
+    raw = secrets.token_bytes(32)
+    if source in (Source.STANDARD, Source.GOOGLE_FORMS):
+        return "whsec_" + base64.b64encode(raw).decode("ascii")
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(DomainModel):
+    """A configured webhook URL: which tenant and programme it feeds, how it is verified and mapped."""
+
+    endpoint_id: str = Field(default_factory=lambda: new_id("ep"))
+    tenant_id: str
+    programme_id: str
+    source: Source
+    description: str | None = Field(default=None, max_length=200)
+    secrets: list[EndpointSecret] = Field(default_factory=list, repr=False)
+    field_mapping: dict[str, Any] | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    def valid_secrets(self, at: datetime) -> list[str]:
+        return [s.value for s in self.secrets if s.valid_at(at)]
+
+    def rotate(self, new_secret: str, *, at: datetime, grace: timedelta) -> None:
+        """Add ``new_secret`` first and let every older secret expire after ``grace``."""
+        kept = []
+        for old in self.secrets:
+            if not old.valid_at(at):
+                continue
+            expiry = at + grace
+            kept.append(old.model_copy(update={"expires_at": min(old.expires_at or expiry, expiry)}))
+        self.secrets = [EndpointSecret(value=new_secret, created_at=at), *kept]
+        self.updated_at = at
+
+
+class DeliveryState(StrEnum):
+    RECEIVED = "received"
+    DONE = "done"
+    RETRYING = "retrying"
+    DEAD = "dead"
+    NEEDS_ATTENTION = "needs_attention"
+    IGNORED = "ignored"
+
+
+class Delivery(DomainModel):
+    """One webhook request as received, kept until processed (and, raw, only until its TTL)."""
+
+    delivery_id: str = Field(description="The vendor's delivery id, else a hash of the body.")
+    endpoint_id: str
+    tenant_id: str
+    programme_id: str
+    source: Source
+    state: DeliveryState = DeliveryState.RECEIVED
+    content_type: str
+    body: bytes | None = Field(default=None, repr=False)
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    query: dict[str, str] = Field(default_factory=dict, repr=False)
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    result: dict[str, Any] | None = None
+    received_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None = None
+
+
+def delivery_id_for_body(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()

@@ -1,0 +1,89 @@
+"""The one error hierarchy of mentorflow.
+
+Every error a caller can cause is a ``MentoringError`` whose class carries the HTTP
+status and a short machine-readable code. The HTTP layer maps them to responses in
+exactly one place (``chalicelib.api.http``); domain and services never import chalice.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class MentoringError(Exception):
+    """Base of every error mentorflow raises on purpose."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ValidationFailed(MentoringError):
+    """Raised when input does not satisfy the schema or a business precondition."""
+
+    status_code = 400
+    code = "invalid_request"
+
+
+class Unauthorized(MentoringError):
+    """Raised when a request carries no valid API key."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class WebhookVerificationError(Unauthorized):
+    """Raised when a webhook's signature, token or timestamp does not verify."""
+
+    code = "invalid_signature"
+
+
+class NotFound(MentoringError):
+    """Raised when an object does not exist or belongs to another tenant (both look the same)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(MentoringError):
+    """Raised when a write would break a uniqueness rule."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class VersionConflict(Conflict):
+    """Raised when an optimistic-concurrency check fails: someone else updated the record first."""
+
+    code = "version_conflict"
+
+
+class IllegalTransition(Conflict):
+    """Raised when a status change is not among the allowed transitions."""
+
+    code = "illegal_transition"
+
+
+class PayloadTooLarge(MentoringError):
+    """Raised when a request body exceeds the configured limit."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(MentoringError):
+    """Raised when a request's content type is not one the route accepts."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class ProcessingFailed(MentoringError):
+    """Raised by a webhook processor when a delivery cannot be processed now and should be retried."""
+
+    status_code = 500
+    code = "processing_failed"

@@ -1,0 +1,290 @@
+"""The webhook inbox: verify, record durably and idempotently, process, retry.
+
+A delivery is stored before it is processed, so nothing a vendor sent is lost when
+processing fails: the delivery keeps its attempts and last error and is retried by
+the sweeper with exponential back-off until it is parked as dead. The same delivery
+arriving twice (a vendor retry, a replay attack within the tolerance) is stored once
+and processed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.webhook import Delivery, DeliveryState, Source, WebhookEndpoint, delivery_id_for_body
+from chalicelib.errors import (
+    MentoringError,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    VersionConflict,
+)
+from chalicelib.logging import log_event, log_warning
+from chalicelib.webhooks.sources import ProcessingContext, ProcessOutcome, SourceSpec
+from chalicelib.webhooks.verify import WebhookRequest
+
+MAX_BACKOFF = timedelta(hours=6)
+FIRST_BACKOFF = timedelta(minutes=1)
+# A delivery still "received" this long after arrival was interrupted mid-processing; the sweeper takes it over.
+STALE_RECEIVED_AFTER = timedelta(minutes=5)
+# Vendors send their own long headers (tracing etc.); only these are worth keeping for replays.
+_KEPT_HEADERS = ("content-type", "user-agent")
+
+
+@dataclass(frozen=True)
+class InboxPolicy:
+    max_body_bytes: int = 1_048_576
+    max_attempts: int = 8
+    raw_body_ttl: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the webhook route answers: the delivery's id and state, and whether it was a duplicate."""
+
+    delivery_id: str
+    state: DeliveryState
+    duplicate: bool
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failed attempt, capped at six hours."""
+    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def find_endpoint(ctx: ProcessingContext, source: str, endpoint_id: str) -> WebhookEndpoint:
+    """The endpoint a URL names; an unknown endpoint and one of another source look the same."""
+    endpoint = ctx.storage.endpoints.get(endpoint_id)
+    if endpoint is None or endpoint.source.value != source:
+        raise NotFound("no such webhook endpoint")
+    return endpoint
+
+
+def receive(
+    *,
+    source: str,
+    endpoint_id: str,
+    request: WebhookRequest,
+    content_type: str,
+    specs: Mapping[Source, SourceSpec],
+    ctx: ProcessingContext,
+    policy: InboxPolicy,
+) -> Receipt:
+    """Verify and record one webhook request, then process it once.
+
+    Raises
+    ------
+    NotFound
+        Unknown source or endpoint (nothing is stored).
+    PayloadTooLarge, UnsupportedMediaType
+        The body is over the limit or not of a type this source posts (nothing is stored).
+    WebhookVerificationError
+        The request does not verify against any current secret (nothing is stored).
+    """
+    try:
+        spec = specs[Source(source)]
+    except (ValueError, KeyError) as exc:
+        raise NotFound("no such webhook source") from exc
+    endpoint = find_endpoint(ctx, source, endpoint_id)
+    if len(request.body) > policy.max_body_bytes:
+        raise PayloadTooLarge(f"body is over {policy.max_body_bytes} bytes")
+    if _media_type(content_type) not in spec.content_types:
+        raise UnsupportedMediaType(
+            f"{source} webhooks are posted as {', '.join(spec.content_types)}",
+            details={"accepted": list(spec.content_types)},
+        )
+    now = ctx.clock.now()
+    verifier = spec.verifier(ctx.clock)
+    verifier.verify(request, endpoint.valid_secrets(now))
+
+    delivery_id = verifier.delivery_id(request) or delivery_id_for_body(request.body)
+    if len(delivery_id) > 500:
+        raise ValidationFailed("delivery id is too long")
+    delivery = Delivery(
+        delivery_id=delivery_id,
+        endpoint_id=endpoint.endpoint_id,
+        tenant_id=endpoint.tenant_id,
+        programme_id=endpoint.programme_id,
+        source=endpoint.source,
+        content_type=content_type,
+        body=request.body,
+        headers={k: v for k, v in request.headers.items() if k in _KEPT_HEADERS},
+        query={k: v for k, v in request.query.items() if k != "token"},
+        received_at=now,
+        updated_at=now,
+        next_attempt_at=now + STALE_RECEIVED_AFTER,
+    )
+    if not ctx.storage.deliveries.add(delivery):
+        existing = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id)
+        state = existing.state if existing else DeliveryState.RECEIVED
+        log_event("webhook duplicate", endpoint_id=endpoint.endpoint_id, source=source, state=state.value)
+        return Receipt(delivery_id=delivery_id, state=state, duplicate=True)
+
+    stored = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id) or delivery
+    processed = process(stored, endpoint, spec, ctx, policy)
+    return Receipt(delivery_id=delivery_id, state=processed.state, duplicate=False)
+
+
+def process(
+    delivery: Delivery,
+    endpoint: WebhookEndpoint,
+    spec: SourceSpec,
+    ctx: ProcessingContext,
+    policy: InboxPolicy,
+) -> Delivery:
+    """Run the source's processor on a stored delivery and record how it went."""
+    now = ctx.clock.now()
+    attempts = delivery.attempts + 1
+    try:
+        outcome = spec.processor(delivery, endpoint, ctx)
+    except MentoringError as exc:
+        return _record_failure(delivery, ctx, policy, attempts, f"{type(exc).__name__}: {exc.message}"[:300])
+    # The inbox is the boundary that must never lose a delivery: whatever a processor raises
+    # is recorded (by type only, as messages may quote personal data) and retried later.
+    except Exception as exc:
+        return _record_failure(delivery, ctx, policy, attempts, type(exc).__name__)
+
+    return _record_outcome(delivery, ctx, policy, attempts, outcome, now)
+
+
+def _record_outcome(
+    delivery: Delivery,
+    ctx: ProcessingContext,
+    policy: InboxPolicy,
+    attempts: int,
+    outcome: ProcessOutcome,
+    now: datetime,
+) -> Delivery:
+    finished = outcome.state in (DeliveryState.DONE, DeliveryState.IGNORED)
+    update = {
+        "state": outcome.state,
+        "attempts": attempts,
+        "result": outcome.result,
+        "last_error": outcome.reason,
+        "next_attempt_at": None,
+        "updated_at": now,
+        # Finished deliveries stay (for idempotency and dry runs) only until their TTL; those that
+        # need a person stay until resolved.
+        "expires_at": delivery.received_at + policy.raw_body_ttl if finished else None,
+    }
+    saved = _save_latest(delivery, ctx, update)
+    log_event(
+        "webhook processed",
+        endpoint_id=delivery.endpoint_id,
+        tenant_id=delivery.tenant_id,
+        source=delivery.source.value,
+        state=outcome.state.value,
+        attempts=attempts,
+    )
+    return saved
+
+
+def _record_failure(
+    delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, attempts: int, error: str
+) -> Delivery:
+    now = ctx.clock.now()
+    dead = attempts >= policy.max_attempts
+    update = {
+        "state": DeliveryState.DEAD if dead else DeliveryState.RETRYING,
+        "attempts": attempts,
+        "last_error": error,
+        "next_attempt_at": None if dead else now + backoff(attempts),
+        "updated_at": now,
+        "expires_at": None,
+    }
+    saved = _save_latest(delivery, ctx, update)
+    log_warning(
+        "webhook processing failed",
+        endpoint_id=delivery.endpoint_id,
+        tenant_id=delivery.tenant_id,
+        source=delivery.source.value,
+        state=saved.state.value,
+        attempts=attempts,
+        error_type=error.split(":", 1)[0],
+    )
+    return saved
+
+
+def _save_latest(delivery: Delivery, ctx: ProcessingContext, update: Mapping[str, object]) -> Delivery:
+    """Save the outcome on top of whatever version is stored now (the outcome is the newest truth)."""
+    candidate = delivery.model_copy(update=dict(update))
+    for _ in range(5):
+        try:
+            return ctx.storage.deliveries.save(candidate)
+        except VersionConflict:
+            latest = ctx.storage.deliveries.get(delivery.endpoint_id, delivery.delivery_id)
+            if latest is None:
+                raise
+            candidate = latest.model_copy(update=dict(update))
+    return ctx.storage.deliveries.save(candidate)
+
+
+def retry_due(
+    *, specs: Mapping[Source, SourceSpec], ctx: ProcessingContext, policy: InboxPolicy, limit: int = 100
+) -> dict[str, int]:
+    """The sweeper: process again every delivery whose back-off has passed, and interrupted ones."""
+    now = ctx.clock.now()
+    counts = {"retried": 0, "done": 0, "failed": 0, "dead": 0}
+    for state in (DeliveryState.RETRYING, DeliveryState.RECEIVED):
+        for delivery in ctx.storage.deliveries.by_state(state, due_before=now, limit=limit):
+            endpoint = ctx.storage.endpoints.get(delivery.endpoint_id)
+            spec = specs.get(delivery.source)
+            if endpoint is None or spec is None:
+                _park(delivery, ctx, "endpoint or source no longer configured")
+                counts["dead"] += 1
+                continue
+            result = process(delivery, endpoint, spec, ctx, policy)
+            counts["retried"] += 1
+            if result.state in (DeliveryState.DONE, DeliveryState.IGNORED, DeliveryState.NEEDS_ATTENTION):
+                counts["done"] += 1
+            elif result.state is DeliveryState.DEAD:
+                counts["dead"] += 1
+            else:
+                counts["failed"] += 1
+    return counts
+
+
+def _park(delivery: Delivery, ctx: ProcessingContext, reason: str) -> None:
+    now = ctx.clock.now()
+    _save_latest(
+        delivery,
+        ctx,
+        {"state": DeliveryState.DEAD, "last_error": reason, "next_attempt_at": None, "updated_at": now},
+    )
+
+
+def replay(
+    *,
+    endpoint: WebhookEndpoint,
+    delivery_id: str,
+    specs: Mapping[Source, SourceSpec],
+    ctx: ProcessingContext,
+    policy: InboxPolicy,
+) -> Delivery:
+    """Process a stored delivery again on purpose (after a mapping fix, or a parked one), whatever its state.
+
+    Raises
+    ------
+    NotFound
+        No such delivery for this endpoint.
+    ValidationFailed
+        Its raw body has already been dropped, so there is nothing to replay.
+    """
+    delivery = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id)
+    if delivery is None:
+        raise NotFound("no such delivery")
+    if delivery.body is None:
+        raise ValidationFailed("this delivery's body has expired; it cannot be replayed")
+    spec = specs.get(delivery.source)
+    if spec is None:
+        raise NotFound("no such webhook source")
+    # A replay starts a fresh series of attempts, so a parked delivery is not parked again at once.
+    fresh = delivery.model_copy(update={"attempts": 0})
+    return process(fresh, endpoint, spec, ctx, policy)

@@ -1,0 +1,53 @@
+"""Tenants and their API keys: bootstrap, create, list, revoke, authenticate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.clock import Clock
+from chalicelib.domain.tenant import ApiKey, Tenant, generate_api_key, hash_api_key
+from chalicelib.errors import NotFound
+from chalicelib.storage.repositories import Storage
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A freshly created key: ``secret`` exists only here and is shown once."""
+
+    key: ApiKey
+    secret: str
+
+
+def bootstrap_tenant(
+    storage: Storage, *, name: str, clock: Clock, key_name: str = "bootstrap"
+) -> tuple[Tenant, IssuedKey]:
+    """Create a tenant and its first API key (the operator CLI's ``bootstrap``)."""
+    tenant = storage.tenants.add(Tenant(name=name, created_at=clock.now()))
+    return tenant, create_key(storage, tenant_id=tenant.tenant_id, name=key_name, clock=clock)
+
+
+def create_key(storage: Storage, *, tenant_id: str, name: str, clock: Clock) -> IssuedKey:
+    secret = generate_api_key()
+    key = ApiKey(
+        tenant_id=tenant_id,
+        name=name,
+        key_hash=hash_api_key(secret),
+        display_prefix=secret[:7],
+        created_at=clock.now(),
+    )
+    return IssuedKey(key=storage.tenants.add_key(key), secret=secret)
+
+
+def list_keys(storage: Storage, tenant_id: str) -> list[ApiKey]:
+    return storage.tenants.list_keys(tenant_id)
+
+
+def revoke_key(storage: Storage, *, tenant_id: str, key_id: str, clock: Clock) -> ApiKey:
+    """Revoke one of the tenant's keys; another tenant's key id is not found."""
+    for key in storage.tenants.list_keys(tenant_id):
+        if key.key_id == key_id:
+            if key.revoked_at is not None:
+                return key
+            key.revoked_at = clock.now()
+            return storage.tenants.save_key(key)
+    raise NotFound("no such API key")

@@ -1,0 +1,48 @@
+"""Runtime configuration, read once from the environment and validated.
+
+Only names, URLs and ARNs live in the environment (``.chalice/config.json`` per stage);
+secrets belong to DynamoDB records or SSM and are fetched lazily where needed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    stage: str = "local"
+    table_name: str = Field(default="mentorflow-local", min_length=3)
+    aws_region: str = "us-east-1"
+    dynamodb_endpoint_url: str | None = None
+    ses_endpoint_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    sender_email: str = "mentorflow@example.org"
+    email_channel: Literal["ses", "file"] = "ses"
+    outbox_dir: str = ".data/outbox"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    raw_body_ttl_days: int = Field(default=14, ge=1)
+    delivery_max_attempts: int = Field(default=8, ge=1)
+    secret_rotation_grace_hours: int = Field(default=24, ge=0)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        prefix = "MENTORFLOW_"
+        values: dict[str, str] = {
+            key[len(prefix) :].lower(): value for key, value in env.items() if key.startswith(prefix)
+        }
+        if "aws_region" not in values and env.get("AWS_DEFAULT_REGION"):
+            values["aws_region"] = env["AWS_DEFAULT_REGION"]
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env(os.environ)

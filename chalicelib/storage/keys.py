@@ -1,0 +1,180 @@
+"""Every DynamoDB key format of mentorflow, in one place.
+
+mentorflow keeps all state in one table (single-table design) with a partition key
+``PK``, a sort key ``SK`` and two overloaded global secondary indexes, ``GSI1`` and
+``GSI2`` (attributes ``GSI1PK``/``GSI1SK``, ``GSI2PK``/``GSI2SK``). Both indexes are
+*sparse*: an item carries an index's attributes only while it must be found that way
+(a delivery leaves the retry index once done, a message the outbox index once sent,
+a pair the due index once closed). Items with an ``expires_at`` number are removed by
+DynamoDB's TTL.
+
+Access patterns
+===============
+
+=====================================================  ======  =====================================================
+Pattern                                                Where   Key condition
+=====================================================  ======  =====================================================
+Tenant by id                                           table   PK=TENANT#<t>, SK=TENANT
+API key by secret hash (every admin request)           table   PK=APIKEY#<sha256>, SK=APIKEY
+API keys of a tenant                                   GSI1    GSI1PK=TENANT#<t>#APIKEYS
+Programme by id / programmes of a tenant               table   PK=TENANT#<t>, SK=PROGRAMME#<p> / begins_with
+Programmes with a matching date (scheduled matching)   GSI2    GSI2PK=MATCHING_DATE, GSI2SK<=<date>#...
+Participant by id                                      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PARTICIPANT#<id>
+Participants of a programme (paged)                    table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with PARTICIPANT#
+Participants of a programme by status (paged)          GSI1    GSI1PK=TENANT#<t>#PROGRAMME#<p>#STATUS#<s>
+Participant by e-mail within a tenant (all programmes) GSI2    GSI2PK=TENANT#<t>#EMAIL#<e>
+Pair by id / pairs of a programme                      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PAIR#<id> / begins_with
+Pairs by next-due time (reminder sweep, all tenants)   GSI2    GSI2PK=PAIRS_DUE, GSI2SK<=<iso time>#...
+Meetings of a pair                                     table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with MEETING#<pair>#
+Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>#MEETING#<source>#<external id>
+Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
+Webhook endpoint by id (every webhook request)         table   PK=ENDPOINT#<e>, SK=ENDPOINT
+Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>#ENDPOINTS
+Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, SK=DELIVERY#<d>
+Deliveries of an endpoint (admin, needs attention)     table   PK=ENDPOINT#<e>, begins_with DELIVERY#
+Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES#<state>, GSI1SK<=<iso time>#...
+Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
+Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
+Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
+Idempotency records (Powertools)                       table   PK=IDEMPOTENCY, SK=<function>#<hash>
+=====================================================  ======  =====================================================
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+TENANT = "TENANT#"
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+TENANT_SK = "TENANT"
+
+
+def api_key_pk(key_hash: str) -> str:
+    return f"APIKEY#{key_hash}"
+
+
+API_KEY_SK = "APIKEY"
+
+
+def tenant_api_keys_gsi1(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#APIKEYS"
+
+
+def programme_sk(programme_id: str) -> str:
+    return f"PROGRAMME#{programme_id}"
+
+
+PROGRAMME_SK_PREFIX = "PROGRAMME#"
+MATCHING_DATE_GSI2 = "MATCHING_DATE"
+
+
+def matching_date_gsi2sk(day: date, tenant_id: str, programme_id: str) -> str:
+    return f"{day.isoformat()}#{tenant_id}#{programme_id}"
+
+
+def programme_pk(tenant_id: str, programme_id: str) -> str:
+    """The partition holding everything that belongs to one programme."""
+    return f"TENANT#{tenant_id}#PROGRAMME#{programme_id}"
+
+
+def participant_sk(participant_id: str) -> str:
+    return f"PARTICIPANT#{participant_id}"
+
+
+PARTICIPANT_SK_PREFIX = "PARTICIPANT#"
+
+
+def participants_by_status_gsi1(tenant_id: str, programme_id: str, status: str) -> str:
+    return f"TENANT#{tenant_id}#PROGRAMME#{programme_id}#STATUS#{status}"
+
+
+def participant_email_gsi2(tenant_id: str, email: str) -> str:
+    return f"TENANT#{tenant_id}#EMAIL#{email}"
+
+
+def pair_sk(pair_id: str) -> str:
+    return f"PAIR#{pair_id}"
+
+
+PAIR_SK_PREFIX = "PAIR#"
+PAIRS_DUE_GSI2 = "PAIRS_DUE"
+
+
+def pair_due_gsi2sk(at: datetime, pair_id: str) -> str:
+    return f"{utc_text(at)}#{pair_id}"
+
+
+def meeting_sk(pair_id: str, meeting_id: str) -> str:
+    return f"MEETING#{pair_id}#{meeting_id}"
+
+
+def meetings_of_pair_prefix(pair_id: str) -> str:
+    return f"MEETING#{pair_id}#"
+
+
+def meeting_external_gsi1(tenant_id: str, source: str, external_id: str) -> str:
+    return f"TENANT#{tenant_id}#MEETING#{source}#{external_id}"
+
+
+def run_sk(run_id: str) -> str:
+    return f"RUN#{run_id}"
+
+
+RUN_SK_PREFIX = "RUN#"
+
+
+def endpoint_pk(endpoint_id: str) -> str:
+    return f"ENDPOINT#{endpoint_id}"
+
+
+ENDPOINT_SK = "ENDPOINT"
+
+
+def tenant_endpoints_gsi1(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#ENDPOINTS"
+
+
+def delivery_sk(delivery_id: str) -> str:
+    return f"DELIVERY#{delivery_id}"
+
+
+DELIVERY_SK_PREFIX = "DELIVERY#"
+
+
+def deliveries_by_state_gsi1(state: str) -> str:
+    return f"DELIVERIES#{state}"
+
+
+def due_gsi_sk(at: datetime, *parts: str) -> str:
+    return "#".join((utc_text(at), *parts))
+
+
+def outbox_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#OUTBOX"
+
+
+def message_sk(message_id: str) -> str:
+    return f"MESSAGE#{message_id}"
+
+
+def messages_by_state_gsi1(state: str) -> str:
+    return f"MESSAGES#{state}"
+
+
+def participant_messages_gsi2(tenant_id: str, participant_id: str) -> str:
+    return f"TENANT#{tenant_id}#PARTICIPANT#{participant_id}"
+
+
+IDEMPOTENCY_PK = "IDEMPOTENCY"
+
+
+def utc_text(at: datetime) -> str:
+    """Fixed-width UTC ISO text, so string order in an index is time order."""
+    if at.tzinfo is None:
+        raise ValueError("index times must be timezone-aware")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

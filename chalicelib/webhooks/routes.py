@@ -1,0 +1,51 @@
+"""``POST /hooks/{source}/{endpoint_id}``: the one URL shape every vendor posts to.
+
+Thin on purpose: build a ``WebhookRequest`` from the raw bytes, hand it to the inbox
+service, map its errors. A bad signature answers 401 before anything is parsed or stored.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import ANY_CONTENT_TYPE, error_response, json_response, raw_bytes
+from chalicelib.container import get_container
+from chalicelib.errors import MentoringError
+from chalicelib.logging import bind
+from chalicelib.services import inbox
+from chalicelib.webhooks.verify import WebhookRequest
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/hooks/{source}/{endpoint_id}", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+def receive_webhook(source: str, endpoint_id: str) -> Response:
+    request = bp.current_request
+    container = get_container()
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    webhook_request = WebhookRequest(
+        method=request.method,
+        path=request.path,
+        body=raw_bytes(request.raw_body),
+        headers=headers,
+        query=dict(request.query_params or {}),
+    )
+    bind(endpoint_id=endpoint_id, source=source)
+    try:
+        receipt = inbox.receive(
+            source=source,
+            endpoint_id=endpoint_id,
+            request=webhook_request,
+            content_type=headers.get("content-type", "application/json"),
+            specs=container.sources,
+            ctx=container.processing,
+            policy=container.inbox_policy,
+        )
+    except MentoringError as exc:
+        return error_response(exc)
+    # 202 for anything we keep and retry ourselves: the vendor must not resend it.
+    status = 200 if receipt.state.value in ("done", "ignored") else 202
+    return json_response(
+        {"delivery_id": receipt.delivery_id, "state": receipt.state.value, "duplicate": receipt.duplicate},
+        status,
+    )

@@ -1,0 +1,139 @@
+"""Test support: a wired mentorflow "world" (container, storage, clock) and small builders.
+
+Functional tests install a ``Container`` whose storage is either the in-memory fake
+or DynamoDB on moto, whose clock is fixed, and whose sources may include a test
+source with a recording processor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice.test import Client
+
+from chalicelib.clock import FixedClock
+from chalicelib.container import Container, use_container
+from chalicelib.domain.webhook import Delivery, Source, WebhookEndpoint
+from chalicelib.errors import ProcessingFailed
+from chalicelib.services import endpoints as endpoint_service
+from chalicelib.services import programmes as programme_service
+from chalicelib.services import tenants as tenant_service
+from chalicelib.settings import Settings
+from chalicelib.storage.repositories import Storage
+from chalicelib.webhooks.sources import ProcessingContext, ProcessOutcome, SourceSpec
+from chalicelib.webhooks.verify import StandardWebhooksVerifier
+
+START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class RecordingProcessor:
+    """A webhook processor that remembers what it processed and can be told to fail."""
+
+    processed: list[str] = field(default_factory=list)
+    failures_left: int = 0
+
+    def __call__(self, delivery: Delivery, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
+        if self.failures_left > 0:
+            self.failures_left -= 1
+            raise ProcessingFailed("downstream system unavailable")
+        self.processed.append(delivery.delivery_id)
+        return ProcessOutcome.done(seen=len(self.processed))
+
+
+def standard_source(processor: RecordingProcessor) -> dict[Source, SourceSpec]:
+    return {
+        Source.STANDARD: SourceSpec(
+            source=Source.STANDARD,
+            verifier=lambda clock: StandardWebhooksVerifier(clock),
+            processor=processor,
+        )
+    }
+
+
+@dataclass
+class World:
+    container: Container
+    clock: FixedClock
+    client: Client
+
+    @property
+    def storage(self) -> Storage:
+        return self.container.storage
+
+    def tenant(self, name: str = "Kulturni centar Beograd") -> TenantHandle:
+        tenant, issued = tenant_service.bootstrap_tenant(self.storage, name=name, clock=self.clock)
+        return TenantHandle(self, tenant.tenant_id, issued.secret)
+
+
+@dataclass
+class TenantHandle:
+    world: World
+    tenant_id: str
+    api_key: str
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json", **extra}
+
+    def get(self, path: str) -> Any:
+        return self.world.client.http.get(path, headers=self.headers())
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self.world.client.http.post(path, headers=self.headers(), body=json.dumps(body or {}))
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.world.client.http.patch(path, headers=self.headers(), body=json.dumps(body))
+
+    def delete(self, path: str) -> Any:
+        return self.world.client.http.delete(path, headers=self.headers())
+
+    def programme(self, **fields: Any) -> str:
+        defaults: dict[str, Any] = {"name": "Mentorski program 2026", "languages": ["sr", "en"], "default_language": "sr"}
+        programme = programme_service.create_programme(
+            self.world.storage, tenant_id=self.tenant_id, fields=defaults | fields, clock=self.world.clock
+        )
+        return programme.programme_id
+
+    def endpoint(self, programme_id: str, source: Source = Source.STANDARD) -> endpoint_service.IssuedEndpoint:
+        return endpoint_service.create_endpoint(
+            self.world.storage,
+            tenant_id=self.tenant_id,
+            programme_id=programme_id,
+            source=source,
+            description=None,
+            base_url="https://mentorflow.example.org",
+            clock=self.world.clock,
+        )
+
+
+def signed_standard(
+    secret: str, body: bytes, *, msg_id: str, at: datetime, content_type: str = "application/json"
+) -> dict[str, str]:
+    timestamp = int(at.timestamp())
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": StandardWebhooksVerifier.sign(secret, msg_id, timestamp, body),
+        "Content-Type": content_type,
+    }
+
+
+@contextmanager
+def world_with(
+    storage: Storage, *, sources: Mapping[Source, SourceSpec] | None = None, settings: Settings | None = None
+) -> Iterator[World]:
+    from app import app
+
+    clock = FixedClock(START)
+    container = Container(settings=settings or Settings(), clock=clock, _storage=storage, _sources=sources)
+    use_container(container)
+    try:
+        with Client(app) as client:
+            yield World(container=container, clock=clock, client=client)
+    finally:
+        use_container(None)
