@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import Clock, SystemClock
@@ -62,19 +61,9 @@ class Container:
     @property
     def channel(self) -> EmailChannel:
         if self._channel is None:
-            from chalicelib.notify.channels import FileEmailChannel, SesEmailChannel
+            from chalicelib.notify.channels import channel_from_settings
 
-            if self.settings.email_channel == "file":
-                self._channel = FileEmailChannel(Path(self.settings.outbox_dir))
-            else:
-                settings = self.settings
-
-                def ses_client() -> Any:
-                    import boto3
-
-                    return boto3.client("ses", region_name=settings.aws_region, endpoint_url=settings.ses_endpoint_url)
-
-                self._channel = SesEmailChannel(ses_client)
+            self._channel = channel_from_settings(self.settings)
         return self._channel
 
     @property

@@ -42,7 +42,7 @@ Idempotency records (Powertools)                       table   PK=IDEMPOTENCY, S
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 TENANT = "TENANT#"
 
@@ -75,6 +75,11 @@ MATCHING_DATE_GSI2 = "MATCHING_DATE"
 
 def matching_date_gsi2sk(day: date, tenant_id: str, programme_id: str) -> str:
     return f"{day.isoformat()}#{tenant_id}#{programme_id}"
+
+
+def matching_date_upper_bound(day: date) -> str:
+    """Exclusive upper bound of ``matching_date_gsi2sk`` values dated ``day`` or earlier."""
+    return (day + timedelta(days=1)).isoformat()
 
 
 def programme_pk(tenant_id: str, programme_id: str) -> str:

@@ -19,7 +19,7 @@ from chalicelib.domain.participant import Participant, ParticipantStatus
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.tenant import ApiKey, Tenant
 from chalicelib.domain.webhook import Delivery, DeliveryState, WebhookEndpoint
-from chalicelib.errors import Conflict, VersionConflict
+from chalicelib.errors import Conflict, ValidationFailed, VersionConflict
 from chalicelib.storage.repositories import (
     DeliveryRepository,
     EndpointRepository,
@@ -72,7 +72,9 @@ class _VersionedStore(dict[K, E]):
 
 
 def _paginate(items: list[E], limit: int, cursor: str | None) -> Page[E]:
-    start = int(cursor) if cursor and cursor.isdigit() else 0
+    if cursor is not None and not (cursor.isascii() and cursor.isdigit()):
+        raise ValidationFailed("the cursor is not valid for this listing")
+    start = int(cursor) if cursor else 0
     chunk = items[start : start + limit]
     more = start + limit < len(items)
     return Page(items=chunk, next_cursor=str(start + limit) if more else None)
@@ -282,7 +284,7 @@ class InMemoryMessages(MessageRepository):
         return self.items.read((tenant_id, message_id))
 
     def by_state(self, state: MessageState, *, due_before: datetime | None = None, limit: int = 100) -> list[Message]:
-        if state is MessageState.SENT:
+        if MessageState(state) is MessageState.SENT:
             return []
         chosen = self.items.select(
             lambda m: m.state == state and (due_before is None or _message_due(m) <= due_before),

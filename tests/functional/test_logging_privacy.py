@@ -16,7 +16,8 @@ def test_no_email_name_secret_or_body_reaches_the_logs(
     world: World, processor: RecordingProcessor, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="mentorflow")
+    caplog.set_level(logging.INFO)
     coordinator = world.tenant()
     programme_id = coordinator.programme()
     issued = coordinator.endpoint(programme_id, Source.STANDARD)

@@ -208,3 +208,18 @@ def test_deliveries_are_listed_for_the_coordinator_and_replayed_through_the_api(
     assert replayed.json_body["state"] == "done"
     assert missing.status_code == 404
     assert processor.processed == ["m1"]
+
+
+def test_a_one_megabyte_submission_is_stored_whole_and_processed(world: World, processor: RecordingProcessor) -> None:
+    # GIVEN
+    _, issued = _setup(world)
+    big = json.dumps({"answers": [{"id": "goals", "value": "Želim da naučim " * 40_000}]}).encode()
+    headers = signed_standard(issued.secret, big, msg_id="msg_1mb", at=world.clock.now())
+    # WHEN
+    response = _post(world, issued.endpoint.endpoint_id, headers, body=big)
+    # THEN
+    assert len(big) > 1_000_000
+    assert response.status_code == 200
+    stored = world.storage.deliveries.get(issued.endpoint.endpoint_id, "msg_1mb")
+    assert stored is not None and stored.body == big
+    assert processor.processed == ["msg_1mb"]

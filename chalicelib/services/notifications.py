@@ -1,0 +1,194 @@
+"""The sender sweep: sends due outbox messages through an e-mail channel, each at most once.
+
+A message is due while it is pending, or failed but still retryable, and its
+``not_before`` (else its creation time) has come. Each one is *claimed* before it is
+sent: an optimistic save that adds one to ``attempts`` and moves ``not_before`` a lease
+period ahead. Two sweeps running at once may list the same message, but only one claim
+succeeds (the other gets ``VersionConflict`` and skips it), and once claimed the
+message is no longer due, so a sweep that lists later does not see it either.
+
+After sending, the message is marked sent with the provider's id. When the channel
+fails, it is marked failed with a short error (a provider code, never personal data)
+and ``not_before`` moves out with exponential back-off. After ``max_attempts`` it is
+given up: it stays failed, with ``not_before`` set to ``NEVER_DUE`` so that no sweep
+lists it as due again; to retry it by hand, set it pending with ``attempts`` 0 and no
+``not_before``.
+
+The one window left is a crash between a provider accepting a message and the sent
+mark being stored: the claim's lease then expires and the message is sent again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.clock import Clock
+from chalicelib.domain.common import require
+from chalicelib.domain.message import Message, MessageState
+from chalicelib.errors import VersionConflict
+from chalicelib.logging import log_event, log_warning
+from chalicelib.notify.channels import DeliveryFailed, EmailChannel
+from chalicelib.storage.repositories import MessageRepository, Storage
+
+NEVER_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+"""``not_before`` of a message that was given up: far enough that no sweep finds it due."""
+
+CLAIM_LEASE = timedelta(minutes=15)
+"""How long a claimed message is hidden from other sweeps; longer than one send can take."""
+
+RETRY_BASE_DELAY = timedelta(minutes=5)
+RETRY_MAX_DELAY = timedelta(hours=6)
+_MAX_ERROR_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What one sweep did.
+
+    ``failed`` counts send attempts that failed, ``skipped`` messages this sweep left to
+    another (lost claim) or gave up without trying, and ``gave_up`` the messages that
+    will not be retried any more, from either of those.
+    """
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    gave_up: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after the ``attempts``-th failed attempt: 5 min, 10, 20, … up to 6 hours."""
+    return min(RETRY_BASE_DELAY * (2 ** max(0, attempts - 1)), RETRY_MAX_DELAY)
+
+
+def send_pending(
+    *,
+    storage: Storage,
+    channel: EmailChannel,
+    clock: Clock,
+    sender: str,
+    limit: int = 100,
+    max_attempts: int = 5,
+) -> SendReport:
+    """Send up to ``limit`` due messages, pending ones first, then retryable failed ones."""
+    require(limit > 0, "limit must be positive")
+    require(max_attempts > 0, "max_attempts must be positive")
+    messages = storage.messages
+    now = clock.now()
+    due = messages.by_state(MessageState.PENDING, due_before=now, limit=limit)
+    if len(due) < limit:
+        due += messages.by_state(MessageState.FAILED, due_before=now, limit=limit - len(due))
+
+    sent = failed = skipped = gave_up = 0
+    for message in due:
+        if message.attempts >= max_attempts:
+            skipped += 1
+            gave_up += _give_up_unsent(messages, message)
+            continue
+        try:
+            claimed = messages.save(
+                message.model_copy(update={"attempts": message.attempts + 1, "not_before": now + CLAIM_LEASE})
+            )
+        except VersionConflict:
+            log_event("message claimed by another sweep", message_id=message.message_id)
+            skipped += 1
+            continue
+
+        provider_id, error = _send(channel, claimed, sender)
+        if provider_id is not None:
+            sent += 1
+            _mark_sent(messages, claimed, provider_id, clock.now(), original_not_before=message.not_before)
+        else:
+            failed += 1
+            gave_up += _mark_failed(messages, claimed, error, clock.now(), max_attempts)
+
+    report = SendReport(sent=sent, failed=failed, skipped=skipped, gave_up=gave_up)
+    log_event("outbox sweep finished", sent=sent, failed=failed, skipped=skipped, gave_up=gave_up)
+    return report
+
+
+def _send(channel: EmailChannel, claimed: Message, sender: str) -> tuple[str | None, str]:
+    """The provider's id, or None and a storable error text."""
+    try:
+        return channel.send(claimed, sender=sender), ""
+    except DeliveryFailed as exc:
+        return None, exc.message
+    except Exception as exc:
+        # Whatever a channel raises must not stop the sweep; the type name carries no personal data.
+        log_warning("channel raised an unexpected error", message_id=claimed.message_id, error_type=type(exc).__name__)
+        return None, f"unexpected {type(exc).__name__}"
+
+
+def _mark_sent(
+    messages: MessageRepository,
+    claimed: Message,
+    provider_id: str,
+    at: datetime,
+    *,
+    original_not_before: datetime | None,
+) -> None:
+    done = claimed.model_copy(
+        update={
+            "state": MessageState.SENT,
+            "sent_at": at,
+            "provider_message_id": provider_id,
+            "last_error": None,
+            "not_before": original_not_before,
+        }
+    )
+    try:
+        messages.save(done)
+    except VersionConflict:
+        # Only possible when a send outlasted the claim lease and another sweep claimed it too.
+        log_warning("sent message was claimed again before it was marked", message_id=claimed.message_id)
+        return
+    log_event("message sent", message_id=claimed.message_id, attempts=claimed.attempts)
+
+
+def _mark_failed(messages: MessageRepository, claimed: Message, error: str, at: datetime, max_attempts: int) -> int:
+    """Store the failure and when to retry; 1 when this was the last attempt, else 0."""
+    last = claimed.attempts >= max_attempts
+    text = error[:_MAX_ERROR_LENGTH]
+    if last:
+        text = f"{text}; {_gave_up(claimed.attempts)}"[:_MAX_ERROR_LENGTH]
+    failed = claimed.model_copy(
+        update={
+            "state": MessageState.FAILED,
+            "last_error": text,
+            "not_before": NEVER_DUE if last else at + retry_delay(claimed.attempts),
+        }
+    )
+    try:
+        messages.save(failed)
+    except VersionConflict:
+        log_warning("failed message was claimed again before it was marked", message_id=claimed.message_id)
+        return 0
+    log_warning("message not sent", message_id=claimed.message_id, attempts=claimed.attempts, error=text, gave_up=last)
+    return 1 if last else 0
+
+
+def _give_up_unsent(messages: MessageRepository, message: Message) -> int:
+    """Retire a due message whose attempts are used up (a sweep crashed after claiming it)."""
+    reason = _gave_up(message.attempts)
+    text = f"{message.last_error}; {reason}" if message.last_error else reason
+    retired = message.model_copy(
+        update={
+            "state": MessageState.FAILED,
+            "last_error": text[-_MAX_ERROR_LENGTH:],
+            "not_before": NEVER_DUE,
+        }
+    )
+    try:
+        messages.save(retired)
+    except VersionConflict:
+        return 0
+    log_warning("message given up", message_id=message.message_id, attempts=message.attempts)
+    return 1
+
+
+def _gave_up(attempts: int) -> str:
+    return f"gave up after {attempts} attempt{'' if attempts == 1 else 's'}"
+
+
+__all__ = ["CLAIM_LEASE", "NEVER_DUE", "SendReport", "retry_delay", "send_pending"]

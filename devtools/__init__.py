@@ -1,0 +1,1 @@
+"""Local development tooling for mentorflow (tests, local stack); never packaged or deployed."""

@@ -1,0 +1,38 @@
+"""Fresh mentorflow tables on moto and on DynamoDB Local, for tests that need a real table API."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import boto3
+from moto import mock_aws
+
+from chalicelib.storage.table import create_table
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from mypy_boto3_dynamodb.service_resource import Table
+
+
+@contextmanager
+def moto_table() -> Iterator[Table]:
+    """A table inside ``mock_aws``, created before anything uses it; gone when the block ends."""
+    with mock_aws():
+        name = "mentorflow-test"
+        create_table(boto3.client("dynamodb"), name)
+        yield boto3.resource("dynamodb").Table(name)
+
+
+@contextmanager
+def local_table(endpoint_url: str) -> Iterator[Table]:
+    """A table of its own on DynamoDB Local, deleted when the block ends."""
+    name = f"mentorflow-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("dynamodb", endpoint_url=endpoint_url)
+    create_table(client, name)
+    try:
+        yield boto3.resource("dynamodb", endpoint_url=endpoint_url).Table(name)
+    finally:
+        client.delete_table(TableName=name)
