@@ -3,10 +3,12 @@
 from chalice import Chalice
 
 from chalicelib import jobs
+from chalicelib.api import intake_routes
 from chalicelib.api import routes as api_routes
 from chalicelib.webhooks import routes as webhook_routes
 
 app = Chalice(app_name="mentorflow")
 app.register_blueprint(webhook_routes.bp)
 app.register_blueprint(api_routes.bp)
+app.register_blueprint(intake_routes.bp)
 app.register_blueprint(jobs.bp)

@@ -22,7 +22,8 @@ class Settings(BaseModel):
     aws_region: str = "us-east-1"
     dynamodb_endpoint_url: str | None = None
     ses_endpoint_url: str | None = None
-    public_base_url: str = "http://127.0.0.1:8000"
+    # Unset: webhook URLs are built from the request (host and API Gateway stage). Set it for a custom domain.
+    public_base_url: str | None = None
     sender_email: str = "mentorflow@example.org"
     email_channel: Literal["ses", "file"] = "ses"
     outbox_dir: str = ".data/outbox"

@@ -71,6 +71,7 @@ class ApiContext:
     key_id: str
     container: Container
     request_id: str
+    base_url: str = "http://127.0.0.1:8000"
 
 
 def error_response(exc: MentoringError) -> Response:
@@ -187,7 +188,13 @@ def api_route(
                 if authenticated:
                     tenant_id, key_id = authenticate(container, request.headers.get("authorization"))
                     bind(tenant_id=tenant_id, request_id=request_id)
-                    ctx = ApiContext(tenant_id=tenant_id, key_id=key_id, container=container, request_id=request_id)
+                    ctx = ApiContext(
+                        tenant_id=tenant_id,
+                        key_id=key_id,
+                        container=container,
+                        request_id=request_id,
+                        base_url=container.settings.public_base_url or public_base_url(request),
+                    )
                 if body is not None:
                     data = read_json_body(raw, request.headers.get("content-type"), container.settings.max_body_bytes)
                     kwargs["body"] = parse_model(body, data, where="body")
@@ -206,6 +213,17 @@ def api_route(
         return handler
 
     return decorator
+
+
+def public_base_url(request: Any) -> str:
+    """The URL this API is reached at, so webhook URLs handed out point back at it."""
+    headers = request.headers
+    host = headers.get("host") or "127.0.0.1:8000"
+    scheme = headers.get("x-forwarded-proto") or ("http" if host.startswith(("127.", "localhost")) else "https")
+    context = getattr(request, "context", None) or {}
+    # API Gateway's default host names carry the stage as the first path segment; custom domains do not.
+    stage = context.get("stage") if host.endswith(".amazonaws.com") else None
+    return f"{scheme}://{host}" + (f"/{stage}" if stage else "")
 
 
 def raw_bytes(raw: str | bytes | None) -> bytes:

@@ -244,7 +244,7 @@ def withdraw_participant(
 
 
 def _endpoint_out(ctx: ApiContext, endpoint: Any) -> s.EndpointOut:
-    url = endpoint_service.endpoint_url(ctx.container.settings.public_base_url, endpoint)
+    url = endpoint_service.endpoint_url(ctx.base_url, endpoint)
     return s.EndpointOut.of(endpoint, url, ctx.container.clock.now())
 
 
@@ -278,7 +278,7 @@ def create_endpoint(ctx: ApiContext, body: s.EndpointCreate) -> s.EndpointIssued
         programme_id=body.programme_id,
         source=body.source,
         description=body.description,
-        base_url=ctx.container.settings.public_base_url,
+        base_url=ctx.base_url,
         clock=ctx.container.clock,
     )
     return s.EndpointIssued(endpoint=_endpoint_out(ctx, issued.endpoint), url=issued.url, secret=issued.secret)
@@ -312,7 +312,7 @@ def rotate_endpoint_secret(ctx: ApiContext, body: s.RotateRequest, endpoint_id: 
         tenant_id=ctx.tenant_id,
         endpoint_id=endpoint_id,
         grace=timedelta(hours=hours),
-        base_url=ctx.container.settings.public_base_url,
+        base_url=ctx.base_url,
         clock=ctx.container.clock,
     )
     return s.EndpointIssued(endpoint=_endpoint_out(ctx, issued.endpoint), url=issued.url, secret=issued.secret)

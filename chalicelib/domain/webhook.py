@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.common import DomainModel, new_id
+from chalicelib.intake.mapping import FieldMapping
 
 
 class Source(StrEnum):
@@ -59,7 +60,7 @@ class WebhookEndpoint(DomainModel):
     source: Source
     description: str | None = Field(default=None, max_length=200)
     secrets: list[EndpointSecret] = Field(default_factory=list, repr=False)
-    field_mapping: dict[str, Any] | None = None
+    field_mapping: FieldMapping | None = None
     created_at: datetime
     updated_at: datetime
 

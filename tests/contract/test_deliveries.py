@@ -180,4 +180,5 @@ def test_a_one_megabyte_text_body_is_stored_whole(storage: Storage) -> None:
     # THEN it reads back byte for byte
     stored = storage.deliveries.get("ep_1", "d_big")
     assert added is True
-    assert stored is not None and stored.body == body
+    assert stored is not None
+    assert stored.body == body

@@ -60,7 +60,8 @@ def test_a_programme_is_created_read_listed_and_updated_with_its_version(world: 
     assert updated.json_body["name"] == "Kreativni mentorski ciklus 2026/27"
     assert [p["programme_id"] for p in listed.json_body["items"]] == [programme_id]
     stored = world.storage.programmes.get(coordinator.tenant_id, programme_id)
-    assert stored is not None and stored.milestones[0].title == "Susret mentora"
+    assert stored is not None
+    assert stored.milestones[0].title == "Susret mentora"
 
 
 def test_an_update_sent_with_a_stale_version_is_a_409_and_changes_nothing(world: World) -> None:
@@ -105,9 +106,7 @@ def test_malformed_json_oversized_bodies_and_other_content_types_get_clear_error
     headers = coordinator.headers()
     # WHEN
     malformed = world.client.http.post(f"{V1}/programmes", headers=headers, body='{"name": "Onbo')
-    oversized = world.client.http.post(
-        f"{V1}/programmes", headers=headers, body=json.dumps({"name": "x" * 2_000_000})
-    )
+    oversized = world.client.http.post(f"{V1}/programmes", headers=headers, body=json.dumps({"name": "x" * 2_000_000}))
     wrong_type = world.client.http.post(
         f"{V1}/programmes", headers={**headers, "Content-Type": "text/plain"}, body="name=Onboarding"
     )
@@ -201,7 +200,7 @@ def test_participants_are_listed_by_status_and_role_in_pages(world: World) -> No
     cursor = None
     pages = 0
     while True:
-        query = f"?status=accepted&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        query = "?status=accepted&limit=2" + (f"&cursor={cursor}" if cursor else "")
         page = coordinator.get(f"{V1}/programmes/{programme_id}/participants{query}").json_body
         seen += [p["profile"]["email"] for p in page["items"]]
         pages += 1
@@ -235,7 +234,8 @@ def test_withdrawing_twice_is_an_illegal_transition_not_a_silent_overwrite(world
     assert again.status_code == 409
     assert again.json_body["error"] == "illegal_transition"
     stored = world.storage.participants.get(coordinator.tenant_id, programme_id, person["participant_id"])
-    assert stored is not None and [h.reason for h in stored.history][-1] == "changed jobs"
+    assert stored is not None
+    assert [h.reason for h in stored.history][-1] == "changed jobs"
 
 
 def test_a_participant_update_with_a_stale_version_is_refused(world: World) -> None:
@@ -286,7 +286,8 @@ def test_an_endpoint_for_an_unknown_source_or_programme_is_rejected(world: World
     unknown_source = coordinator.post(f"{V1}/endpoints", {"programme_id": programme_id, "source": "fax"})
     unknown_programme = coordinator.post(f"{V1}/endpoints", {"programme_id": "prg_nope", "source": "tally"})
     # THEN
-    assert unknown_source.status_code == 400 and "source" in unknown_source.json_body["message"]
+    assert unknown_source.status_code == 400
+    assert "source" in unknown_source.json_body["message"]
     assert unknown_programme.status_code == 404
 
 

@@ -42,7 +42,12 @@ def test_no_email_name_secret_or_body_reaches_the_logs(
     )
     world.client.http.post(
         f"/hooks/standard/{issued.endpoint.endpoint_id}",
-        headers={"webhook-id": "x", "webhook-timestamp": "1", "webhook-signature": "v1,AAAA", "Content-Type": "application/json"},
+        headers={
+            "webhook-id": "x",
+            "webhook-timestamp": "1",
+            "webhook-signature": "v1,AAAA",
+            "Content-Type": "application/json",
+        },
         body=body,
     )
     run_job("retry-deliveries", world.container)

@@ -35,8 +35,11 @@ def test_a_signed_delivery_is_recorded_and_processed(world: World, processor: Re
     assert response.json_body == {"delivery_id": "msg_1", "state": "done", "duplicate": False}
     assert processor.processed == ["msg_1"]
     stored = world.storage.deliveries.get(issued.endpoint.endpoint_id, "msg_1")
-    assert stored is not None and stored.state is DeliveryState.DONE and stored.attempts == 1
-    assert stored.expires_at is not None and stored.expires_at > world.clock.now()
+    assert stored is not None
+    assert stored.state is DeliveryState.DONE
+    assert stored.attempts == 1
+    assert stored.expires_at is not None
+    assert stored.expires_at > world.clock.now()
 
 
 def test_a_replayed_delivery_is_processed_once(world: World, processor: RecordingProcessor) -> None:
@@ -126,13 +129,16 @@ def test_a_failing_processor_leaves_the_delivery_retryable_and_the_sweeper_finis
     assert first.json_body["state"] == "retrying"
     assert early_sweep["retried"] == 0
     assert second_sweep["failed"] == 1
-    assert after_second is not None and after_second.attempts == 2
+    assert after_second is not None
+    assert after_second.attempts == 2
     assert after_second.last_error == "ProcessingFailed: downstream system unavailable"
     assert after_second.body == BODY
     assert third_sweep["done"] == 1
     assert processor.processed == ["msg_retry"]
     final = world.storage.deliveries.get(issued.endpoint.endpoint_id, "msg_retry")
-    assert final is not None and final.state is DeliveryState.DONE and final.attempts == 3
+    assert final is not None
+    assert final.state is DeliveryState.DONE
+    assert final.attempts == 3
 
 
 def test_a_delivery_that_keeps_failing_is_parked_dead_listed_by_the_cli_and_replayed(
@@ -156,7 +162,8 @@ def test_a_delivery_that_keeps_failing_is_parked_dead_listed_by_the_cli_and_repl
         ["replay", "--endpoint", issued.endpoint.endpoint_id, "--delivery", "msg_dead"], world.container, replay_out
     )
     # THEN
-    assert parked is not None and parked.state is DeliveryState.DEAD
+    assert parked is not None
+    assert parked.state is DeliveryState.DEAD
     assert parked.attempts == world.container.settings.delivery_max_attempts
     assert [d["delivery_id"] for d in json.loads(listing.getvalue())] == ["msg_dead"]
     assert code == 0
@@ -221,5 +228,6 @@ def test_a_one_megabyte_submission_is_stored_whole_and_processed(world: World, p
     assert len(big) > 1_000_000
     assert response.status_code == 200
     stored = world.storage.deliveries.get(issued.endpoint.endpoint_id, "msg_1mb")
-    assert stored is not None and stored.body == big
+    assert stored is not None
+    assert stored.body == big
     assert processor.processed == ["msg_1mb"]

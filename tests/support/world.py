@@ -93,7 +93,11 @@ class TenantHandle:
         return self.world.client.http.delete(path, headers=self.headers())
 
     def programme(self, **fields: Any) -> str:
-        defaults: dict[str, Any] = {"name": "Mentorski program 2026", "languages": ["sr", "en"], "default_language": "sr"}
+        defaults: dict[str, Any] = {
+            "name": "Mentorski program 2026",
+            "languages": ["sr", "en"],
+            "default_language": "sr",
+        }
         programme = programme_service.create_programme(
             self.world.storage, tenant_id=self.tenant_id, fields=defaults | fields, clock=self.world.clock
         )

@@ -19,7 +19,9 @@ OTHER = "whsec_" + base64.b64encode(b"o" * 32).decode()
 BODY = (Path(__file__).parents[1] / "events" / "standardwebhooks_contact.created_full.json").read_bytes()
 
 
-def _request(secret: str, at: datetime, body: bytes = BODY, msg_id: str = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W") -> WebhookRequest:
+def _request(
+    secret: str, at: datetime, body: bytes = BODY, msg_id: str = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
+) -> WebhookRequest:
     ts = int(at.timestamp())
     return WebhookRequest(
         method="POST",

@@ -82,7 +82,9 @@ def test_emails_are_trimmed_and_lower_cased(typed: str, stored: str) -> None:
     assert normalise_email(typed) == stored
 
 
-@pytest.mark.parametrize("bad", ["", "no-at-sign", "two@@example.org", "a b@example.org", "x@localhost", "@example.org"])
+@pytest.mark.parametrize(
+    "bad", ["", "no-at-sign", "two@@example.org", "a b@example.org", "x@localhost", "@example.org"]
+)
 def test_things_that_are_not_emails_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError, match="e-mail"):
         normalise_email(bad)

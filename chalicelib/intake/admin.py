@@ -1,0 +1,81 @@
+"""What the admin API does for intake: store and read an endpoint's field mapping, and dry-run deliveries.
+
+Every function acts within one tenant: another tenant's endpoint is reported exactly
+like a missing one (``NotFound``). A preview reads and maps a stored delivery and
+writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.errors import NotFound, ValidationFailed, VersionConflict
+from chalicelib.intake.processor import PARSERS, Preview, preview
+from chalicelib.services.endpoints import get_endpoint
+
+if TYPE_CHECKING:
+    from chalicelib.clock import Clock
+    from chalicelib.domain.webhook import WebhookEndpoint
+    from chalicelib.intake.mapping import FieldMapping
+    from chalicelib.storage.repositories import Storage
+
+_MAX_ATTEMPTS = 5
+
+
+def form_endpoint(storage: Storage, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
+    """The tenant's endpoint, which must receive form submissions.
+
+    Raises
+    ------
+    NotFound
+        No such endpoint in this tenant.
+    ValidationFailed
+        The endpoint receives another kind of webhook (a calendar, an HR system).
+    """
+    endpoint = get_endpoint(storage, tenant_id, endpoint_id)
+    if endpoint.source not in PARSERS:
+        raise ValidationFailed(
+            f"{endpoint.source.value} endpoints receive no form submissions, so they take no field mapping"
+        )
+    return endpoint
+
+
+def set_mapping(
+    storage: Storage, *, tenant_id: str, endpoint_id: str, mapping: FieldMapping, clock: Clock
+) -> WebhookEndpoint:
+    """Replace the endpoint's field mapping; a concurrent change to the endpoint (a rotation) is kept."""
+    for _ in range(_MAX_ATTEMPTS):
+        endpoint = form_endpoint(storage, tenant_id, endpoint_id)
+        endpoint.field_mapping = mapping
+        endpoint.updated_at = clock.now()
+        try:
+            return storage.endpoints.save(endpoint)
+        except VersionConflict:
+            continue
+    raise VersionConflict("the endpoint kept changing; try again")
+
+
+def get_mapping(storage: Storage, *, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
+    return form_endpoint(storage, tenant_id, endpoint_id)
+
+
+def preview_delivery(
+    storage: Storage,
+    *,
+    tenant_id: str,
+    endpoint_id: str,
+    delivery_id: str,
+    mapping: FieldMapping | None = None,
+) -> Preview:
+    """What ``mapping`` (default: the endpoint's current one) makes of a stored delivery; nothing is written.
+
+    Raises
+    ------
+    NotFound
+        No such endpoint in this tenant, or no such delivery of it.
+    """
+    endpoint = form_endpoint(storage, tenant_id, endpoint_id)
+    delivery = storage.deliveries.get(endpoint.endpoint_id, delivery_id)
+    if delivery is None:
+        raise NotFound("no such delivery")
+    return preview(delivery, mapping if mapping is not None else endpoint.field_mapping)

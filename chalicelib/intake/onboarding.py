@@ -1,0 +1,203 @@
+"""Onboarding: turn one mapped signup into a participant record and a confirmation message.
+
+Rules
+-----
+* One record per programme and normalised e-mail (``participant_id_for``); a later
+  submission updates the profile of the same record.
+* Newest answers win. A submission older than ``Participant.profile_submitted_at``
+  changes nothing; on a tie the stored answers are kept (an identical redelivery finds
+  them equal and only makes sure its confirmation is queued).
+* Consent is required: without it nothing is stored.
+* Mentors are always accepted. A new mentee is accepted while the programme has places:
+  places taken = mentees currently ``accepted``, ``matched`` or ``active`` (waitlisted,
+  applied, completed and withdrawn people hold none); once they reach
+  ``Programme.max_mentees`` new mentees are ``waitlisted``. No limit means no waitlist.
+  The count is read, not locked, so two signups for the last place at the same instant
+  may both be accepted: the limit is a soft one.
+* Someone who withdrew and signs up again goes back through ``applied`` to accepted or
+  waitlisted, and gets a new confirmation.
+* The confirmation (``welcome`` or ``waitlisted``) is queued through the notifier with
+  the idempotency key ``<template>:<participant id>`` (``…:<n>`` for the n-th
+  application), so any number of redeliveries queue one message.
+
+Concurrent writers are resolved by re-reading and re-applying on ``VersionConflict``, a
+bounded number of times; after that the conflict is raised and the caller retries later.
+Pure apart from the injected storage, notifier and clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.common import StatusChange
+from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
+from chalicelib.errors import VersionConflict
+
+if TYPE_CHECKING:
+    from chalicelib.clock import Clock
+    from chalicelib.domain.programme import Programme
+    from chalicelib.notify.outbox import Notifier
+    from chalicelib.storage.repositories import Storage
+
+MAX_ATTEMPTS = 5
+PLACE_HOLDING = (ParticipantStatus.ACCEPTED, ParticipantStatus.MATCHED, ParticipantStatus.ACTIVE)
+_CONFIRMED = {ParticipantStatus.ACCEPTED: "welcome", ParticipantStatus.WAITLISTED: "waitlisted"}
+
+
+class OnboardingOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    REAPPLIED = "reapplied"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+    NO_CONSENT = "no_consent"
+    NO_PROGRAMME = "no_programme"
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    """What onboarding did: the outcome, the participant as stored, and the message queued now (if any)."""
+
+    outcome: OnboardingOutcome
+    participant: Participant | None = None
+    message_id: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.participant is not None
+
+
+def onboard(
+    *,
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    tenant_id: str,
+    programme_id: str,
+    profile: Profile,
+    submitted_at: datetime,
+) -> Onboarded:
+    """Create or update the participant a signup describes and queue their confirmation.
+
+    Raises
+    ------
+    VersionConflict
+        Others kept writing the same record through every attempt; try again later.
+    """
+    if profile.consent is None or not profile.consent.given:
+        return Onboarded(OnboardingOutcome.NO_CONSENT)
+    programme = storage.programmes.get(tenant_id, programme_id)
+    if programme is None:
+        return Onboarded(OnboardingOutcome.NO_PROGRAMME)
+    participant_id = participant_id_for(tenant_id, programme_id, profile.email)
+
+    for _ in range(MAX_ATTEMPTS):
+        existing = storage.participants.get(tenant_id, programme_id, participant_id)
+        outcome, changed = _apply(existing, programme, profile, submitted_at, participant_id, storage, clock)
+        if changed is None:
+            stored = existing
+            break
+        try:
+            stored = storage.participants.save(changed)
+            break
+        except VersionConflict:
+            continue
+    else:
+        raise VersionConflict("the participant kept changing while the signup was applied")
+
+    if stored is None or outcome is OnboardingOutcome.STALE:
+        return Onboarded(outcome, stored)
+    message_id = _confirm(notifier, programme, stored)
+    return Onboarded(outcome, stored, message_id)
+
+
+def _apply(
+    existing: Participant | None,
+    programme: Programme,
+    profile: Profile,
+    submitted_at: datetime,
+    participant_id: str,
+    storage: Storage,
+    clock: Clock,
+) -> tuple[OnboardingOutcome, Participant | None]:
+    """The outcome and the record to save (None: nothing to save)."""
+    now = clock.now()
+    if existing is None:
+        participant = Participant(
+            participant_id=participant_id,
+            tenant_id=programme.tenant_id,
+            programme_id=programme.programme_id,
+            profile=profile,
+            profile_submitted_at=submitted_at,
+            history=[StatusChange(status=ParticipantStatus.APPLIED.value, at=now, reason="signed up")],
+            created_at=now,
+            updated_at=now,
+        )
+        _place(participant, programme, storage, now)
+        return OnboardingOutcome.CREATED, participant
+
+    newest = existing.profile_submitted_at
+    if newest is not None and submitted_at <= newest:
+        same = submitted_at == newest and existing.profile == profile
+        return (OnboardingOutcome.UNCHANGED if same else OnboardingOutcome.STALE), None
+
+    participant = existing.model_copy(deep=True)
+    participant.profile = profile
+    participant.profile_submitted_at = submitted_at
+    participant.updated_at = now
+    if participant.status is ParticipantStatus.WITHDRAWN:
+        participant.move_to(ParticipantStatus.APPLIED, at=now, reason="signed up again")
+        _place(participant, programme, storage, now)
+        return OnboardingOutcome.REAPPLIED, participant
+    if participant.status is ParticipantStatus.APPLIED:
+        # Created by another path (an import) without a decision yet: the signup makes it.
+        _place(participant, programme, storage, now)
+    return OnboardingOutcome.UPDATED, participant
+
+
+def _place(participant: Participant, programme: Programme, storage: Storage, now: datetime) -> None:
+    if participant.role is Role.MENTEE and programme.max_mentees is not None:
+        taken = places_taken(storage, programme, exclude=participant.participant_id)
+        if taken >= programme.max_mentees:
+            participant.move_to(ParticipantStatus.WAITLISTED, at=now, reason="no mentee places left")
+            return
+    participant.move_to(ParticipantStatus.ACCEPTED, at=now, reason="signed up")
+
+
+def places_taken(storage: Storage, programme: Programme, *, exclude: str | None = None) -> int:
+    """Mentees currently holding a place in the programme (accepted, matched or active)."""
+    count = 0
+    for status in PLACE_HOLDING:
+        cursor: str | None = None
+        while True:
+            page = storage.participants.list(
+                programme.tenant_id, programme.programme_id, status=status, limit=100, cursor=cursor
+            )
+            count += sum(1 for p in page.items if p.role is Role.MENTEE and p.participant_id != exclude)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    return count
+
+
+def _confirm(notifier: Notifier, programme: Programme, participant: Participant) -> str | None:
+    template = _CONFIRMED.get(participant.status)
+    if template is None:
+        return None
+    applications = sum(1 for change in participant.history if change.status == ParticipantStatus.APPLIED.value)
+    key = f"{template}:{participant.participant_id}"
+    if applications > 1:
+        key = f"{key}:{applications}"
+    # No quiet hours: the person has just submitted the form and is waiting for this confirmation.
+    message = notifier.queue(
+        tenant_id=participant.tenant_id,
+        recipient=participant,
+        programme=programme,
+        template=template,
+        context={},
+        idempotency_key=key,
+    )
+    return message.message_id if message is not None else None

@@ -1,0 +1,355 @@
+"""Build the deployable SAM package: ``chalice package`` plus the table and a least-privilege policy.
+
+``python -m devtools.package [--stage prod] [--out build/package]`` (``make package``):
+
+1. runs ``chalice package`` once to learn what it generates for this app (function and
+   role resources differ with ``autogen_policy`` and with the jobs registered);
+2. writes a merge template that declares the DynamoDB table
+   (``chalicelib.storage.table.cloudformation_resource()``: GSIs, TTL, point-in-time
+   recovery), points every function's ``MENTORFLOW_TABLE_NAME`` at it (``Ref``), and
+   replaces every generated role's policy with one limited to that table and its indexes,
+   sending e-mail through SES and writing CloudWatch logs;
+3. runs ``chalice package --merge-template`` into ``--out`` (``sam.json`` and
+   ``deployment.zip``; the dependencies come from the build cache in ``.chalice/deployments``);
+4. checks that every runtime requirement made it into ``deployment.zip`` and prints its
+   unzipped size against Lambda's 250 MB limit.
+
+``.chalice/policy-<stage>.json`` holds the same policy for a plain ``chalice deploy``
+(with literal table ARNs instead of references); ``stage_policy()`` generates it.
+Exit status 0 when the package is complete, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalicelib.storage.table import cloudformation_resource
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APP_NAME = "mentorflow"
+TABLE_RESOURCE = "MentorflowTable"
+TABLE_ENV_VAR = "MENTORFLOW_TABLE_NAME"
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
+MB = 1024 * 1024
+
+DYNAMODB_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:TransactGetItems",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+]
+SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
+LOGS_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+
+# Packaging never calls AWS; fixed dummy credentials keep it from finding real ones or the metadata address.
+PACKAGING_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+_ENV_TO_DROP = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+_CHALICE = "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
+
+
+class PackagingFailed(Exception):
+    """``chalice package`` failed or produced something unusable; the message says what."""
+
+
+def policy_document(
+    table_arns: list[Any], ses_resources: list[Any], log_resources: list[Any]
+) -> dict[str, Any]:
+    """The one IAM policy of every function: the table and its indexes, SES sending, its own logs."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "MentorflowTable", "Effect": "Allow", "Action": DYNAMODB_ACTIONS, "Resource": table_arns},
+            {"Sid": "SendEmail", "Effect": "Allow", "Action": SES_ACTIONS, "Resource": ses_resources},
+            {"Sid": "WriteLogs", "Effect": "Allow", "Action": LOGS_ACTIONS, "Resource": log_resources},
+        ],
+    }
+
+
+def stage_policy(stage: str) -> dict[str, Any]:
+    """``.chalice/policy-<stage>.json``: for ``chalice deploy``, which names the table ``mentorflow-<stage>``."""
+    table = f"arn:aws:dynamodb:*:*:table/{APP_NAME}-{stage}"
+    # chalice deploy names the API handler "mentorflow-<stage>" and every other function "mentorflow-<stage>-<name>".
+    log_group = f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}"
+    return policy_document(
+        table_arns=[table, f"{table}/index/*"],
+        ses_resources=["arn:aws:ses:*:*:identity/*"],
+        log_resources=[log_group, f"{log_group}:*", f"{log_group}-*"],
+    )
+
+
+def template_policy() -> dict[str, Any]:
+    """The policy inside the SAM template, referring to the table it declares."""
+    return policy_document(
+        table_arns=[
+            {"Fn::GetAtt": [TABLE_RESOURCE, "Arn"]},
+            {"Fn::Sub": f"${{{TABLE_RESOURCE}.Arn}}/index/*"},
+        ],
+        ses_resources=[{"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}],
+        # CloudFormation names the functions (stack name, logical id, suffix; truncated when long).
+        log_resources=[
+            {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"}
+        ],
+    )
+
+
+def resources_of_type(template: Mapping[str, Any], resource_type: str) -> list[str]:
+    return sorted(
+        name for name, resource in template.get("Resources", {}).items() if resource.get("Type") == resource_type
+    )
+
+
+def merge_template(generated: Mapping[str, Any]) -> dict[str, Any]:
+    """What to merge into the template ``chalice package`` generated (``generated``) for this app.
+
+    Chalice merges dictionaries key by key and lets this template's lists and values win,
+    so a role's ``Policies`` list is replaced whole while its other properties stay.
+    """
+    functions = resources_of_type(generated, "AWS::Serverless::Function")
+    roles = resources_of_type(generated, "AWS::IAM::Role")
+    if not functions:
+        raise PackagingFailed("chalice package generated no functions")
+    if not roles:
+        raise PackagingFailed("chalice package generated no IAM role to restrict (is manage_iam_role false?)")
+    resources: dict[str, Any] = {TABLE_RESOURCE: cloudformation_resource()}
+    for function in functions:
+        resources[function] = {
+            "Properties": {"Environment": {"Variables": {TABLE_ENV_VAR: {"Ref": TABLE_RESOURCE}}}}
+        }
+    for role in roles:
+        resources[role] = {
+            "Properties": {"Policies": [{"PolicyName": f"{role}Policy", "PolicyDocument": template_policy()}]}
+        }
+    return {
+        "Resources": resources,
+        "Outputs": {
+            "TableName": {"Value": {"Ref": TABLE_RESOURCE}},
+            "TableArn": {"Value": {"Fn::GetAtt": [TABLE_RESOURCE, "Arn"]}},
+        },
+    }
+
+
+def packaging_environment(base: Mapping[str, str]) -> dict[str, str]:
+    env = {key: value for key, value in base.items() if key not in _ENV_TO_DROP}
+    env.update(PACKAGING_ENV)
+    return env
+
+
+def run_chalice_package(stage: str, out: Path, merge: Path | None = None) -> str:
+    """Run ``chalice package`` and return its output (shown to the user: it names what it could not install)."""
+    command = [sys.executable, "-c", _CHALICE, "--project-dir", str(REPO_ROOT), "package", "--stage", stage]
+    if merge is not None:
+        command += ["--merge-template", str(merge)]
+    command.append(str(out))
+    result = subprocess.run(  # noqa: S603
+        command,
+        cwd=REPO_ROOT,
+        env=packaging_environment(os.environ),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).strip()
+    if result.returncode != 0:
+        raise PackagingFailed(f"chalice package exited with code {result.returncode}:\n{output}")
+    return output
+
+
+def requirement_names(requirements: Path) -> list[str]:
+    """Distribution names pinned in a requirements file (``-r`` includes and options are not followed)."""
+    names = []
+    for raw in requirements.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+        if match:
+            names.append(match.group(0))
+    return names
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def missing_distributions(zip_path: Path, names: Iterable[str]) -> list[str]:
+    """Which of ``names`` have no ``.dist-info`` folder in the deployment zip."""
+    with zipfile.ZipFile(zip_path) as archive:
+        present = {
+            _normalise(top[: -len(".dist-info")].rsplit("-", 1)[0])
+            for top in {info.filename.split("/", 1)[0] for info in archive.infolist()}
+            if top.endswith(".dist-info")
+        }
+    return [name for name in names if _normalise(name) not in present]
+
+
+def unzipped_size(zip_path: Path) -> int:
+    """Sum of the uncompressed sizes of the files in the zip: what counts against Lambda's limit."""
+    with zipfile.ZipFile(zip_path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    out: Path
+    template: dict[str, Any]
+    unzipped_bytes: int
+    missing: list[str]
+    chalice_output: str
+    seconds: tuple[float, float]
+
+    @property
+    def too_large(self) -> bool:
+        return self.unzipped_bytes > LAMBDA_UNZIPPED_LIMIT_BYTES
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists():
+        leftovers = {p.name for p in out.iterdir()} - {"sam.json", "sam.yaml", "deployment.zip"}
+        if leftovers:
+            raise PackagingFailed(f"{out} holds other files than a previous package; choose an empty --out")
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+
+def build_package(stage: str, out: Path, merge_path: Path | None = None) -> PackageResult:
+    """Build the SAM package for ``stage`` into ``out`` and check it (see the module docstring)."""
+    out = out.resolve()
+    _prepare_out(out)
+    with tempfile.TemporaryDirectory(prefix="mentorflow-package-") as scratch:
+        probe = Path(scratch) / "probe"
+        started = time.monotonic()
+        probe_output = run_chalice_package(stage, probe)
+        probed = time.monotonic()
+        generated = json.loads((probe / "sam.json").read_text(encoding="utf-8"))
+    merge = merge_template(generated)
+    merge_path = (merge_path or out.parent / f"merge-template-{stage}.json").resolve()
+    merge_path.parent.mkdir(parents=True, exist_ok=True)
+    merge_path.write_text(json.dumps(merge, indent=2) + "\n", encoding="utf-8")
+    merged = time.monotonic()
+    output = run_chalice_package(stage, out, merge_path)
+    finished = time.monotonic()
+    template = json.loads((out / "sam.json").read_text(encoding="utf-8"))
+    problems = check_template(template)
+    if problems:
+        raise PackagingFailed("the merged template is wrong: " + "; ".join(problems))
+    zip_path = out / "deployment.zip"
+    return PackageResult(
+        out=out,
+        template=template,
+        unzipped_bytes=unzipped_size(zip_path),
+        missing=missing_distributions(zip_path, requirement_names(REPO_ROOT / "requirements.txt")),
+        # Only the first run builds the dependencies, so only it tells which could not be installed.
+        chalice_output=_combined(probe_output, output),
+        seconds=(probed - started, finished - merged),
+    )
+
+
+def _combined(first: str, second: str) -> str:
+    seen = set(first.splitlines())
+    extra = [line for line in second.splitlines() if line.strip() and line not in seen]
+    return "\n".join([first, *extra]).strip()
+
+
+def check_template(template: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a merged template: a function not on the table, a role broader than the table."""
+    problems = []
+    resources = template.get("Resources", {})
+    if resources.get(TABLE_RESOURCE, {}).get("Type") != "AWS::DynamoDB::Table":
+        problems.append(f"no {TABLE_RESOURCE}")
+    for name in resources_of_type(template, "AWS::Serverless::Function"):
+        variables = resources[name]["Properties"].get("Environment", {}).get("Variables", {})
+        if variables.get(TABLE_ENV_VAR) != {"Ref": TABLE_RESOURCE}:
+            problems.append(f"{name} does not read the table name from {TABLE_RESOURCE}")
+    for name in resources_of_type(template, "AWS::IAM::Role"):
+        for policy in resources[name]["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                if any(a.startswith("dynamodb:") for a in actions) and "*" in targets:
+                    problems.append(f"{name} may use DynamoDB on every table")
+                if any(a.endswith(":*") or a == "*" for a in actions):
+                    problems.append(f"{name} grants a wildcard action")
+    return problems
+
+
+def _lambda_runtime(template: Mapping[str, Any]) -> str:
+    for name in resources_of_type(template, "AWS::Serverless::Function"):
+        return str(template["Resources"][name]["Properties"].get("Runtime", "?"))
+    return "?"
+
+
+def report(result: PackageResult) -> int:
+    template = result.template
+    say = print
+    say(f"SAM template:   {result.out / 'sam.json'}")
+    say(f"Code:           {result.out / 'deployment.zip'}")
+    say(f"Functions:      {', '.join(resources_of_type(template, 'AWS::Serverless::Function'))}")
+    say(f"Roles:          {', '.join(resources_of_type(template, 'AWS::IAM::Role'))} (scoped to {TABLE_RESOURCE})")
+    say(f"Runtime:        {_lambda_runtime(template)}")
+    size = result.unzipped_bytes / MB
+    limit = LAMBDA_UNZIPPED_LIMIT_BYTES // MB
+    say(f"Unzipped size:  {size:.1f} MB ({result.unzipped_bytes:,} bytes) of Lambda's {limit} MB")
+    say(f"Built in:       {' + '.join(f'{s:.0f} s' for s in result.seconds)} (chalice package runs)")
+    code = 0
+    if result.too_large:
+        say(f"WARNING: the unzipped package is {size:.1f} MB, over Lambda's 250 MB limit: it will not deploy.")
+    if result.missing:
+        say(f"ERROR: not in deployment.zip: {', '.join(result.missing)}.")
+        say(
+            f"       chalice found no wheel of them for the Lambda runtime ({_lambda_runtime(template)}); "
+            "for python3.11 (Amazon Linux 2, glibc 2.26) it accepts only wheels tagged "
+            "manylinux2014 or manylinux_2_26 and older. The functions that import them will fail."
+        )
+        code = 1
+    return code
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devtools.package", description=__doc__.split("\n")[0])
+    parser.add_argument("--stage", default="prod", help="chalice stage to package (default: prod)")
+    parser.add_argument("--out", default=str(REPO_ROOT / "build" / "package"), help="output folder")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    print(f"Packaging stage {args.stage} (chalice package, twice: to learn its resources, then merged)...")
+    try:
+        result = build_package(args.stage, Path(args.out))
+    except PackagingFailed as exc:
+        print(f"ERROR: {exc}")
+        return 1
+    if result.chalice_output:
+        print(result.chalice_output)
+    return report(result)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Specification of the form processor (parse → map → onboard) and of the dry run, on stored deliveries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.clock import FixedClock
+from chalicelib.domain.participant import ParticipantStatus
+from chalicelib.domain.webhook import Delivery, DeliveryState, Source, WebhookEndpoint
+from chalicelib.intake import intake_sources
+from chalicelib.intake.mapping import FieldMapping
+from chalicelib.intake.processor import preview, process_form_delivery
+from chalicelib.notify.outbox import Notifier
+from chalicelib.storage.repositories import Storage
+from chalicelib.webhooks.sources import ProcessingContext
+
+from .builders import (
+    JOTFORM_MAPPING,
+    JOTFORM_SIGNUP,
+    NOW,
+    PROGRAMME,
+    TENANT,
+    event_bytes,
+    jotform_fields,
+    make_programme,
+    multipart,
+)
+
+TYPEFORM_MAPPING: dict[str, Any] = {
+    "role": {"hidden": "user_id", "choices": {"abc123456": "mentee"}},
+    "email": {"ref": "readable_ref_email"},
+    "name": {"ref": "readable_ref_short_text"},
+    "tags": {"id": "PNe8ZKBK8C2Q", "pass_through": True},
+    "consent": {"ref": "readable_ref_legal", "required": True},
+}
+
+
+def _endpoint(source: Source, mapping: dict[str, Any] | None) -> WebhookEndpoint:
+    return WebhookEndpoint(
+        endpoint_id="ep_1",
+        tenant_id=TENANT,
+        programme_id=PROGRAMME,
+        source=source,
+        field_mapping=None if mapping is None else FieldMapping.model_validate(mapping),
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def _delivery(source: Source, body: bytes, content_type: str = "application/json") -> Delivery:
+    return Delivery(
+        delivery_id="d1",
+        endpoint_id="ep_1",
+        tenant_id=TENANT,
+        programme_id=PROGRAMME,
+        source=source,
+        content_type=content_type,
+        body=body,
+        headers={"content-type": content_type},
+        received_at=NOW,
+        updated_at=NOW,
+    )
+
+
+@pytest.fixture
+def ctx(storage: Storage, notifier: Notifier, clock: FixedClock) -> ProcessingContext:
+    storage.programmes.save(make_programme())
+    return ProcessingContext(storage=storage, notifier=notifier, clock=clock)
+
+
+def test_the_published_typeform_response_onboards_laura(ctx: ProcessingContext) -> None:
+    # GIVEN Typeform's example delivered to an endpoint with a mapping for it
+    delivery = _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json"))
+
+    # WHEN processed
+    outcome = process_form_delivery(delivery, _endpoint(Source.TYPEFORM, TYPEFORM_MAPPING), ctx)
+
+    # THEN Laura is an accepted mentee and welcomed
+    assert outcome.state is DeliveryState.DONE
+    assert outcome.result is not None
+    stored = ctx.storage.participants.get(TENANT, PROGRAMME, outcome.result["participant_id"])
+    assert stored is not None
+    assert (stored.profile.name, stored.profile.email, stored.profile.tags) == (
+        "Laura",
+        "laura@example.com",
+        ["London", "Sydney"],
+    )
+    assert stored.status is ParticipantStatus.ACCEPTED
+    assert outcome.result["outcome"] == "created"
+    assert outcome.result["message_id"]
+
+
+def test_the_jotform_signup_onboards_through_its_form_post(ctx: ProcessingContext) -> None:
+    body, content_type = multipart(jotform_fields(JOTFORM_SIGNUP))
+    outcome = process_form_delivery(
+        _delivery(Source.JOTFORM, body, content_type), _endpoint(Source.JOTFORM, JOTFORM_MAPPING), ctx
+    )
+    assert outcome.state is DeliveryState.DONE
+    [stored] = ctx.storage.participants.list(TENANT, PROGRAMME).items
+    assert (stored.profile.name, stored.profile.email, stored.profile.language) == (
+        "Eglė Čiurlionytė",
+        "egle.ciurlionyte@example.lt",
+        "lt",
+    )
+
+
+def test_an_endpoint_without_a_mapping_keeps_the_delivery_for_attention(ctx: ProcessingContext) -> None:
+    outcome = process_form_delivery(
+        _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json")), _endpoint(Source.TYPEFORM, None), ctx
+    )
+    assert (outcome.state, outcome.reason) == (
+        DeliveryState.NEEDS_ATTENTION,
+        "no field mapping is configured for this endpoint",
+    )
+
+
+def test_an_unreadable_body_is_kept_for_attention_with_what_is_wrong(ctx: ProcessingContext) -> None:
+    body = event_bytes("typeform_form_response.json")[:500]
+    outcome = process_form_delivery(_delivery(Source.TYPEFORM, body), _endpoint(Source.TYPEFORM, TYPEFORM_MAPPING), ctx)
+    assert outcome.state is DeliveryState.NEEDS_ATTENTION
+    assert outcome.reason is not None
+    assert outcome.reason.startswith("the submission cannot be read: Typeform body is not valid JSON")
+    assert ctx.storage.participants.list(TENANT, PROGRAMME).items == []
+
+
+def test_a_delivery_whose_body_has_expired_is_kept_for_attention(ctx: ProcessingContext) -> None:
+    delivery = _delivery(Source.TALLY, b"{}").model_copy(update={"body": None})
+    outcome = process_form_delivery(delivery, _endpoint(Source.TALLY, TYPEFORM_MAPPING), ctx)
+    assert outcome.state is DeliveryState.NEEDS_ATTENTION
+    assert "no longer kept" in (outcome.reason or "")
+
+
+def test_another_event_type_is_ignored(ctx: ProcessingContext) -> None:
+    body = event_bytes("standardwebhooks_contact.created_full.json")
+    outcome = process_form_delivery(_delivery(Source.STANDARD, body), _endpoint(Source.STANDARD, TYPEFORM_MAPPING), ctx)
+    assert outcome.state is DeliveryState.IGNORED
+
+
+def test_answers_that_do_not_fit_are_kept_with_each_problem(ctx: ProcessingContext) -> None:
+    # GIVEN a mapping whose language question is answered with a name not in its table
+    mapping = TYPEFORM_MAPPING | {"language": {"ref": "readable_ref_multiple_choice", "choices": {"Paris": "fr"}}}
+
+    # WHEN the example is processed
+    outcome = process_form_delivery(
+        _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json")), _endpoint(Source.TYPEFORM, mapping), ctx
+    )
+
+    # THEN
+    assert outcome.state is DeliveryState.NEEDS_ATTENTION
+    assert outcome.reason == 'the answers do not fit the field mapping: language: unknown choice "London" for language'
+    assert outcome.result == {
+        "submission_id": "a3a12ec67a1365927098a606107fac15",
+        "problems": [{"field": "language", "code": "unknown_choice", "reason": 'unknown choice "London" for language'}],
+    }
+    json.dumps(outcome.result)
+
+
+def test_a_signup_without_consent_is_kept_and_nobody_is_stored(ctx: ProcessingContext) -> None:
+    # GIVEN the consent mapped to the example's "no" answer
+    mapping = TYPEFORM_MAPPING | {"consent": {"ref": "readable_ref_yes_no"}}
+    outcome = process_form_delivery(
+        _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json")), _endpoint(Source.TYPEFORM, mapping), ctx
+    )
+    assert (outcome.state, outcome.reason) == (DeliveryState.NEEDS_ATTENTION, "consent not given")
+    assert ctx.storage.participants.list(TENANT, PROGRAMME).items == []
+    assert list(ctx.storage.messages.all) == []  # type: ignore[attr-defined]
+
+
+def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: ProcessingContext) -> None:
+    # GIVEN a stored Tally delivery, a mapping that fits it and one that does not
+    delivery = _delivery(Source.TALLY, event_bytes("tally_FORM_RESPONSE.json"))
+    good = FieldMapping.model_validate(
+        {
+            "role": {"constant": "mentor"},
+            "email": {"label": "Email"},
+            "name": {"label": "Payment (name)"},
+            "capacity": {"label": "Number"},
+            "tags": {"label": "Multi-select"},
+            "ranked_preferences": {"label": "Ranking"},
+            "consent": {"label": "Checkboxes (Swimming)"},
+        }
+    )
+    bad = FieldMapping.model_validate(
+        good.model_dump(exclude_none=True) | {"language": {"label": "Dropdown", "choices": {"Easy": "en"}}}
+    )
+
+    # WHEN both are tried on the stored Tally example
+    shown = preview(delivery, good)
+    refused = preview(delivery, bad)
+
+    # THEN the first shows the profile, the second the problem, and nothing is stored
+    assert shown.ok
+    assert shown.profile is not None
+    assert (shown.profile.name, shown.profile.capacity, shown.profile.ranked_preferences) == (
+        "Alice Smith",
+        10,
+        ["Pear", "Apple", "Banana"],
+    )
+    assert shown.submission is not None
+    assert shown.submission.hidden == {"utm_campaign": "newsletter"}
+    assert not refused.ok
+    assert [(p.field, p.reason) for p in refused.problems] == [("language", 'unknown choice "Hard" for language')]
+    assert ctx.storage.participants.list(TENANT, PROGRAMME).items == []
+
+
+def test_the_form_sources_are_offered_to_the_webhook_registry() -> None:
+    specs = intake_sources()
+    assert set(specs) == {Source.TYPEFORM, Source.TALLY, Source.JOTFORM, Source.GOOGLE_FORMS, Source.STANDARD}
+    assert "multipart/form-data" in specs[Source.JOTFORM].content_types
+    assert "application/x-www-form-urlencoded" in specs[Source.JOTFORM].content_types
+    assert specs[Source.TYPEFORM].content_types == ("application/json",)
+    assert all(spec.processor is process_form_delivery for spec in specs.values())
