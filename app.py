@@ -7,7 +7,8 @@ from chalicelib.api import intake_routes
 from chalicelib.api import routes as api_routes
 from chalicelib.webhooks import routes as webhook_routes
 
-app = Chalice(app_name="mentorflow")
+# Logging is Powertools' structured JSON (chalicelib.logging); Chalice's own handler would print every record twice.
+app = Chalice(app_name="mentorflow", configure_logs=False)
 app.register_blueprint(webhook_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(intake_routes.bp)

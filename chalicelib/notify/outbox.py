@@ -227,7 +227,8 @@ class Notifier:
             template=template,
             language=rendered.language,
         )
-        return self._messages.get(tenant_id, message.message_id) or message
+        # What add() stored: the same message at its first version.
+        return message.model_copy(update={"version": 1})
 
 
 __all__ = ["Notifier", "QuietHours", "next_send_time", "quiet_hours_of"]

@@ -127,8 +127,8 @@ def receive(
         log_event("webhook duplicate", endpoint_id=endpoint.endpoint_id, source=source, state=state.value)
         return Receipt(delivery_id=delivery_id, state=state, duplicate=True)
 
-    stored = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id) or delivery
-    processed = process(stored, endpoint, spec, ctx, policy)
+    # What add() stored: the same delivery at its first version.
+    processed = process(delivery.model_copy(update={"version": 1}), endpoint, spec, ctx, policy)
     return Receipt(delivery_id=delivery_id, state=processed.state, duplicate=False)
 
 

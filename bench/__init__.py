@@ -1,0 +1,1 @@
+"""Benchmarks (intake through the webhook route, cohort matching); run as modules, never imported by the app."""
