@@ -40,9 +40,12 @@ class MatchingPolicy(BaseModel):
     ``max_timezone_gap_hours`` is where the timezone score reaches zero (a soft
     limit, never a hard rule). ``solver="auto"`` uses the exact solver while
     mentees x mentor places stays within ``sparse_threshold`` and the sparse one
-    beyond, which keeps each mentee's ``sparse_k`` best mentors (and each mentor's
-    ``sparse_k`` best mentees). ``objective="max_matched"`` first maximises the
-    number of pairs, then the score among those.
+    beyond, which keeps each mentee's ``sparse_k`` best mentors and each mentor's
+    ``2 * sparse_k`` best mentees, then solves that graph exactly.
+    ``objective="max_matched"`` first maximises the number of pairs, then the
+    score among those; ``"max_score"`` maximises the total score, where every
+    feasible pair is worth at least ``weights.base`` more than leaving both
+    people unmatched. ``solver="stable"`` ignores the objective.
     """
 
     model_config = ConfigDict(extra="forbid")

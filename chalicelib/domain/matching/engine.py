@@ -1,0 +1,303 @@
+"""Entry point of cohort matching: de-duplicates profiles, runs the chosen solver, explains the result.
+
+Pure domain code: callers load profiles and past pairs, call ``match_cohort`` and
+persist or present the ``MatchResult`` themselves.
+
+Determinism. Profiles are processed in participant-id order, so the result does
+not depend on the order they are passed in. Of several profiles sharing an
+e-mail (or a participant id) within one role, the one with the smallest
+participant id is kept; the others are reported as ``duplicate_profile``, and a
+mentee's ranked choice of a dropped mentor profile counts for the kept one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+import numpy as np
+
+from . import explain
+from .model import (
+    MatchedPair,
+    MatchFigures,
+    MatchResult,
+    MenteeProfile,
+    MentorProfile,
+    Role,
+    Rule,
+    UnmatchedParticipant,
+)
+from .policy import MatchingPolicy
+from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray
+from .solvers import Assignment, solve_exact, solve_sparse, solve_stable
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Sequence
+
+SolverName = Literal["exact", "sparse", "stable"]
+P = TypeVar("P", MenteeProfile, MentorProfile)
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Every pair's score; NaN where a hard rule forbids the pair (capacity aside)."""
+
+    mentee_ids: tuple[str, ...]
+    mentor_ids: tuple[str, ...]
+    capacities: tuple[int, ...]
+    scores: FloatArray
+
+
+@dataclass(frozen=True)
+class _Cohort:
+    mentees: list[MenteeProfile]
+    mentors: list[MentorProfile]
+    duplicates: list[UnmatchedParticipant]
+
+
+def _deduplicate(people: Iterable[P], role: Role) -> tuple[list[P], list[UnmatchedParticipant], dict[str, str]]:
+    """Kept profiles, reports on dropped ones, and dropped id -> kept id."""
+    kept: list[P] = []
+    dropped: list[UnmatchedParticipant] = []
+    alias: dict[str, str] = {}
+    by_id: dict[str, P] = {}
+    by_email: dict[str, P] = {}
+    for person in sorted(people, key=lambda p: p.participant_id):
+        original = by_id.get(person.participant_id) or by_email.get(person.email)
+        if original is not None:
+            reason, sentence = explain.duplicate(role, person.participant_id, original.participant_id, person.email)
+            dropped.append(UnmatchedParticipant(person.participant_id, role, reason, sentence))
+            alias[person.participant_id] = original.participant_id
+            continue
+        by_id[person.participant_id] = person
+        by_email[person.email] = person
+        kept.append(person)
+    return kept, dropped, alias
+
+
+def _prepare(mentees: Iterable[MenteeProfile], mentors: Iterable[MentorProfile]) -> _Cohort:
+    mentee_list, mentee_dups, _ = _deduplicate(mentees, "mentee")
+    mentor_list, mentor_dups, alias = _deduplicate(mentors, "mentor")
+    if alias:
+        mentee_list = [
+            replace(p, ranked_mentor_ids=tuple(alias.get(m, m) for m in p.ranked_mentor_ids))
+            if any(m in alias for m in p.ranked_mentor_ids)
+            else p
+            for p in mentee_list
+        ]
+    return _Cohort(mentee_list, mentor_list, mentee_dups + mentor_dups)
+
+
+def score_table(
+    mentees: Iterable[MenteeProfile],
+    mentors: Iterable[MentorProfile],
+    policy: MatchingPolicy | None = None,
+    past_pairs: Collection[tuple[str, str]] = frozenset(),
+) -> ScoreTable:
+    """The full score matrix of the de-duplicated cohort, for audits, previews and tests.
+
+    Dense by design: meant for cohorts that fit in memory as mentees x mentors floats.
+    """
+    policy = policy or MatchingPolicy()
+    cohort = _prepare(mentees, mentors)
+    cm = CohortMatrix(cohort.mentees, cohort.mentors, policy, past_pairs)
+    scores = np.full((cm.n_mentees, cm.n_mentors), np.nan)
+    for rows in cm.row_blocks():
+        s, ok = cm.masked_scores(rows)
+        scores[rows] = np.where(ok, s, np.nan)
+    return ScoreTable(
+        tuple(p.participant_id for p in cohort.mentees),
+        tuple(p.participant_id for p in cohort.mentors),
+        tuple(p.capacity for p in cohort.mentors),
+        scores,
+    )
+
+
+def choose_solver(policy: MatchingPolicy, mentees: int, places: int) -> SolverName:
+    """The solver ``policy.solver`` resolves to for a cohort of this size."""
+    if policy.solver != "auto":
+        return policy.solver
+    return "exact" if mentees * places <= policy.sparse_threshold else "sparse"
+
+
+def match_cohort(
+    mentees: Iterable[MenteeProfile],
+    mentors: Iterable[MentorProfile],
+    policy: MatchingPolicy | None = None,
+    past_pairs: Collection[tuple[str, str]] = frozenset(),
+) -> MatchResult:
+    """Propose mentee-mentor pairs for a whole cohort under ``policy``.
+
+    ``past_pairs`` holds (mentee participant id, mentor participant id) of earlier
+    rounds; they are excluded when ``policy.forbid_repeat_pairs``.
+    """
+    policy = policy or MatchingPolicy()
+    cohort = _prepare(mentees, mentors)
+    active = [p for p in cohort.mentors if p.capacity > 0]
+    n = len(cohort.mentees)
+    capacity = np.array([min(p.capacity, n) for p in active], dtype=np.intp)
+    cm = CohortMatrix(cohort.mentees, active, policy, past_pairs)
+    solver = choose_solver(policy, n, int(capacity.sum()))
+
+    assignment: Assignment
+    if solver == "exact":
+        assignment = solve_exact(cm, capacity, policy.objective)
+    elif solver == "sparse":
+        assignment = solve_sparse(cm, capacity, policy.objective, policy.sparse_k)
+    else:
+        assignment = solve_stable(cm, capacity)
+
+    pairs = _pairs(cm, cohort.mentees, active, assignment, policy)
+    unmatched = _unmatched(cm, cohort, active, capacity, assignment)
+    figures = _figures(cm, cohort, pairs, solver, policy)
+    return MatchResult(pairs, unmatched, figures)
+
+
+def _pairs(
+    cm: CohortMatrix,
+    mentees: Sequence[MenteeProfile],
+    mentors: Sequence[MentorProfile],
+    assignment: Assignment,
+    policy: MatchingPolicy,
+) -> tuple[MatchedPair, ...]:
+    rows, cols = assignment
+    scores = cm.pair_scores(rows, cols)
+    ranks = cm.ranks.lookup(rows, cols)
+    out = []
+    for i, j, score, rank_value in zip(rows.tolist(), cols.tolist(), scores.tolist(), ranks.tolist(), strict=True):
+        rank = int(rank_value) if rank_value else None
+        reasons, sentence = explain.pair_reasons(mentees[i], mentors[j], rank, policy)
+        out.append(MatchedPair(mentees[i].participant_id, mentors[j].participant_id, score, rank, reasons, sentence))
+    return tuple(out)
+
+
+def _unmatched(
+    cm: CohortMatrix,
+    cohort: _Cohort,
+    active: Sequence[MentorProfile],
+    capacity: IntArray,
+    assignment: Assignment,
+) -> tuple[UnmatchedParticipant, ...]:
+    """Mentees without a mentor and mentors with free places, each role in participant-id order."""
+    rows, cols = assignment
+    matched = np.zeros(cm.n_mentees, dtype=np.bool_)
+    matched[rows] = True
+    assigned = np.bincount(cols, minlength=cm.n_mentors)
+    mentees = _unmatched_mentees(cm, cohort, matched, assigned < capacity)
+    mentors = _unmatched_mentors(cm, cohort, active, matched, assigned)
+    mentees.extend(d for d in cohort.duplicates if d.role == "mentee")
+    mentors.extend(d for d in cohort.duplicates if d.role == "mentor")
+    mentees.sort(key=lambda u: u.participant_id)
+    mentors.sort(key=lambda u: u.participant_id)
+    return (*mentees, *mentors)
+
+
+def _unmatched_mentees(
+    cm: CohortMatrix, cohort: _Cohort, matched: BoolArray, has_space: BoolArray
+) -> list[UnmatchedParticipant]:
+    mentees = cohort.mentees
+    out: list[UnmatchedParticipant] = []
+    free_rows = np.flatnonzero(~matched).astype(np.intp)
+    if cm.n_mentors == 0:
+        for i in free_rows.tolist():
+            reason, sentence = explain.no_places(mentees[i].name, len(cohort.mentors))
+            out.append(UnmatchedParticipant(mentees[i].participant_id, "mentee", reason, sentence))
+        return out
+    for block in cm.row_blocks(free_rows):
+        violations = cm.violations(block)
+        ok = np.ones((block.size, cm.n_mentors), dtype=np.bool_)
+        for mask in violations.values():
+            ok &= ~mask
+        fitting = ok.sum(axis=1)
+        fitting_with_space = (ok & has_space[None, :]).sum(axis=1)
+        per_rule = {rule: mask.sum(axis=1) for rule, mask in violations.items()}
+        for local, i in enumerate(block.tolist()):
+            if fitting[local] == 0:
+                counts = {rule: int(c[local]) for rule, c in per_rule.items()}
+                reason, sentence = explain.no_fit("mentee", mentees[i], counts, cm.n_mentors)
+            else:
+                reason, sentence = explain.mentee_not_placed(
+                    mentees[i].name, int(fitting[local]), int(fitting_with_space[local])
+                )
+            out.append(UnmatchedParticipant(mentees[i].participant_id, "mentee", reason, sentence))
+    return out
+
+
+def _unmatched_mentors(
+    cm: CohortMatrix,
+    cohort: _Cohort,
+    active: Sequence[MentorProfile],
+    matched: BoolArray,
+    assigned: IntArray,
+) -> list[UnmatchedParticipant]:
+    out: list[UnmatchedParticipant] = []
+    for person in cohort.mentors:
+        if person.capacity == 0:
+            reason, sentence = explain.capacity_zero(person.name)
+            out.append(UnmatchedParticipant(person.participant_id, "mentor", reason, sentence))
+
+    # Only mentors nobody was assigned to need the (column-wise) rule diagnosis.
+    idle = np.flatnonzero(assigned == 0).astype(np.intp)
+    fitting = np.zeros(idle.size, dtype=np.intp)
+    fitting_unmatched = np.zeros(idle.size, dtype=np.intp)
+    per_rule: dict[Rule, IntArray] = {}
+    if idle.size and cm.n_mentees:
+        for block in cm.row_blocks(width=idle.size):
+            violations = cm.violations(block, idle)
+            ok = np.ones((block.size, idle.size), dtype=np.bool_)
+            for rule, mask in violations.items():
+                ok &= ~mask
+                per_rule[rule] = per_rule.get(rule, np.zeros(idle.size, dtype=np.intp)) + mask.sum(axis=0)
+            fitting += ok.sum(axis=0)
+            fitting_unmatched += (ok & ~matched[block, None]).sum(axis=0)
+
+    idle_pos = {j: pos for pos, j in enumerate(idle.tolist())}
+    for j, person in enumerate(active):
+        pos = idle_pos.get(j)
+        if pos is None:
+            if assigned[j] >= person.capacity:
+                continue
+            reason, sentence = explain.spare_capacity(person.name, person.capacity, int(assigned[j]))
+        elif cm.n_mentees == 0:
+            reason, sentence = explain.no_mentees(person.name)
+        elif fitting[pos] == 0:
+            counts = {rule: int(c[pos]) for rule, c in per_rule.items()}
+            reason, sentence = explain.no_fit("mentor", person, counts, cm.n_mentees)
+        else:
+            reason, sentence = explain.mentor_not_chosen(
+                person.name, person.capacity, int(fitting[pos]), int(fitting_unmatched[pos])
+            )
+        out.append(UnmatchedParticipant(person.participant_id, "mentor", reason, sentence))
+    return out
+
+
+def _figures(
+    cm: CohortMatrix,
+    cohort: _Cohort,
+    pairs: Sequence[MatchedPair],
+    solver: SolverName,
+    policy: MatchingPolicy,
+) -> MatchFigures:
+    scores = [p.score for p in pairs]
+    ranked_rows = set(cm.ranks.rows.tolist())
+    mentee_ids_with_choices = {cohort.mentees[i].participant_id for i in ranked_rows}
+    eligible = [p for p in pairs if p.mentee_id in mentee_ids_with_choices]
+    places = sum(p.capacity for p in cohort.mentors)
+    return MatchFigures(
+        mentees=len(cohort.mentees),
+        mentors=len(cohort.mentors),
+        places=places,
+        matched=len(pairs),
+        unmatched_mentees=len(cohort.mentees) - len(pairs),
+        free_places=places - len(pairs),
+        duplicates=len(cohort.duplicates),
+        total_score=float(sum(scores)),
+        mean_score=float(np.mean(scores)) if scores else None,
+        min_score=min(scores) if scores else None,
+        ranked_choice_share=(
+            sum(p.mentee_rank_of_mentor is not None for p in eligible) / len(eligible) if eligible else None
+        ),
+        solver=solver,
+        objective=policy.objective,
+    )

@@ -1,0 +1,383 @@
+"""Vectorised hard rules and pair scores over blocks of the mentee x mentor matrix.
+
+Profiles are encoded once into numpy arrays; solvers then ask for any block of
+rows (mentees) and columns (mentors), so large cohorts never need the whole
+matrix in memory at once. A pair's score is
+
+    base + w_tags*tags + w_seniority*seniority + w_timezone*timezone
+         + w_preference*preference + w_priority*priority
+
+with every criterion in [0, 1] and ``base > 0``, so any feasible pair is worth
+strictly more than leaving both people unmatched (worth 0). Criteria:
+
+* tags: share of the mentee's goals covered by the mentor's expertise
+  (case-insensitive); 0 when the mentee lists no goals.
+* seniority: 1 while the mentor is ``seniority_gap_min``..``seniority_gap_max``
+  levels above the mentee, falling linearly to 0 over ``seniority_falloff``
+  levels outside that range; 0.5 when either side is unknown.
+* timezone: 1 - gap / ``max_timezone_gap_hours``, floored at 0, on the
+  clock-face gap (offsets 17 h apart are 7 h apart for meeting times); 0.5 when
+  unknown.
+* preference: 1 / rank for a mentor the mentee ranked, else 0.
+* priority: mean of p / (p + 1) over both sides' count of rounds left unmatched.
+
+No I/O and no knowledge of solvers: this module only turns profiles into numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .model import MenteeProfile, MentorProfile, Rule
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterator, Sequence
+
+    from .policy import MatchingPolicy
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.intp]
+
+#: Score of a criterion that cannot be judged because a side did not say.
+NEUTRAL = 0.5
+
+#: Cells per evaluated block: big enough for numpy to stay efficient, small
+#: enough that a handful of float64 temporaries stay in the tens of megabytes.
+BLOCK_CELLS = 1 << 21
+
+
+@dataclass(frozen=True)
+class _PairList:
+    """Sparse (row, col) -> value entries, sorted by (row, col) so aligned lookups can binary-search."""
+
+    rows: IntArray
+    cols: IntArray
+    values: FloatArray
+
+    @classmethod
+    def build(cls, entries: dict[tuple[int, int], float]) -> _PairList:
+        if not entries:
+            empty = np.zeros(0, dtype=np.intp)
+            return cls(empty, empty.copy(), np.zeros(0, dtype=np.float64))
+        keys = sorted(entries)
+        rows = np.fromiter((k[0] for k in keys), dtype=np.intp, count=len(keys))
+        cols = np.fromiter((k[1] for k in keys), dtype=np.intp, count=len(keys))
+        values = np.fromiter((entries[k] for k in keys), dtype=np.float64, count=len(keys))
+        return cls(rows, cols, values)
+
+    def scatter(self, out: FloatArray | BoolArray, rows: IntArray, col_pos: IntArray | None) -> None:
+        """Write the values of the pairs falling inside the block into ``out``."""
+        if self.rows.size == 0 or rows.size == 0:
+            return
+        row_pos = np.full(max(int(self.rows.max()), int(rows.max())) + 1, -1, dtype=np.intp)
+        row_pos[rows] = np.arange(rows.size, dtype=np.intp)
+        r = row_pos[self.rows]
+        c = self.cols if col_pos is None else col_pos[self.cols]
+        keep = (r >= 0) & (c >= 0)
+        if out.dtype == np.bool_:
+            out[r[keep], c[keep]] = True
+        else:
+            out[r[keep], c[keep]] = self.values[keep]
+
+    def lookup(self, rows: IntArray, cols: IntArray) -> FloatArray:
+        """Values of aligned (row, col) pairs; 0 where a pair is not listed."""
+        if self.rows.size == 0 or rows.size == 0:
+            return np.zeros(rows.shape, dtype=np.float64)
+        width = int(max(self.cols.max(), cols.max())) + 1
+        keys = self.rows * width + self.cols
+        wanted = rows * width + cols
+        pos = np.searchsorted(keys, wanted)
+        pos_clipped = np.minimum(pos, keys.size - 1)
+        found = keys[pos_clipped] == wanted
+        return np.where(found, self.values[pos_clipped], 0.0)
+
+
+def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> IntArray:
+    out = np.full(len(values), -1, dtype=np.intp)
+    for i, value in enumerate(values):
+        if value is not None:
+            out[i] = vocabulary.setdefault(value, len(vocabulary))
+    return out
+
+
+def _incidence(items: Sequence[Collection[str]], vocabulary: dict[str, int]) -> NDArray[np.float32]:
+    """Binary person x vocabulary matrix; float32 keeps matmul counts exact and fast."""
+    out = np.zeros((len(items), max(len(vocabulary), 1)), dtype=np.float32)
+    for i, entries in enumerate(items):
+        for entry in entries:
+            out[i, vocabulary[entry]] = 1.0
+    return out
+
+
+def _optional_floats(values: Sequence[float | None], scale: float = 1.0) -> FloatArray:
+    return np.array([np.nan if v is None else v / scale for v in values], dtype=np.float64)
+
+
+def _department_key(company: str | None, department: str | None) -> str | None:
+    if company is None or department is None:
+        return None
+    return f"{company.casefold()}\x00{department.casefold()}"
+
+
+def seniority_fit(mentee: FloatArray, mentor: FloatArray, gap_min: float, gap_max: float, falloff: float) -> FloatArray:
+    """1 inside the preferred gap (mentor above mentee), linear to 0 over ``falloff`` levels outside."""
+    gap = mentor - mentee
+    outside = np.maximum(gap_min - gap, 0.0) + np.maximum(gap - gap_max, 0.0)
+    fit = np.clip(1.0 - outside / falloff, 0.0, 1.0)
+    return np.where(np.isnan(gap), NEUTRAL, fit)
+
+
+def timezone_fit(mentee_hours: FloatArray, mentor_hours: FloatArray, limit: float) -> FloatArray:
+    """1 for the same clock time, linear to 0 at ``limit`` hours apart."""
+    hours = np.abs(mentor_hours - mentee_hours) % 24.0
+    hours = np.minimum(hours, 24.0 - hours)
+    # A zero limit means "same time zone or nothing", without dividing by zero.
+    fit = np.clip(1.0 - hours / limit, 0.0, 1.0) if limit > 0 else (hours == 0).astype(np.float64)
+    return np.where(np.isnan(hours), NEUTRAL, fit)
+
+
+def waited_fit(mentee_rounds: FloatArray, mentor_rounds: FloatArray) -> FloatArray:
+    """Mean of p / (p + 1): saturating, so one very long wait cannot outweigh every other criterion."""
+    return (mentee_rounds / (mentee_rounds + 1.0) + mentor_rounds / (mentor_rounds + 1.0)) / 2.0
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A weighted criterion that depends only on one attribute per side, tabulated over distinct values.
+
+    Cohorts have few distinct seniorities, offsets and round counts, so a gather
+    from a tiny table replaces a dozen arithmetic passes over every block.
+    """
+
+    mentee_codes: IntArray
+    mentor_codes: IntArray
+    table: FloatArray
+
+    @classmethod
+    def build(
+        cls,
+        mentee_values: FloatArray,
+        mentor_values: FloatArray,
+        criterion: Callable[[FloatArray, FloatArray], FloatArray],
+        weight: float,
+    ) -> _Lookup:
+        e_unique, e_codes = np.unique(mentee_values, return_inverse=True)
+        m_unique, m_codes = np.unique(mentor_values, return_inverse=True)
+        if e_unique.size == 0:
+            e_unique = np.array([np.nan])
+        if m_unique.size == 0:
+            m_unique = np.array([np.nan])
+        table = weight * criterion(e_unique[:, None], m_unique[None, :])
+        return cls(e_codes.astype(np.intp), m_codes.astype(np.intp), np.ascontiguousarray(table))
+
+    def block(self, rows: IntArray, cols: IntArray | slice) -> FloatArray:
+        return np.take(self.table[self.mentee_codes[rows]], self.mentor_codes[cols], axis=1)
+
+    def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
+        return self.table[self.mentee_codes[mentee_idx], self.mentor_codes[mentor_idx]]
+
+
+class CohortMatrix:
+    """Encoded cohort: evaluates hard rules and scores for any block of pairs.
+
+    Rows index ``mentees`` and columns index ``mentors`` in the order given; both
+    sequences must already be free of duplicates.
+    """
+
+    def __init__(
+        self,
+        mentees: Sequence[MenteeProfile],
+        mentors: Sequence[MentorProfile],
+        policy: MatchingPolicy,
+        past_pairs: Collection[tuple[str, str]] = frozenset(),
+    ) -> None:
+        self.policy = policy
+        self.n_mentees = len(mentees)
+        self.n_mentors = len(mentors)
+        w = policy.weights
+        self._w = (w.base, w.tags, w.seniority, w.timezone, w.preference, w.priority)
+        self._gap_lo = float(min(policy.seniority_gap_min, policy.seniority_gap_max))
+        self._gap_hi = float(max(policy.seniority_gap_min, policy.seniority_gap_max))
+
+        emails: dict[str, int] = {}
+        self._e_email = _codes([p.email for p in mentees], emails)
+        self._m_email = _codes([p.email for p in mentors], emails)
+
+        companies: dict[str, int] = {}
+        self._e_company = _codes([p.company.casefold() if p.company else None for p in mentees], companies)
+        self._m_company = _codes([p.company.casefold() if p.company else None for p in mentors], companies)
+        departments: dict[str, int] = {}
+        self._e_dept = _codes([_department_key(p.company, p.department) for p in mentees], departments)
+        self._m_dept = _codes([_department_key(p.company, p.department) for p in mentors], departments)
+
+        languages: dict[str, int] = {}
+        for p in (*mentees, *mentors):
+            for lang in p.languages:
+                languages.setdefault(lang, len(languages))
+        self._e_lang = _incidence([p.languages for p in mentees], languages)
+        self._m_lang_t = np.ascontiguousarray(_incidence([p.languages for p in mentors], languages).T)
+
+        tags: dict[str, int] = {}
+        e_tags = [{t.casefold() for t in p.tags} for p in mentees]
+        m_tags = [{t.casefold() for t in p.tags} for p in mentors]
+        for tag_set in (*e_tags, *m_tags):
+            for tag in sorted(tag_set):
+                tags.setdefault(tag, len(tags))
+        self._e_tags = _incidence(e_tags, tags)
+        self._m_tags_t = np.ascontiguousarray(_incidence(m_tags, tags).T)
+        goal_count = np.array([len(s) for s in e_tags], dtype=np.float64)
+        # Goals covered times this gives the weighted tags criterion in one multiply.
+        self._tag_coef = w.tags / np.maximum(goal_count, 1.0)
+
+        gap_lo, gap_hi, falloff = self._gap_lo, self._gap_hi, policy.seniority_falloff
+        limit = policy.max_timezone_gap_hours
+        self._lookups = (
+            _Lookup.build(
+                _optional_floats([p.seniority for p in mentees]),
+                _optional_floats([p.seniority for p in mentors]),
+                lambda e, m: seniority_fit(e, m, gap_lo, gap_hi, falloff),
+                w.seniority,
+            ),
+            _Lookup.build(
+                _optional_floats([p.utc_offset_minutes for p in mentees], 60.0),
+                _optional_floats([p.utc_offset_minutes for p in mentors], 60.0),
+                lambda e, m: timezone_fit(e, m, limit),
+                w.timezone,
+            ),
+            _Lookup.build(
+                np.array([p.priority for p in mentees], dtype=np.float64),
+                np.array([p.priority for p in mentors], dtype=np.float64),
+                waited_fit,
+                w.priority,
+            ),
+        )
+
+        mentor_index = {p.participant_id: j for j, p in enumerate(mentors)}
+        mentee_index = {p.participant_id: i for i, p in enumerate(mentees)}
+        ranks: dict[tuple[int, int], float] = {}
+        for i, p in enumerate(mentees):
+            for position, mentor_id in enumerate(p.ranked_mentor_ids, start=1):
+                j = mentor_index.get(mentor_id)
+                if j is not None:
+                    ranks.setdefault((i, j), float(position))
+        self.ranks = _PairList.build(ranks)
+        self._preference = _PairList(self.ranks.rows, self.ranks.cols, w.preference / self.ranks.values)
+
+        mentor_by_email = {p.email: j for j, p in enumerate(mentors)}
+        mentee_by_email = {p.email: i for i, p in enumerate(mentees)}
+        chain: dict[tuple[int, int], float] = {}
+        for i, p in enumerate(mentees):
+            for boss in p.manager_chain:
+                if boss in mentor_by_email:
+                    chain[(i, mentor_by_email[boss])] = 1.0
+        for j, p in enumerate(mentors):
+            for boss in p.manager_chain:
+                if boss in mentee_by_email:
+                    chain[(mentee_by_email[boss], j)] = 1.0
+        self._manager_chain = _PairList.build(chain)
+
+        repeats: dict[tuple[int, int], float] = {}
+        if policy.forbid_repeat_pairs:
+            for mentee_id, mentor_id in past_pairs:
+                row, col = mentee_index.get(mentee_id), mentor_index.get(mentor_id)
+                if row is not None and col is not None:
+                    repeats[(row, col)] = 1.0
+        self._repeats = _PairList.build(repeats)
+
+    # -- blocks --------------------------------------------------------------------------------
+
+    def row_blocks(self, rows: IntArray | None = None, width: int | None = None) -> Iterator[IntArray]:
+        """Row-index chunks covering ``rows`` (all mentees by default) for blocks ``width`` mentors wide."""
+        all_rows = np.arange(self.n_mentees, dtype=np.intp) if rows is None else rows
+        step = max(1, BLOCK_CELLS // max(self.n_mentors if width is None else width, 1))
+        for start in range(0, all_rows.size, step):
+            yield all_rows[start : start + step]
+
+    def _col_pos(self, cols: IntArray | None) -> IntArray | None:
+        if cols is None:
+            return None
+        pos = np.full(self.n_mentors, -1, dtype=np.intp)
+        pos[cols] = np.arange(cols.size, dtype=np.intp)
+        return pos
+
+    def violations(self, rows: IntArray, cols: IntArray | None = None) -> dict[Rule, BoolArray]:
+        """For every active hard rule, where the block's pairs break it."""
+        policy = self.policy
+        mcols: IntArray | slice = slice(None) if cols is None else cols
+        col_pos = self._col_pos(cols)
+        shape = (rows.size, self.n_mentors if cols is None else cols.size)
+        out: dict[Rule, BoolArray] = {}
+
+        out[Rule.SELF] = self._e_email[rows, None] == self._m_email[None, mcols]
+        if policy.cross_company:
+            e_company = self._e_company[rows, None]
+            m_company = self._m_company[None, mcols]
+            out[Rule.CROSS_COMPANY] = (e_company == m_company) | (e_company < 0) | (m_company < 0)
+        if policy.forbid_same_department:
+            e_dept = self._e_dept[rows, None]
+            out[Rule.SAME_DEPARTMENT] = (e_dept == self._m_dept[None, mcols]) & (e_dept >= 0)
+        chain = np.zeros(shape, dtype=np.bool_)
+        self._manager_chain.scatter(chain, rows, col_pos)
+        out[Rule.MANAGER_CHAIN] = chain
+        if policy.require_shared_language:
+            shared = self._e_lang[rows] @ self._m_lang_t[:, mcols]
+            out[Rule.SHARED_LANGUAGE] = shared < 0.5
+        if policy.forbid_repeat_pairs:
+            repeat = np.zeros(shape, dtype=np.bool_)
+            self._repeats.scatter(repeat, rows, col_pos)
+            out[Rule.REPEAT_PAIR] = repeat
+        return out
+
+    def feasible(self, rows: IntArray, cols: IntArray | None = None) -> BoolArray:
+        """True where a pair of the block passes every hard rule (capacity aside)."""
+        broken = self.violations(rows, cols)
+        ok = np.ones((rows.size, self.n_mentors if cols is None else cols.size), dtype=np.bool_)
+        for mask in broken.values():
+            ok &= ~mask
+        return ok
+
+    def scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:
+        """Scores of every pair of the block, feasible or not."""
+        mcols: IntArray | slice = slice(None) if cols is None else cols
+        shared_goals = self._e_tags[rows] @ self._m_tags_t[:, mcols]
+        total = self._lookups[0].block(rows, mcols)
+        for lookup in self._lookups[1:]:
+            total += lookup.block(rows, mcols)
+        total += shared_goals * self._tag_coef[rows, None]
+        total += self._w[0]
+        # Adding the preference only where it is non-zero gives bit-identical
+        # results to pair_scores, which adds it everywhere (x + 0.0 == x).
+        preference = np.zeros_like(total)
+        self._preference.scatter(preference, rows, self._col_pos(cols))
+        total += preference
+        return total
+
+    def masked_scores(self, rows: IntArray, cols: IntArray | None = None) -> tuple[FloatArray, BoolArray]:
+        """Scores with infeasible pairs set to 0 (the worth of "unmatched"), and the feasibility mask."""
+        ok = self.feasible(rows, cols)
+        s = self.scores(rows, cols)
+        s[~ok] = 0.0
+        return s, ok
+
+    # -- aligned pairs ---------------------------------------------------------------------------
+
+    def pair_scores(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
+        """Scores of aligned (mentee, mentor) pairs; identical to the block scores of the same pairs."""
+        shared_goals = np.einsum("ij,ji->i", self._e_tags[mentee_idx], self._m_tags_t[:, mentor_idx])
+        total = self._lookups[0].pairs(mentee_idx, mentor_idx)
+        for lookup in self._lookups[1:]:
+            total += lookup.pairs(mentee_idx, mentor_idx)
+        total += shared_goals * self._tag_coef[mentee_idx]
+        total += self._w[0]
+        total += self._preference.lookup(mentee_idx, mentor_idx)
+        return total
+
+    @property
+    def max_pair_score(self) -> float:
+        """Upper bound of any pair's score."""
+        return float(sum(self._w))
