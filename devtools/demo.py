@@ -24,6 +24,7 @@ from chalicelib.domain.participant import Consent, Participant, Profile, Role, p
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.tenant import hash_api_key
 from chalicelib.domain.webhook import Source
+from chalicelib.intake.mapping import FieldMapping
 from chalicelib.services.endpoints import create_endpoint, endpoint_url
 from chalicelib.services.programmes import create_programme
 from chalicelib.services.tenants import bootstrap_tenant
@@ -142,16 +143,44 @@ def _creative_cycle(year: int) -> _ProgrammeSeed:
         },
         endpoints=((Source.TYPEFORM, "Prijava za mentore i mentorke (Typeform)"),),
         people=(
-            _Person(mentor, "Jelena Đorđević", "jelena.djordjevic@example.org", ("sr", "en"),
-                    ("filmska produkcija", "pisanje projekata"), 12, "Studio Kadar", capacity=2),
-            _Person(mentor, "Милош Петровић", "milos.petrovic@example.org", ("sr",),
-                    ("ilustracija", "izdavaštvo"), 15, "Атеље Линија", capacity=1),
-            _Person(mentee, "Ana Stojanović", "ana.stojanovic@example.net", ("sr", "en"),
-                    ("filmska produkcija", "festivali"), 2, "Nezavisna scena"),
-            _Person(mentee, "Nikola Živković", "nikola.zivkovic@example.net", ("sr",),
-                    ("ilustracija", "strip"), 1),
-            _Person(mentee, "Маја Јовановић", "maja.jovanovic@example.net", ("sr", "en"),
-                    ("pisanje projekata", "kulturna politika"), 3),
+            _Person(
+                mentor,
+                "Jelena Đorđević",
+                "jelena.djordjevic@example.org",
+                ("sr", "en"),
+                ("filmska produkcija", "pisanje projekata"),
+                12,
+                "Studio Kadar",
+                capacity=2,
+            ),
+            _Person(
+                mentor,
+                "Милош Петровић",
+                "milos.petrovic@example.org",
+                ("sr",),
+                ("ilustracija", "izdavaštvo"),
+                15,
+                "Атеље Линија",
+                capacity=1,
+            ),
+            _Person(
+                mentee,
+                "Ana Stojanović",
+                "ana.stojanovic@example.net",
+                ("sr", "en"),
+                ("filmska produkcija", "festivali"),
+                2,
+                "Nezavisna scena",
+            ),
+            _Person(mentee, "Nikola Živković", "nikola.zivkovic@example.net", ("sr",), ("ilustracija", "strip"), 1),
+            _Person(
+                mentee,
+                "Маја Јовановић",
+                "maja.jovanovic@example.net",
+                ("sr", "en"),
+                ("pisanje projekata", "kulturna politika"),
+                3,
+            ),
         ),
     )
 
@@ -180,16 +209,58 @@ def _organisational(year: int) -> _ProgrammeSeed:
         },
         endpoints=((Source.JOTFORM, "Dalyvių registracijos forma (Jotform)"),),
         people=(
-            _Person(mentor, "Rūta Čiurlionytė", "ruta.ciurlionyte@bendrove.example.com", ("lt", "en"),
-                    ("lyderystė", "projektų valdymas"), 14, "UAB Gintaras", "Operacijos", capacity=2),
-            _Person(mentor, "Mindaugas Kazlauskas", "mindaugas.kazlauskas@bendrove.example.com", ("lt",),
-                    ("finansai", "derybos"), 11, "UAB Gintaras", "Finansai", capacity=2),
-            _Person(mentee, "Gintarė Žukauskaitė", "gintare.zukauskaite@bendrove.example.com", ("lt",),
-                    ("projektų valdymas",), 3, "UAB Gintaras", "Rinkodara"),
-            _Person(mentee, "Tomas Jankūnas", "tomas.jankunas@bendrove.example.com", ("lt", "en"),
-                    ("derybos", "lyderystė"), 4, "UAB Gintaras", "Pardavimai"),
-            _Person(mentee, "Eglė Šimkutė", "egle.simkute@bendrove.example.com", ("lt",),
-                    ("finansai",), 2, "UAB Gintaras", "Operacijos"),
+            _Person(
+                mentor,
+                "Rūta Čiurlionytė",
+                "ruta.ciurlionyte@bendrove.example.com",
+                ("lt", "en"),
+                ("lyderystė", "projektų valdymas"),
+                14,
+                "UAB Gintaras",
+                "Operacijos",
+                capacity=2,
+            ),
+            _Person(
+                mentor,
+                "Mindaugas Kazlauskas",
+                "mindaugas.kazlauskas@bendrove.example.com",
+                ("lt",),
+                ("finansai", "derybos"),
+                11,
+                "UAB Gintaras",
+                "Finansai",
+                capacity=2,
+            ),
+            _Person(
+                mentee,
+                "Gintarė Žukauskaitė",
+                "gintare.zukauskaite@bendrove.example.com",
+                ("lt",),
+                ("projektų valdymas",),
+                3,
+                "UAB Gintaras",
+                "Rinkodara",
+            ),
+            _Person(
+                mentee,
+                "Tomas Jankūnas",
+                "tomas.jankunas@bendrove.example.com",
+                ("lt", "en"),
+                ("derybos", "lyderystė"),
+                4,
+                "UAB Gintaras",
+                "Pardavimai",
+            ),
+            _Person(
+                mentee,
+                "Eglė Šimkutė",
+                "egle.simkute@bendrove.example.com",
+                ("lt",),
+                ("finansai",),
+                2,
+                "UAB Gintaras",
+                "Operacijos",
+            ),
         ),
     )
 
@@ -212,14 +283,26 @@ def _community(year: int) -> _ProgrammeSeed:
         },
         endpoints=((Source.TALLY, "Prijavnica za mentorje in mentorirance (Tally)"),),
         people=(
-            _Person(mentor, "Tjaša Kovačič", "tjasa.kovacic@example.org", ("sl", "en"),
-                    ("podjetništvo", "trženje"), 10, capacity=3),
-            _Person(mentor, "Matej Horvat", "matej.horvat@example.org", ("sl",),
-                    ("programiranje", "odprta koda"), 8, capacity=2),
-            _Person(mentee, "Špela Zupančič", "spela.zupancic@example.net", ("sl",),
-                    ("podjetništvo",), 1),
-            _Person(mentee, "Žiga Novak", "ziga.novak@example.net", ("sl", "en"),
-                    ("programiranje",), 2),
+            _Person(
+                mentor,
+                "Tjaša Kovačič",
+                "tjasa.kovacic@example.org",
+                ("sl", "en"),
+                ("podjetništvo", "trženje"),
+                10,
+                capacity=3,
+            ),
+            _Person(
+                mentor,
+                "Matej Horvat",
+                "matej.horvat@example.org",
+                ("sl",),
+                ("programiranje", "odprta koda"),
+                8,
+                capacity=2,
+            ),
+            _Person(mentee, "Špela Zupančič", "spela.zupancic@example.net", ("sl",), ("podjetništvo",), 1),
+            _Person(mentee, "Žiga Novak", "ziga.novak@example.net", ("sl", "en"), ("programiranje",), 2),
         ),
     )
 
@@ -251,16 +334,58 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
             (Source.STANDARD, "Tilmelding via Microsoft Forms og Power Automate"),
         ),
         people=(
-            _Person(mentor, "Søren Ærø", "soeren.aeroe@nordlys.example.com", ("da", "en"),
-                    ("strategi", "forandringsledelse"), 18, "Nordlys A/S", "Direktionen", capacity=2),
-            _Person(mentor, "Mette Kjærgaard", "mette.kjaergaard@havnegaarden.example.com", ("da",),
-                    ("økonomistyring", "ledelse af ledere"), 16, "Havnegaarden ApS", "Økonomi", capacity=1),
-            _Person(mentee, "Jens Østergård", "jens.oestergaard@nordlys.example.com", ("da",),
-                    ("ledelse af ledere",), 8, "Nordlys A/S", "Produktion"),
-            _Person(mentee, "Ida Løkke", "ida.loekke@boelge.example.com", ("da", "en"),
-                    ("forandringsledelse", "strategi"), 7, "Bølge Energi A/S", "Projekter"),
-            _Person(mentee, "Astrid Nørgaard", "astrid.noergaard@havnegaarden.example.com", ("da",),
-                    ("strategi",), 6, "Havnegaarden ApS", "Salg"),
+            _Person(
+                mentor,
+                "Søren Ærø",
+                "soeren.aeroe@nordlys.example.com",
+                ("da", "en"),
+                ("strategi", "forandringsledelse"),
+                18,
+                "Nordlys A/S",
+                "Direktionen",
+                capacity=2,
+            ),
+            _Person(
+                mentor,
+                "Mette Kjærgaard",
+                "mette.kjaergaard@havnegaarden.example.com",
+                ("da",),
+                ("økonomistyring", "ledelse af ledere"),
+                16,
+                "Havnegaarden ApS",
+                "Økonomi",
+                capacity=1,
+            ),
+            _Person(
+                mentee,
+                "Jens Østergård",
+                "jens.oestergaard@nordlys.example.com",
+                ("da",),
+                ("ledelse af ledere",),
+                8,
+                "Nordlys A/S",
+                "Produktion",
+            ),
+            _Person(
+                mentee,
+                "Ida Løkke",
+                "ida.loekke@boelge.example.com",
+                ("da", "en"),
+                ("forandringsledelse", "strategi"),
+                7,
+                "Bølge Energi A/S",
+                "Projekter",
+            ),
+            _Person(
+                mentee,
+                "Astrid Nørgaard",
+                "astrid.noergaard@havnegaarden.example.com",
+                ("da",),
+                ("strategi",),
+                6,
+                "Havnegaarden ApS",
+                "Salg",
+            ),
         ),
     )
 
@@ -289,14 +414,48 @@ def _onboarding(year: int) -> _ProgrammeSeed:
         },
         endpoints=((Source.STANDARD, "Nyansat-formular via Microsoft Forms og Power Automate"),),
         people=(
-            _Person(mentor, "Birgitte Bødker", "birgitte.boedker@nordlys.example.com", ("da", "en"),
-                    ("kundeservice", "interne systemer"), 9, "Nordlys A/S", "Kundeservice", capacity=2),
-            _Person(mentor, "Anders Thøgersen", "anders.thoegersen@nordlys.example.com", ("da",),
-                    ("lager og logistik",), 12, "Nordlys A/S", "Logistik", capacity=1),
-            _Person(mentee, "Freja Dahl", "freja.dahl@nordlys.example.com", ("da",),
-                    ("kundeservice",), 0, "Nordlys A/S", "Salg"),
-            _Person(mentee, "Mikkel Strøm", "mikkel.stroem@nordlys.example.com", ("da", "en"),
-                    ("interne systemer",), 1, "Nordlys A/S", "IT"),
+            _Person(
+                mentor,
+                "Birgitte Bødker",
+                "birgitte.boedker@nordlys.example.com",
+                ("da", "en"),
+                ("kundeservice", "interne systemer"),
+                9,
+                "Nordlys A/S",
+                "Kundeservice",
+                capacity=2,
+            ),
+            _Person(
+                mentor,
+                "Anders Thøgersen",
+                "anders.thoegersen@nordlys.example.com",
+                ("da",),
+                ("lager og logistik",),
+                12,
+                "Nordlys A/S",
+                "Logistik",
+                capacity=1,
+            ),
+            _Person(
+                mentee,
+                "Freja Dahl",
+                "freja.dahl@nordlys.example.com",
+                ("da",),
+                ("kundeservice",),
+                0,
+                "Nordlys A/S",
+                "Salg",
+            ),
+            _Person(
+                mentee,
+                "Mikkel Strøm",
+                "mikkel.stroem@nordlys.example.com",
+                ("da", "en"),
+                ("interne systemer",),
+                1,
+                "Nordlys A/S",
+                "IT",
+            ),
         ),
     )
 
@@ -309,6 +468,21 @@ def _seeds(year: int) -> list[_ProgrammeSeed]:
         _leadership_network(year),
         _onboarding(year),
     ]
+
+
+_KIT_FOLDER = {
+    Source.TYPEFORM: "typeform",
+    Source.TALLY: "tally",
+    Source.JOTFORM: "jotform",
+    Source.GOOGLE_FORMS: "google-forms",
+    Source.STANDARD: "microsoft-forms",
+}
+
+
+def mapping_template(source: Source) -> FieldMapping:
+    """The platform kit's mentee-signup field mapping for a form source."""
+    path = Path(__file__).resolve().parents[1] / "integrations" / _KIT_FOLDER[source] / "mapping.mentee-signup.json"
+    return FieldMapping.model_validate_json(path.read_bytes())
 
 
 def seed_demo(storage: Storage, clock: Clock, base_url: str) -> DemoInfo:
@@ -329,6 +503,10 @@ def seed_demo(storage: Storage, clock: Clock, base_url: str) -> DemoInfo:
                 base_url=base_url,
                 clock=clock,
             )
+            # The kit's mentee-signup template, so a test submission from the platform onboards at once.
+            configured = issued.endpoint
+            configured.field_mapping = mapping_template(source)
+            storage.endpoints.save(configured)
             endpoints.append(
                 DemoEndpoint(
                     endpoint_id=issued.endpoint.endpoint_id,
@@ -405,6 +583,4 @@ def with_base_url(storage: Storage, demo: DemoInfo, base_url: str) -> DemoInfo:
             url = saved.url if endpoint is None else endpoint_url(base_url, endpoint, saved.secret)
             endpoints.append(DemoEndpoint(**{**asdict(saved), "url": url}))
         programmes.append(DemoProgramme(**{**asdict(programme), "endpoints": endpoints}))
-    return DemoInfo(
-        tenant_id=demo.tenant_id, tenant_name=demo.tenant_name, api_key=demo.api_key, programmes=programmes
-    )
+    return DemoInfo(tenant_id=demo.tenant_id, tenant_name=demo.tenant_name, api_key=demo.api_key, programmes=programmes)
