@@ -14,7 +14,7 @@ from typing import Any
 from chalice import Blueprint, Rate
 
 from chalicelib.container import Container, get_container
-from chalicelib.logging import bind, log_event
+from chalicelib.logging import begin, log_event
 
 bp = Blueprint(__name__)
 
@@ -78,7 +78,7 @@ def run_job(name: str, container: Container | None = None) -> dict[str, Any]:
     """Run one job now and return its counts."""
     job = JOBS[name]
     container = container or get_container()
-    bind(job=name)
+    begin(job=name)
     result = job.run(container)
     log_event("job finished", job=name, **{k: v for k, v in result.items() if isinstance(v, int)})
     return result

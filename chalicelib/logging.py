@@ -77,6 +77,12 @@ def log_warning(message: str, **fields: Any) -> None:
     get_logger().warning(message, extra=redact(fields))
 
 
+def begin(**ids: str | None) -> None:
+    """Start a request or job: forget the previous invocation's ids (a warm Lambda keeps the logger), bind these."""
+    get_logger().clear_state()
+    bind(**ids)
+
+
 def bind(**ids: str | None) -> None:
     """Attach correlation ids (tenant, programme, request) to every following record of this invocation."""
     get_logger().append_keys(**{k: v for k, v in redact(ids).items() if v is not None})

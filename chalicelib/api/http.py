@@ -34,7 +34,7 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from chalicelib.logging import bind, log_warning
+from chalicelib.logging import begin, bind, log_warning
 
 ANY_CONTENT_TYPE = ["*/*"]
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
@@ -178,6 +178,7 @@ def api_route(
         def view(**path_params: str) -> Response:
             request = bp.current_request
             request_id = _request_id(request)
+            begin(request_id=request_id)
             try:
                 container = get_container()
                 kwargs: dict[str, Any] = dict(path_params)

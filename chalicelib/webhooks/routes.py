@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.http import ANY_CONTENT_TYPE, error_response, json_response, raw_bytes
 from chalicelib.container import get_container
 from chalicelib.errors import MentoringError
-from chalicelib.logging import bind
+from chalicelib.logging import begin
 from chalicelib.services import inbox
 from chalicelib.webhooks.verify import WebhookRequest
 
@@ -30,7 +30,7 @@ def receive_webhook(source: str, endpoint_id: str) -> Response:
         headers=headers,
         query=dict(request.query_params or {}),
     )
-    bind(endpoint_id=endpoint_id, source=source)
+    begin(endpoint_id=endpoint_id, source=source)
     try:
         receipt = inbox.receive(
             source=source,
