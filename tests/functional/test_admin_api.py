@@ -321,3 +321,15 @@ def test_api_keys_are_created_listed_without_secrets_and_revoked(world: World) -
     assert revoked.json_body["revoked_at"] is not None
     assert with_revoked.status_code == 401
     assert coordinator.get(f"{V1}/programmes").status_code == 200
+
+
+def test_the_openapi_document_is_a_valid_openapi_3_1_document(world: World) -> None:
+    from openapi_spec_validator import validate
+
+    # WHEN
+    document = world.client.http.get(f"{V1}/openapi.json").json_body
+    # THEN
+    validate(document)
+    operations = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert ("/api/v1/endpoints/{endpoint_id}/mapping", "put") in operations
+    assert ("/api/v1/programmes/{programme_id}/participants", "get") in operations
