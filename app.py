@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import jobs
-from chalicelib.api import intake_routes
+from chalicelib.api import intake_routes, matching_routes
 from chalicelib.api import routes as api_routes
 from chalicelib.webhooks import routes as webhook_routes
 
@@ -12,4 +12,5 @@ app = Chalice(app_name="mentorflow", configure_logs=False)
 app.register_blueprint(webhook_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(intake_routes.bp)
+app.register_blueprint(matching_routes.bp)
 app.register_blueprint(jobs.bp)

@@ -45,6 +45,18 @@ def _send_messages(container: Container) -> dict[str, Any]:
     return _as_dict(report)
 
 
+def _run_scheduled_matching(container: Container) -> dict[str, Any]:
+    from chalicelib.services.matching import run_scheduled_matching
+
+    return dict(run_scheduled_matching(container.storage, container.notifier, container.clock))
+
+
+def _expire_acceptances(container: Container) -> dict[str, Any]:
+    from chalicelib.services.matching import expire_acceptances
+
+    return dict(expire_acceptances(container.storage, container.notifier, container.clock))
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -65,6 +77,18 @@ JOBS: dict[str, Job] = {
             "Retry failed webhook deliveries whose back-off has passed.",
         ),
         Job("send-messages", 5, _send_messages, "Send queued messages whose time has come."),
+        Job(
+            "run-scheduled-matching",
+            24 * 60,
+            _run_scheduled_matching,
+            "Match every programme whose matching date has come, once per programme and date.",
+        ),
+        Job(
+            "expire-acceptances",
+            60,
+            _expire_acceptances,
+            "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+        ),
     )
 }
 
@@ -92,3 +116,13 @@ def retry_deliveries(event: Any) -> dict[str, Any]:
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="send-messages")
 def send_messages(event: Any) -> dict[str, Any]:
     return run_job("send-messages")
+
+
+@bp.schedule(Rate(24 * 60, unit=Rate.MINUTES), name="run-scheduled-matching")
+def run_scheduled_matching(event: Any) -> dict[str, Any]:
+    return run_job("run-scheduled-matching")
+
+
+@bp.schedule(Rate(60, unit=Rate.MINUTES), name="expire-acceptances")
+def expire_acceptances(event: Any) -> dict[str, Any]:
+    return run_job("expire-acceptances")

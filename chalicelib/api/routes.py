@@ -237,6 +237,7 @@ def withdraw_participant(
         reason=body.reason,
         expected_version=body.version,
         clock=ctx.container.clock,
+        notifier=ctx.container.notifier,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from chalicelib.domain.common import DomainModel, StatusChange, check_transition, new_id
+from chalicelib.domain.common import DomainModel, StatusChange, check_transition, new_id, stable_id
 
 
 class PairStatus(StrEnum):
@@ -36,6 +36,17 @@ PAIR_TRANSITIONS: dict[PairStatus, frozenset[PairStatus]] = {
 }
 
 OPEN_PAIR_STATUSES = frozenset({_S.PROPOSED, _S.APPROVED, _S.ACTIVE})
+# Someone said no to these (coordinator, mentor, silence) or the pair broke up: never propose them again.
+REFUSED_PAIR_STATUSES = frozenset({_S.REJECTED, _S.DECLINED, _S.EXPIRED, _S.ENDED_EARLY})
+
+
+def pair_id_for(tenant_id: str, programme_id: str, mentee_id: str, nth: int) -> str:
+    """The id of a mentee's ``nth`` pair (0-based) in a programme.
+
+    Two matching runs that read the same state give a mentee the same next pair id, so
+    only one of their proposals can be stored: the second create finds the first.
+    """
+    return stable_id("pair", tenant_id, programme_id, mentee_id, str(nth))
 
 
 class Pair(DomainModel):
@@ -61,6 +72,11 @@ class Pair(DomainModel):
     )
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def awaiting_mentor(self) -> bool:
+        """Approved, and the programme waits for the mentor to accept before the pair starts."""
+        return self.status is PairStatus.APPROVED and self.accept_by is not None
 
     def move_to(self, target: PairStatus, *, at: datetime, reason: str | None = None) -> None:
         check_transition(self.status, target, PAIR_TRANSITIONS, entity="pair")

@@ -7,8 +7,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.clock import Clock
-from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
+from chalicelib.domain.common import check_transition
+from chalicelib.domain.participant import (
+    PARTICIPANT_TRANSITIONS,
+    Participant,
+    ParticipantStatus,
+    Profile,
+    Role,
+    participant_id_for,
+)
 from chalicelib.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from chalicelib.notify.outbox import Notifier
+from chalicelib.services.matching import release_pairs_of
 from chalicelib.services.programmes import get_programme
 from chalicelib.storage.repositories import Storage
 
@@ -106,9 +116,18 @@ def withdraw(
     reason: str,
     expected_version: int | None,
     clock: Clock,
+    notifier: Notifier,
 ) -> Participant:
-    """Withdraw a participant with a reason; their open pairs are ended by the matching service."""
+    """Withdraw a participant with a reason, ending their open pairs early with the same reason.
+
+    Pairs are ended before the participant is withdrawn: should this stop half-way, calling it
+    again finishes the job instead of finding the person withdrawn with pairs still open. The
+    other side of each pair is told if they knew of it, and a mentee is rematched at once.
+    """
     current = get_participant(storage, tenant_id, programme_id, participant_id)
     _check_version(current, expected_version)
+    check_transition(current.status, ParticipantStatus.WITHDRAWN, PARTICIPANT_TRANSITIONS, entity="participant")
+    programme = get_programme(storage, tenant_id, programme_id)
+    release_pairs_of(storage, notifier, clock, programme, current, reason=reason)
     current.move_to(ParticipantStatus.WITHDRAWN, at=clock.now(), reason=reason)
     return storage.participants.save(current)

@@ -23,6 +23,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.common import DomainModel
+from chalicelib.domain.matching_run import MatchingLease, MatchRun, MatchRunSummary, UnmatchedEntry
 from chalicelib.domain.message import Message, MessageState
 from chalicelib.domain.pair import Meeting, Pair
 from chalicelib.domain.participant import Participant
@@ -31,10 +32,11 @@ from chalicelib.domain.tenant import ApiKey, Tenant
 from chalicelib.domain.webhook import Delivery, DeliveryState, WebhookEndpoint
 from chalicelib.errors import Conflict, PayloadTooLarge, ValidationFailed, VersionConflict
 from chalicelib.storage import keys, mappers
-from chalicelib.storage.mappers import GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK, VERSION
+from chalicelib.storage.mappers import GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK, VERSION, RunHead, RunPart
 from chalicelib.storage.repositories import (
     DeliveryRepository,
     EndpointRepository,
+    MatchRunRepository,
     MeetingRepository,
     MessageRepository,
     Page,
@@ -428,6 +430,130 @@ class DynamoPairs(_DynamoRepository, PairRepository):
             & Key(GSI2SK).lt(keys.due_gsi_sk(at_or_before + _TIME_RESOLUTION)),
         )
 
+    def awaiting_mentor(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[Pair]:
+        if limit < 1:
+            return []
+        return self._query(
+            Pair,
+            limit=limit,
+            IndexName=GSI1,
+            KeyConditionExpression=Key(GSI1PK).eq(keys.PAIRS_AWAITING_MENTOR_GSI1)
+            & Key(GSI1SK).lt(keys.due_gsi_sk(at_or_before + _TIME_RESOLUTION)),
+        )
+
+
+# Well below DynamoDB's 400 KB item limit, leaving room for attribute names and a part's keys.
+_RUN_PART_BYTES = 300_000
+
+
+class DynamoMatchRuns(_DynamoRepository, MatchRunRepository):
+    """Matching runs, each a head item plus parts, and the programme's matching lease.
+
+    Parameters
+    ----------
+    table
+        The mentorflow table (boto3 ``Table`` resource).
+    """
+
+    def add(self, run: MatchRun) -> MatchRun:
+        """Store a run: the head first (it alone decides whether the id is new), then its parts.
+
+        Raises
+        ------
+        Conflict
+            When a run with this id exists; nothing of it is overwritten.
+        """
+        parts = _run_parts(run)
+        head = RunHead(summary=run.summary(), mentee_ids=list(run.mentee_ids), parts=len(parts))
+        self._create(head, "matching run")
+        for part in parts:
+            self._table.put_item(Item=mappers.to_item(part.model_copy(update={"version": 1})))
+        return run.model_copy(deep=True, update={"version": 1})
+
+    def get(self, tenant_id: str, programme_id: str, run_id: str) -> MatchRun | None:
+        head = self._get(mappers.run_key(tenant_id, programme_id, run_id), RunHead)
+        if head is None:
+            return None
+        parts = self._query(
+            RunPart,
+            KeyConditionExpression=Key(PK).eq(keys.programme_pk(tenant_id, programme_id))
+            & Key(SK).begins_with(keys.run_parts_prefix(run_id)),
+            ConsistentRead=True,
+        )
+        summary = head.summary
+        return MatchRun(
+            run_id=summary.run_id,
+            tenant_id=summary.tenant_id,
+            programme_id=summary.programme_id,
+            trigger=summary.trigger,
+            dry_run=summary.dry_run,
+            requested_at=summary.requested_at,
+            finished_at=summary.finished_at,
+            matching_date=summary.matching_date,
+            mentee_ids=head.mentee_ids,
+            figures=summary.figures,
+            unmatched=[UnmatchedEntry.model_validate(entry) for part in parts for entry in part.unmatched],
+            pair_ids=[pair_id for part in parts for pair_id in part.pair_ids],
+            pairs_skipped=summary.pairs_skipped,
+            version=head.version,
+        )
+
+    def list(self, tenant_id: str, programme_id: str) -> builtins.list[MatchRunSummary]:
+        heads = self._query(
+            RunHead,
+            KeyConditionExpression=Key(PK).eq(keys.programme_pk(tenant_id, programme_id))
+            & Key(SK).begins_with(keys.RUN_SK_PREFIX),
+            ConsistentRead=True,
+        )
+        summaries = [head.summary for head in heads]
+        return sorted(summaries, key=lambda r: (r.requested_at, r.run_id), reverse=True)
+
+    def lease(self, tenant_id: str, programme_id: str) -> MatchingLease | None:
+        return self._get(mappers.lease_key(tenant_id, programme_id), MatchingLease)
+
+    def save_lease(self, lease: MatchingLease) -> MatchingLease:
+        """Create (version 0) or update the programme's lease.
+
+        Raises
+        ------
+        VersionConflict
+            When the stored lease is not at ``lease.version``: another run took or released it.
+        """
+        return self._save(lease)
+
+
+def _run_parts(run: MatchRun) -> builtins.list[RunPart]:
+    """The run's lists cut into parts of at most ``_RUN_PART_BYTES`` of JSON each, in order."""
+    slices: builtins.list[tuple[builtins.list[dict[str, Any]], builtins.list[str]]] = []
+    unmatched: builtins.list[dict[str, Any]] = []
+    pair_ids: builtins.list[str] = []
+    size = 0
+    records: builtins.list[dict[str, Any] | str] = [e.model_dump(mode="json") for e in run.unmatched]
+    records.extend(run.pair_ids)
+    for record in records:
+        cost = len(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        if size + cost > _RUN_PART_BYTES and (unmatched or pair_ids):
+            slices.append((unmatched, pair_ids))
+            unmatched, pair_ids, size = [], [], 0
+        if isinstance(record, str):
+            pair_ids.append(record)
+        else:
+            unmatched.append(record)
+        size += cost
+    if unmatched or pair_ids:
+        slices.append((unmatched, pair_ids))
+    return [
+        RunPart(
+            tenant_id=run.tenant_id,
+            programme_id=run.programme_id,
+            run_id=run.run_id,
+            index=index,
+            unmatched=part_unmatched,
+            pair_ids=part_pair_ids,
+        )
+        for index, (part_unmatched, part_pair_ids) in enumerate(slices)
+    ]
+
 
 class DynamoMeetings(_DynamoRepository, MeetingRepository):
     """Meetings of pairs, also found by the calendar vendor's id.
@@ -639,4 +765,5 @@ def dynamo_storage(table: Table) -> Storage:
         endpoints=DynamoEndpoints(table),
         deliveries=DynamoDeliveries(table),
         messages=DynamoMessages(table),
+        runs=DynamoMatchRuns(table),
     )

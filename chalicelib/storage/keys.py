@@ -5,8 +5,8 @@ mentorflow keeps all state in one table (single-table design) with a partition k
 ``GSI2`` (attributes ``GSI1PK``/``GSI1SK``, ``GSI2PK``/``GSI2SK``). Both indexes are
 *sparse*: an item carries an index's attributes only while it must be found that way
 (a delivery leaves the retry index once done, a message the outbox index once sent,
-a pair the due index once closed). Items with an ``expires_at`` number are removed by
-DynamoDB's TTL.
+a pair the due index once closed and the awaiting-mentor index once answered). Items
+with an ``expires_at`` number are removed by DynamoDB's TTL.
 
 Access patterns
 ===============
@@ -25,9 +25,12 @@ Participants of a programme by status (paged)          GSI1    GSI1PK=TENANT#<t>
 Participant by e-mail within a tenant (all programmes) GSI2    GSI2PK=TENANT#<t>#EMAIL#<e>
 Pair by id / pairs of a programme                      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PAIR#<id> / begins_with
 Pairs by next-due time (reminder sweep, all tenants)   GSI2    GSI2PK=PAIRS_DUE, GSI2SK<=<iso time>#...
+Pairs awaiting the mentor, by deadline (all tenants)   GSI1    GSI1PK=PAIRS_AWAITING_MENTOR, GSI1SK<=<iso time>#...
 Meetings of a pair                                     table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with MEETING#<pair>#
 Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>#MEETING#<source>#<external id>
 Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
+Per-person detail of a run, in parts                   table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with RUNPART#<id>#
+Matching lease of a programme (one run at a time)      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=MATCHING_LEASE
 Webhook endpoint by id (every webhook request)         table   PK=ENDPOINT#<e>, SK=ENDPOINT
 Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>#ENDPOINTS
 Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, SK=DELIVERY#<d>
@@ -131,6 +134,19 @@ def run_sk(run_id: str) -> str:
 
 
 RUN_SK_PREFIX = "RUN#"
+
+
+def run_part_sk(run_id: str, index: int) -> str:
+    """A run's lists of unmatched people and pair ids outgrow one item for a large cohort; they go in parts."""
+    return f"RUNPART#{run_id}#{index:05d}"
+
+
+def run_parts_prefix(run_id: str) -> str:
+    return f"RUNPART#{run_id}#"
+
+
+MATCHING_LEASE_SK = "MATCHING_LEASE"
+PAIRS_AWAITING_MENTOR_GSI1 = "PAIRS_AWAITING_MENTOR"
 
 
 def endpoint_pk(endpoint_id: str) -> str:

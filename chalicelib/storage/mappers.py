@@ -15,6 +15,9 @@ Item layout
 * Fields typed ``Any`` (vendor payloads, match reasons, field mappings) are JSON text:
   DynamoDB numbers lose the int/float distinction and cannot hold every JSON value, and
   these fields are never queried, so text is the one exact round trip.
+* A matching run is one head item (``RunHead``: the run's summary) plus ``RunPart`` items
+  holding its per-person lists in slices, because a 20,000-person cohort's lists are
+  far beyond DynamoDB's 400 KB item limit. Both models exist for storage only.
 * An entity field named like the table's TTL attribute (``expires_at``) is written twice:
   as epoch seconds under that name for DynamoDB's TTL, and as ISO text under
   ``expires_at_text``, which is what is read back.
@@ -32,8 +35,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from boto3.dynamodb.types import Binary
+from pydantic import Field
 
 from chalicelib.domain.common import DomainModel
+from chalicelib.domain.matching_run import MatchingLease, MatchRunSummary
 from chalicelib.domain.message import Message, MessageState
 from chalicelib.domain.pair import OPEN_PAIR_STATUSES, Meeting, Pair
 from chalicelib.domain.participant import Participant
@@ -64,6 +69,26 @@ LISTABLE_DELIVERY_STATES = frozenset(
 )
 LISTABLE_MESSAGE_STATES = frozenset({MessageState.PENDING, MessageState.FAILED})
 
+
+class RunHead(DomainModel):
+    """The item that stands for a matching run: its summary, plus how many ``RunPart`` items hold the rest."""
+
+    summary: MatchRunSummary
+    mentee_ids: list[str] = Field(default_factory=list)
+    parts: int = Field(ge=0)
+
+
+class RunPart(DomainModel):
+    """One slice of a run's unmatched people and proposed pair ids, in run order."""
+
+    tenant_id: str
+    programme_id: str
+    run_id: str
+    index: int = Field(ge=0)
+    unmatched: list[dict[str, Any]] = Field(default_factory=list)
+    pair_ids: list[str] = Field(default_factory=list)
+
+
 _MODELS: dict[str, type[DomainModel]] = {
     "tenant": Tenant,
     "api_key": ApiKey,
@@ -74,6 +99,9 @@ _MODELS: dict[str, type[DomainModel]] = {
     "webhook_endpoint": WebhookEndpoint,
     "delivery": Delivery,
     "message": Message,
+    "match_run": RunHead,
+    "match_run_part": RunPart,
+    "matching_lease": MatchingLease,
 }
 _ENTITY_TYPES: dict[type[DomainModel], str] = {model: name for name, model in _MODELS.items()}
 _STORAGE_ATTRIBUTES = frozenset(
@@ -108,6 +136,18 @@ def pair_key(tenant_id: str, programme_id: str, pair_id: str) -> dict[str, str]:
 
 def meeting_key(tenant_id: str, programme_id: str, pair_id: str, meeting_id: str) -> dict[str, str]:
     return {PK: keys.programme_pk(tenant_id, programme_id), SK: keys.meeting_sk(pair_id, meeting_id)}
+
+
+def run_key(tenant_id: str, programme_id: str, run_id: str) -> dict[str, str]:
+    return {PK: keys.programme_pk(tenant_id, programme_id), SK: keys.run_sk(run_id)}
+
+
+def run_part_key(tenant_id: str, programme_id: str, run_id: str, index: int) -> dict[str, str]:
+    return {PK: keys.programme_pk(tenant_id, programme_id), SK: keys.run_part_sk(run_id, index)}
+
+
+def lease_key(tenant_id: str, programme_id: str) -> dict[str, str]:
+    return {PK: keys.programme_pk(tenant_id, programme_id), SK: keys.MATCHING_LEASE_SK}
 
 
 def endpoint_key(endpoint_id: str) -> dict[str, str]:
@@ -171,7 +211,17 @@ def key_attributes(entity: DomainModel) -> dict[str, str]:
             if entity.status in OPEN_PAIR_STATUSES and entity.next_due_at is not None:
                 attributes[GSI2PK] = keys.PAIRS_DUE_GSI2
                 attributes[GSI2SK] = keys.pair_due_gsi2sk(entity.next_due_at, entity.pair_id)
+            if entity.awaiting_mentor and entity.accept_by is not None:
+                attributes[GSI1PK] = keys.PAIRS_AWAITING_MENTOR_GSI1
+                attributes[GSI1SK] = keys.due_gsi_sk(entity.accept_by, entity.pair_id)
             return attributes
+        case RunHead():
+            run = entity.summary
+            return run_key(run.tenant_id, run.programme_id, run.run_id)
+        case RunPart():
+            return run_part_key(entity.tenant_id, entity.programme_id, entity.run_id, entity.index)
+        case MatchingLease():
+            return lease_key(entity.tenant_id, entity.programme_id)
         case Meeting():
             return {
                 **meeting_key(entity.tenant_id, entity.programme_id, entity.pair_id, entity.meeting_id),

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from chalicelib.domain.common import DomainModel
+from chalicelib.domain.matching_run import MatchingLease, MatchRun, MatchRunSummary
 from chalicelib.domain.message import Message, MessageState
 from chalicelib.domain.pair import OPEN_PAIR_STATUSES, Meeting, Pair, PairStatus
 from chalicelib.domain.participant import Participant, ParticipantStatus
@@ -23,6 +24,7 @@ from chalicelib.errors import Conflict, ValidationFailed, VersionConflict
 from chalicelib.storage.repositories import (
     DeliveryRepository,
     EndpointRepository,
+    MatchRunRepository,
     MeetingRepository,
     MessageRepository,
     Page,
@@ -69,6 +71,15 @@ class _VersionedStore(dict[K, E]):
         with self.lock:
             chosen = [e for e in self.values() if keep(e)]
         return [e.model_copy(deep=True) for e in sorted(chosen, key=order)]  # type: ignore[arg-type]
+
+    def select_page(
+        self, keep: Callable[[E], bool], order: Callable[[E], object], limit: int, cursor: str | None
+    ) -> Page[E]:
+        # Only the page is copied: reading a 20,000-person programme page by page stays linear.
+        with self.lock:
+            chosen = [e for e in self.values() if keep(e)]
+        page = _paginate(sorted(chosen, key=order), limit, cursor)  # type: ignore[arg-type]
+        return Page(items=[e.model_copy(deep=True) for e in page.items], next_cursor=page.next_cursor)
 
 
 def _paginate(items: list[E], limit: int, cursor: str | None) -> Page[E]:
@@ -149,13 +160,14 @@ class InMemoryParticipants(ParticipantRepository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Participant]:
-        chosen = self.items.select(
+        return self.items.select_page(
             lambda p: (
                 p.tenant_id == tenant_id and p.programme_id == programme_id and (status is None or p.status == status)
             ),
             lambda p: p.participant_id,
+            limit,
+            cursor,
         )
-        return _paginate(chosen, limit, cursor)
 
     def by_email(self, tenant_id: str, email: str) -> builtins.list[Participant]:
         return self.items.select(lambda p: p.tenant_id == tenant_id and p.email == email, lambda p: p.programme_id)
@@ -189,6 +201,44 @@ class InMemoryPairs(PairRepository):
             lambda p: (p.next_due_at, p.pair_id),
         )
         return chosen[:limit]
+
+    def awaiting_mentor(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[Pair]:
+        chosen = self.items.select(
+            lambda p: p.awaiting_mentor and p.accept_by is not None and p.accept_by <= at_or_before,
+            lambda p: (p.accept_by, p.pair_id),
+        )
+        return chosen[:limit]
+
+
+class InMemoryMatchRuns(MatchRunRepository):
+    def __init__(self) -> None:
+        self.items: _VersionedStore[tuple[str, str, str], MatchRun] = _VersionedStore()
+        self.leases: _VersionedStore[tuple[str, str], MatchingLease] = _VersionedStore()
+
+    def add(self, run: MatchRun) -> MatchRun:
+        if not self.items.put_new((run.tenant_id, run.programme_id, run.run_id), run):
+            raise Conflict("matching run exists")
+        return run.model_copy(deep=True, update={"version": 1})
+
+    def get(self, tenant_id: str, programme_id: str, run_id: str) -> MatchRun | None:
+        return self.items.read((tenant_id, programme_id, run_id))
+
+    def list(self, tenant_id: str, programme_id: str) -> builtins.list[MatchRunSummary]:
+        runs = self.items.select(
+            lambda r: r.tenant_id == tenant_id and r.programme_id == programme_id,
+            lambda r: r.run_id,
+        )
+        return _newest_first([r.summary() for r in runs])
+
+    def lease(self, tenant_id: str, programme_id: str) -> MatchingLease | None:
+        return self.leases.read((tenant_id, programme_id))
+
+    def save_lease(self, lease: MatchingLease) -> MatchingLease:
+        return self.leases.put_versioned((lease.tenant_id, lease.programme_id), lease)
+
+
+def _newest_first(runs: Iterable[MatchRunSummary]) -> list[MatchRunSummary]:
+    return sorted(runs, key=lambda r: (r.requested_at, r.run_id), reverse=True)
 
 
 class InMemoryMeetings(MeetingRepository):
@@ -321,4 +371,5 @@ def in_memory_storage() -> Storage:
         endpoints=InMemoryEndpoints(),
         deliveries=InMemoryDeliveries(),
         messages=InMemoryMessages(),
+        runs=InMemoryMatchRuns(),
     )

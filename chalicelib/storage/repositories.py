@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from chalicelib.domain.matching_run import MatchingLease, MatchRun, MatchRunSummary
 from chalicelib.domain.message import Message, MessageState
 from chalicelib.domain.pair import Meeting, Pair, PairStatus
 from chalicelib.domain.participant import Participant, ParticipantStatus
@@ -115,6 +116,32 @@ class PairRepository(ABC):
     def due(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[Pair]:
         """Open pairs of every tenant whose ``next_due_at`` has come, oldest first."""
 
+    @abstractmethod
+    def awaiting_mentor(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[Pair]:
+        """Approved pairs of every tenant whose mentor had to accept by then (``accept_by``), earliest first."""
+
+
+class MatchRunRepository(ABC):
+    """Matching runs of programmes, and each programme's matching lease."""
+
+    @abstractmethod
+    def add(self, run: MatchRun) -> MatchRun:
+        """Store a run at version 1, whatever the length of its lists; ``Conflict`` if its id exists."""
+
+    @abstractmethod
+    def get(self, tenant_id: str, programme_id: str, run_id: str) -> MatchRun | None: ...
+
+    @abstractmethod
+    def list(self, tenant_id: str, programme_id: str) -> builtins.list[MatchRunSummary]:
+        """The programme's runs without their per-person lists, newest first."""
+
+    @abstractmethod
+    def lease(self, tenant_id: str, programme_id: str) -> MatchingLease | None: ...
+
+    @abstractmethod
+    def save_lease(self, lease: MatchingLease) -> MatchingLease:
+        """Create (version 0) or update a lease; ``VersionConflict`` when another run took it first."""
+
 
 class MeetingRepository(ABC):
     @abstractmethod
@@ -198,11 +225,13 @@ class Storage:
     endpoints: EndpointRepository
     deliveries: DeliveryRepository
     messages: MessageRepository
+    runs: MatchRunRepository
 
 
 __all__ = [
     "DeliveryRepository",
     "EndpointRepository",
+    "MatchRunRepository",
     "MeetingRepository",
     "MessageRepository",
     "Page",

@@ -1,0 +1,243 @@
+"""Admin API v1 for matching: run (or preview) a cohort matching, review proposals, and start or end pairs.
+
+Handlers only parse and call ``chalicelib.services.matching``; the tenant is always the
+bearer key's, so another tenant's programme, run or pair answers 404 like a missing one.
+Illegal status changes and a run already in progress answer 409.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.http import ApiContext, api_route
+from chalicelib.domain.matching_run import MatchRun, MatchRunSummary
+from chalicelib.domain.pair import Pair, PairStatus
+from chalicelib.services import matching
+from chalicelib.services.programmes import get_programme
+
+bp = Blueprint(__name__)
+PROGRAMME = "/api/v1/programmes/{programme_id}"
+PAIR = PROGRAMME + "/pairs/{pair_id}"
+TAG = "matching"
+
+STRICT = ConfigDict(extra="forbid")
+
+
+class RunRequest(BaseModel):
+    model_config = STRICT
+
+    dry_run: bool = Field(default=False, description="Only report what would be proposed; store nothing.")
+
+
+class RunList(BaseModel):
+    items: list[MatchRunSummary]
+
+
+# A Lambda answer must stay under 6 MB; a 20,000-person run proposes far more than that shows.
+INLINE_PROPOSALS = 1000
+
+
+class PairQuery(BaseModel):
+    model_config = STRICT
+
+    status: PairStatus | None = None
+    run_id: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=100, ge=1, le=500)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class ReasonRequest(BaseModel):
+    model_config = STRICT
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class EndRequest(BaseModel):
+    model_config = STRICT
+
+    reason: str = Field(min_length=1, max_length=500)
+    outcome: Literal["completed", "ended_early"]
+
+
+@api_route(
+    bp,
+    f"{PROGRAMME}/matching-runs",
+    "POST",
+    summary=(
+        "Match the cohort now (or preview it with dry_run): figures, the unmatched with reasons, and the first"
+        f" {INLINE_PROPOSALS} proposals (all of a stored run are listed under pairs?run_id=)"
+    ),
+    body=RunRequest,
+    response=matching.RunReport,
+    status=201,
+    tag=TAG,
+)
+def create_run(ctx: ApiContext, body: RunRequest, programme_id: str) -> matching.RunReport:
+    container = ctx.container
+    report = matching.run_matching(
+        container.storage,
+        container.notifier,
+        container.clock,
+        ctx.tenant_id,
+        programme_id,
+        dry_run=body.dry_run,
+        trigger="api",
+    )
+    return report.first(INLINE_PROPOSALS)
+
+
+@api_route(
+    bp,
+    f"{PROGRAMME}/matching-runs",
+    "GET",
+    summary="List the programme's matching runs, newest first",
+    response=RunList,
+    tag=TAG,
+)
+def list_runs(ctx: ApiContext, programme_id: str) -> RunList:
+    storage = ctx.container.storage
+    get_programme(storage, ctx.tenant_id, programme_id)
+    return RunList(items=storage.runs.list(ctx.tenant_id, programme_id))
+
+
+@api_route(
+    bp,
+    f"{PROGRAMME}/matching-runs/{{run_id}}",
+    "GET",
+    summary="Read a matching run with everyone it left unmatched and the pairs it proposed",
+    response=MatchRun,
+    tag=TAG,
+)
+def get_run(ctx: ApiContext, programme_id: str, run_id: str) -> MatchRun:
+    return matching.get_run(ctx.container.storage, ctx.tenant_id, programme_id, run_id)
+
+
+@api_route(
+    bp,
+    f"{PROGRAMME}/matching-runs/{{run_id}}/approve-all",
+    "POST",
+    summary="Approve every proposal of a run; those that cannot start are listed with the reason",
+    response=matching.ApproveAllReport,
+    tag=TAG,
+)
+def approve_all(ctx: ApiContext, programme_id: str, run_id: str) -> matching.ApproveAllReport:
+    container = ctx.container
+    return matching.approve_all(
+        container.storage, container.notifier, container.clock, ctx.tenant_id, programme_id, run_id=run_id
+    )
+
+
+@api_route(
+    bp,
+    f"{PROGRAMME}/pairs",
+    "GET",
+    summary="List the programme's pairs, by status or run, paged with a cursor",
+    query=PairQuery,
+    response=matching.PairPage,
+    tag=TAG,
+)
+def list_pairs(ctx: ApiContext, query: PairQuery, programme_id: str) -> matching.PairPage:
+    return matching.page_of_pairs(
+        ctx.container.storage,
+        ctx.tenant_id,
+        programme_id,
+        status=query.status,
+        run_id=query.run_id,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+
+
+@api_route(bp, PAIR, "GET", summary="Read a pair with its explanation and history", response=Pair, tag=TAG)
+def get_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
+    return matching.get_pair(ctx.container.storage, ctx.tenant_id, programme_id, pair_id)
+
+
+@api_route(
+    bp,
+    f"{PAIR}/approve",
+    "POST",
+    summary="Approve a proposal: both are matched and told, or the mentor is asked to accept first",
+    response=Pair,
+    tag=TAG,
+)
+def approve_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
+    container = ctx.container
+    return matching.approve(
+        container.storage, container.notifier, container.clock, ctx.tenant_id, programme_id, pair_id
+    )
+
+
+@api_route(
+    bp,
+    f"{PAIR}/reject",
+    "POST",
+    summary="Reject a proposal, with a reason; it is never proposed again",
+    body=ReasonRequest,
+    response=Pair,
+    tag=TAG,
+)
+def reject_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_id: str) -> Pair:
+    container = ctx.container
+    return matching.reject(container.storage, container.clock, ctx.tenant_id, programme_id, pair_id, reason=body.reason)
+
+
+@api_route(
+    bp,
+    f"{PAIR}/accept",
+    "POST",
+    summary="Record the mentor's acceptance: the pair starts and both are told",
+    response=Pair,
+    tag=TAG,
+)
+def accept_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
+    container = ctx.container
+    return matching.accept(container.storage, container.notifier, container.clock, ctx.tenant_id, programme_id, pair_id)
+
+
+@api_route(
+    bp,
+    f"{PAIR}/decline",
+    "POST",
+    summary="Record that the mentor declined, with a reason: the mentee's next best fit is proposed",
+    body=ReasonRequest,
+    response=matching.PairOutcome,
+    tag=TAG,
+)
+def decline_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_id: str) -> matching.PairOutcome:
+    container = ctx.container
+    return matching.decline(
+        container.storage,
+        container.notifier,
+        container.clock,
+        ctx.tenant_id,
+        programme_id,
+        pair_id,
+        reason=body.reason,
+    )
+
+
+@api_route(
+    bp,
+    f"{PAIR}/end",
+    "POST",
+    summary="End a pair: completed, or ended early with a reason (the mentee is then rematched)",
+    body=EndRequest,
+    response=matching.PairOutcome,
+    tag=TAG,
+)
+def end_pair(ctx: ApiContext, body: EndRequest, programme_id: str, pair_id: str) -> matching.PairOutcome:
+    container = ctx.container
+    return matching.end_pair(
+        container.storage,
+        container.notifier,
+        container.clock,
+        ctx.tenant_id,
+        programme_id,
+        pair_id,
+        reason=body.reason,
+        completed=body.outcome == "completed",
+    )
