@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated MENTEESxMENTORS")
     parser.add_argument("--out", default=DEFAULT_OUT, help="where to write the JSON results")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--library-timeout", type=float, default=20.0, help="seconds per matching-library run")
+    parser.add_argument("--library-timeout", type=float, default=240.0, help="seconds per matching-library run")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()

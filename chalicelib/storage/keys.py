@@ -39,15 +39,12 @@ Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
-Idempotency records (Powertools)                       table   PK=IDEMPOTENCY, SK=<function>#<hash>
 =====================================================  ======  =====================================================
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-
-TENANT = "TENANT#"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -189,9 +186,6 @@ def messages_by_state_gsi1(state: str) -> str:
 
 def participant_messages_gsi2(tenant_id: str, participant_id: str) -> str:
     return f"TENANT#{tenant_id}#PARTICIPANT#{participant_id}"
-
-
-IDEMPOTENCY_PK = "IDEMPOTENCY"
 
 
 def utc_text(at: datetime) -> str:
