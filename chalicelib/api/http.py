@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from chalicelib.container import Container, get_container
 from chalicelib.domain.tenant import hash_api_key
 from chalicelib.errors import (
     MentoringError,
+    NotFound,
     PayloadTooLarge,
     Unauthorized,
     UnsupportedMediaType,
@@ -181,7 +183,7 @@ def api_route(
             begin(request_id=request_id)
             try:
                 container = get_container()
-                kwargs: dict[str, Any] = dict(path_params)
+                kwargs: dict[str, Any] = {name: checked_path_param(name, value) for name, value in path_params.items()}
                 raw = raw_bytes(request.raw_body)
                 if len(raw) > container.settings.max_body_bytes:
                     raise PayloadTooLarge(f"request body is over {container.settings.max_body_bytes} bytes")
@@ -206,6 +208,11 @@ def api_route(
                 if exc.status_code >= 500:
                     log_warning("request failed", error_type=type(exc).__name__, request_id=request_id)
                 return error_response(exc)
+            # The last line of defence: a bug still answers in the API's error shape, and its
+            # message (which may quote personal data) stays out of the response and the logs.
+            except Exception as exc:
+                log_warning("request failed unexpectedly", error_type=type(exc).__name__, request_id=request_id)
+                return error_response(MentoringError("something went wrong on our side; it has been logged"))
             if isinstance(result, Response):
                 return result
             return json_response(result, status)
@@ -214,6 +221,22 @@ def api_route(
         return handler
 
     return decorator
+
+
+_OUR_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_THINGS = {"endpoint_id": "webhook endpoint", "key_id": "API key", "run_id": "matching run"}
+# Vendors' delivery ids are free text; a DynamoDB sort key holds at most 1 KB.
+_MAX_FOREIGN_ID_BYTES = 500
+
+
+def checked_path_param(name: str, value: str) -> str:
+    """An id from the URL, or ``NotFound``: an id we could never have issued names nothing."""
+    if name == "delivery_id":
+        if not value or len(value.encode("utf-8")) > _MAX_FOREIGN_ID_BYTES:
+            raise NotFound("no such delivery")
+    elif not _OUR_ID.fullmatch(value):
+        raise NotFound(f"no such {_THINGS.get(name, name.removesuffix('_id'))}")
+    return value
 
 
 def public_base_url(request: Any) -> str:

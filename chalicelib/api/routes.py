@@ -16,6 +16,7 @@ from chalicelib.api.http import ApiContext, api_route, json_response
 from chalicelib.api.openapi import openapi_document
 from chalicelib.domain.participant import Participant
 from chalicelib.domain.programme import Programme
+from chalicelib.errors import Conflict
 from chalicelib.services import endpoints as endpoint_service
 from chalicelib.services import inbox
 from chalicelib.services import participants as participant_service
@@ -69,6 +70,9 @@ def create_key(ctx: ApiContext, body: s.ApiKeyCreate) -> s.ApiKeyIssued:
 
 @api_route(bp, f"{V1}/keys/{{key_id}}", "DELETE", summary="Revoke an API key", response=s.ApiKeyOut, tag="keys")
 def revoke_key(ctx: ApiContext, key_id: str) -> s.ApiKeyOut:
+    if key_id == ctx.key_id:
+        # Revoking the key in use would lock the caller out mid-session; revoke it with another key.
+        raise Conflict("this is the key this request is made with; revoke it using another key")
     key = tenant_service.revoke_key(
         ctx.container.storage, tenant_id=ctx.tenant_id, key_id=key_id, clock=ctx.container.clock
     )

@@ -106,7 +106,7 @@ class Participant(DomainModel):
     profile: Profile
     status: ParticipantStatus = ParticipantStatus.APPLIED
     history: list[StatusChange] = Field(default_factory=list)
-    priority: int = Field(default=0, ge=0, description="Rounds left unmatched; raises priority next round.")
+    priority: int = Field(default=0, ge=0, le=1000, description="Rounds left unmatched; raises priority next round.")
     profile_submitted_at: datetime | None = Field(
         default=None,
         description="Submission time of the newest profile; older deliveries never overwrite it.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -48,10 +48,12 @@ class ReminderPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nudge_after_days: int | None = Field(default=None, ge=1, description="Default: the meeting cadence.")
-    escalate_after_days: int = Field(default=90, ge=1)
-    close_after_escalation_days: int | None = Field(default=7, ge=1)
-    milestone_notice_days: list[int] = Field(default_factory=lambda: [7, 1])
+    nudge_after_days: int | None = Field(default=None, ge=1, le=365, description="Default: the meeting cadence.")
+    escalate_after_days: int = Field(default=90, ge=1, le=3650)
+    close_after_escalation_days: int | None = Field(default=7, ge=1, le=3650)
+    milestone_notice_days: list[Annotated[int, Field(ge=0, le=365)]] = Field(
+        default_factory=lambda: [7, 1], max_length=10
+    )
     quiet_hours_start: int = Field(default=20, ge=0, le=23, description="Local hour from which nothing is sent.")
     quiet_hours_end: int = Field(default=8, ge=0, le=23, description="Local hour until which nothing is sent.")
 
@@ -68,8 +70,8 @@ class SurveySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: SurveyKind
-    offset_days: int = Field(ge=0)
-    repeat_every_days: int | None = Field(default=None, ge=1)
+    offset_days: int = Field(ge=0, le=3650)
+    repeat_every_days: int | None = Field(default=None, ge=1, le=3650)
     low_score_alert_below: int | None = Field(default=None, ge=0, le=10)
 
 
@@ -103,7 +105,9 @@ class Programme(DomainModel):
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     default_language: str = "en"
     meeting_cadence_days: int = Field(default=30, ge=1, le=365)
-    max_mentees: int | None = Field(default=None, ge=0, description="Places; beyond them people are waitlisted.")
+    max_mentees: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Places; beyond them people are waitlisted."
+    )
     milestones: list[Milestone] = Field(default_factory=list)
     matching: MatchingPolicy = Field(default_factory=MatchingPolicy)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)

@@ -45,6 +45,7 @@ from chalicelib.domain.participant import Participant
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.tenant import ApiKey, Tenant
 from chalicelib.domain.webhook import Delivery, DeliveryState, WebhookEndpoint
+from chalicelib.errors import ValidationFailed
 from chalicelib.storage import keys
 from chalicelib.storage.table import TTL_ATTRIBUTE
 
@@ -335,6 +336,10 @@ def _mentions_any(annotation: object) -> bool:
 
 
 _COMPRESSED = b"\x01"
+# DynamoDB numbers hold 38 significant digits between 1E-130 and 9.99E+125; values the models
+# allow but the table cannot hold are refused as bad input rather than failing as a 500.
+_MAX_DYNAMODB_NUMBER = 10**38
+_MIN_DYNAMODB_NUMBER = 1e-130
 
 
 def _epoch_seconds(at: datetime) -> int:
@@ -347,11 +352,17 @@ def _epoch_seconds(at: datetime) -> int:
 def _to_attribute(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
-    if value is None or isinstance(value, str | bool | int | Decimal):
+    if value is None or isinstance(value, str | bool | Decimal):
+        return value
+    if isinstance(value, int):
+        if abs(value) >= _MAX_DYNAMODB_NUMBER:
+            raise ValidationFailed("a number is too large to store")
         return value
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("DynamoDB cannot store NaN or infinity")
+        if not math.isfinite(value) or abs(value) >= _MAX_DYNAMODB_NUMBER:
+            raise ValidationFailed("a number is too large to store")
+        if value != 0 and abs(value) < _MIN_DYNAMODB_NUMBER:
+            raise ValidationFailed("a number is too small to store")
         # repr is the shortest text that reads back as the same float.
         return Decimal(repr(value))
     if isinstance(value, datetime | date):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import ANY_CONTENT_TYPE, error_response, json_response, raw_bytes
+from chalicelib.api.http import ANY_CONTENT_TYPE, checked_path_param, error_response, json_response, raw_bytes
 from chalicelib.container import get_container
 from chalicelib.errors import MentoringError
 from chalicelib.logging import begin
@@ -32,6 +32,7 @@ def receive_webhook(source: str, endpoint_id: str) -> Response:
     )
     begin(endpoint_id=endpoint_id, source=source)
     try:
+        checked_path_param("endpoint_id", endpoint_id)
         receipt = inbox.receive(
             source=source,
             endpoint_id=endpoint_id,

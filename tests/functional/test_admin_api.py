@@ -333,3 +333,44 @@ def test_the_openapi_document_is_a_valid_openapi_3_1_document(world: World) -> N
     operations = {(path, method) for path, item in document["paths"].items() for method in item}
     assert ("/api/v1/endpoints/{endpoint_id}/mapping", "put") in operations
     assert ("/api/v1/programmes/{programme_id}/participants", "get") in operations
+
+
+def test_a_key_cannot_revoke_itself_so_nobody_locks_themselves_out(world: World) -> None:
+    # GIVEN
+    coordinator = world.tenant()
+    own_key_id = coordinator.get(f"{V1}/tenant").json_body["key_id"]
+    # WHEN
+    response = coordinator.delete(f"{V1}/keys/{own_key_id}")
+    # THEN
+    assert response.status_code == 409
+    assert coordinator.get(f"{V1}/programmes").status_code == 200
+
+
+def test_numbers_the_table_cannot_hold_are_refused_as_bad_input(world: World) -> None:
+    # GIVEN
+    coordinator = world.tenant()
+    # WHEN
+    huge_weight = coordinator.post(
+        f"{V1}/programmes", {"name": "Onboarding", "matching": {"weights": {"tags": 4.7e307}}}
+    )
+    huge_places = coordinator.post(f"{V1}/programmes", {"name": "Onboarding", "max_mentees": 10**40})
+    # THEN
+    assert huge_weight.status_code == 400
+    assert "weights.tags" in huge_weight.json_body["message"]
+    assert huge_places.status_code == 400
+    assert world.storage.programmes.list(coordinator.tenant_id) == []
+
+
+def test_ids_we_could_never_have_issued_answer_404_not_an_error(world: World) -> None:
+    # GIVEN
+    coordinator = world.tenant()
+    strange = "%E1%B9%B0%CC%BA%CC%BAo" + "x" * 2000
+    # WHEN
+    answers = [
+        coordinator.get(f"{V1}/programmes/{strange}"),
+        coordinator.post(f"{V1}/programmes/{strange}/matching-runs", {"dry_run": False}),
+        coordinator.get(f"{V1}/endpoints/{strange}/deliveries/{'d' * 2000}/preview"),
+        world.client.http.post(f"/hooks/standard/{strange}", headers={"Content-Type": "application/json"}, body="{}"),
+    ]
+    # THEN
+    assert [a.status_code for a in answers] == [404, 404, 404, 404]

@@ -23,12 +23,12 @@ class MatchWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tags: float = Field(default=4.0, ge=0)
-    seniority: float = Field(default=2.0, ge=0)
-    timezone: float = Field(default=1.0, ge=0)
-    preference: float = Field(default=3.0, ge=0)
-    priority: float = Field(default=2.0, ge=0)
-    base: float = Field(default=1.0, gt=0)
+    tags: float = Field(default=4.0, ge=0, le=100)
+    seniority: float = Field(default=2.0, ge=0, le=100)
+    timezone: float = Field(default=1.0, ge=0, le=100)
+    preference: float = Field(default=3.0, ge=0, le=100)
+    priority: float = Field(default=2.0, ge=0, le=100)
+    base: float = Field(default=1.0, gt=0, le=100)
 
 
 class MatchingPolicy(BaseModel):
@@ -54,14 +54,14 @@ class MatchingPolicy(BaseModel):
     forbid_same_department: bool = True
     require_shared_language: bool = True
     forbid_repeat_pairs: bool = True
-    seniority_gap_min: int = Field(default=1, ge=0)
-    seniority_gap_max: int = Field(default=4, ge=0)
-    seniority_falloff: float = Field(default=3.0, gt=0)
+    seniority_gap_min: int = Field(default=1, ge=0, le=50)
+    seniority_gap_max: int = Field(default=4, ge=0, le=50)
+    seniority_falloff: float = Field(default=3.0, gt=0, le=50)
     max_timezone_gap_hours: float = Field(default=12.0, ge=0, le=26)
     objective: Literal["max_score", "max_matched"] = "max_score"
     solver: Literal["auto", "exact", "sparse", "stable"] = "auto"
-    sparse_threshold: int = Field(default=4_000_000, ge=1)
-    sparse_k: int = Field(default=50, ge=1)
+    sparse_threshold: int = Field(default=4_000_000, ge=1, le=10**10)
+    sparse_k: int = Field(default=50, ge=1, le=1000)
     weights: MatchWeights = Field(default_factory=MatchWeights)
     auto_approve: bool = False
-    mentor_acceptance_days: int | None = Field(default=None, ge=1)
+    mentor_acceptance_days: int | None = Field(default=None, ge=1, le=90)
