@@ -13,6 +13,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import ApiContext, api_route
+from chalicelib.domain.common import HumanText
 from chalicelib.domain.matching_run import MatchRun, MatchRunSummary
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.services import matching
@@ -52,13 +53,13 @@ class PairQuery(BaseModel):
 class ReasonRequest(BaseModel):
     model_config = STRICT
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: HumanText = Field(min_length=1, max_length=500)
 
 
 class EndRequest(BaseModel):
     model_config = STRICT
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: HumanText = Field(min_length=1, max_length=500)
     outcome: Literal["completed", "ended_early"]
 
 

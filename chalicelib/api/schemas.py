@@ -12,6 +12,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from chalicelib.domain.common import HumanText
 from chalicelib.domain.participant import ParticipantStatus, Profile, Role
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.webhook import Delivery, DeliveryState, Source, WebhookEndpoint
@@ -86,7 +87,7 @@ class ParticipantUpdate(BaseModel):
 class WithdrawRequest(BaseModel):
     model_config = STRICT
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: HumanText = Field(min_length=1, max_length=500)
     version: int | None = None
 
 
@@ -156,7 +157,7 @@ class RotateRequest(BaseModel):
 class ApiKeyCreate(BaseModel):
     model_config = STRICT
 
-    name: str = Field(min_length=1, max_length=100)
+    name: HumanText = Field(min_length=1, max_length=100)
 
 
 class ApiKeyOut(BaseModel):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.errors import IllegalTransition, ValidationFailed
 
@@ -54,11 +54,12 @@ Email = Annotated[str, AfterValidator(_normalise_email_field)]
 
 
 def _nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value).strip()
+    return unicodedata.normalize("NFC", value)
 
 
 # Names keep their script and diacritics; NFC only makes "Đorđević" typed two ways compare equal.
-HumanText = Annotated[str, AfterValidator(_nfc)]
+# Whitespace is stripped before length limits apply, so "   " is empty, not a name.
+HumanText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_nfc)]
 
 
 def utcnow() -> datetime:

@@ -374,3 +374,26 @@ def test_ids_we_could_never_have_issued_answer_404_not_an_error(world: World) ->
     ]
     # THEN
     assert [a.status_code for a in answers] == [404, 404, 404, 404]
+
+
+def test_blank_names_and_reasons_are_rejected_not_stored_empty(world: World) -> None:
+    # GIVEN
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    person = coordinator.post(
+        f"{V1}/programmes/{programme_id}/participants",
+        {"profile": {"role": "mentee", "email": "jonas@example.lt", "name": "Jonas Petraitis"}},
+    ).json_body
+    # WHEN
+    blank_key = coordinator.post(f"{V1}/keys", {"name": "   "})
+    blank_programme = coordinator.post(f"{V1}/programmes", {"name": "\u00a0"})
+    blank_reason = coordinator.post(
+        f"{V1}/programmes/{programme_id}/participants/{person['participant_id']}/withdraw", {"reason": "  "}
+    )
+    # THEN
+    assert [blank_key.status_code, blank_programme.status_code, blank_reason.status_code] == [400, 400, 400]
+    assert coordinator.get(f"{V1}/keys").status_code == 200
+    assert (
+        coordinator.get(f"{V1}/programmes/{programme_id}/participants/{person['participant_id']}").json_body["status"]
+        == "accepted"
+    )
