@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.clock import Clock
-from chalicelib.domain.participant import Consent, Participant, Profile, Role, participant_id_for
+from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.tenant import hash_api_key
 from chalicelib.domain.webhook import Source
@@ -549,7 +549,7 @@ def _participant(programme: Programme, person: _Person, clock: Clock) -> Partici
         capacity=person.capacity,
         consent=Consent(given=True, at=now, text_version="demo-1"),
     )
-    return Participant(
+    participant = Participant(
         participant_id=participant_id_for(programme.tenant_id, programme.programme_id, profile.email),
         tenant_id=programme.tenant_id,
         programme_id=programme.programme_id,
@@ -558,6 +558,9 @@ def _participant(programme: Programme, person: _Person, clock: Clock) -> Partici
         created_at=now,
         updated_at=now,
     )
+    # As if they had signed up through the form: accepted and waiting for the matching run.
+    participant.move_to(ParticipantStatus.ACCEPTED, at=now, reason="signed up")
+    return participant
 
 
 def still_stored(storage: Storage, demo: DemoInfo) -> bool:

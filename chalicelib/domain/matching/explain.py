@@ -142,7 +142,13 @@ def pair_reasons(
         parts.append(f"the mentee waited {_plural(mentee.priority, 'earlier round')}")
     if mentor.priority:
         parts.append(f"the mentor waited {_plural(mentor.priority, 'earlier round')}")
-    sentence = f"{mentee.name} is matched with {mentor.name}: {'; '.join(parts)}."
+    reasons_text = "; ".join(parts)
+    if mentee.display_name and mentor.display_name:
+        sentence = f"{mentee.name} is matched with {mentor.name}: {reasons_text}."
+    else:
+        # Stored pairs keep no names (erasure must not have to find them there); the pair's ids
+        # say who, so the sentence only says why.
+        sentence = f"{reasons_text[:1].upper()}{reasons_text[1:]}."
     return tuple(reasons), sentence
 
 

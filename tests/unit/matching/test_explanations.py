@@ -64,11 +64,11 @@ def test_a_pair_explanation_says_plainly_when_nothing_is_known() -> None:
     # WHEN matched
     result = match_cohort([anon_mentee], [anon_mentor], MatchingPolicy(require_shared_language=False))
 
-    # THEN the explanation falls back to ids and says what is unknown, without a rank
+    # THEN the explanation names nobody and says what is unknown, without a rank
     pair = result.pairs[0]
     assert pair.mentee_rank_of_mentor is None
     assert pair.explanation == (
-        "e1 is matched with r1: the mentee listed no goals; no common language; seniority gap unknown."
+        "The mentee listed no goals; no common language; seniority gap unknown."
     )
     assert ReasonCode.RANKED_CHOICE not in {r.code for r in pair.reasons}
 
