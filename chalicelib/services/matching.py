@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
@@ -186,38 +186,32 @@ def _ranked_mentor_ids(person: Participant, mentor_ids_by_email: dict[str, str])
     return tuple(ranked)
 
 
-def _mentee_profile(person: Participant, at: datetime, mentor_ids_by_email: dict[str, str]) -> MenteeProfile:
+def _shared_fields(person: Participant, at: datetime) -> dict[str, Any]:
+    """What mentees and mentors tell the engine alike."""
     profile = person.profile
+    return {
+        "participant_id": person.participant_id,
+        "email": person.email,
+        "company": profile.company,
+        "department": profile.department,
+        # One level of the reporting line is what a signup or the HR sync tells us.
+        "manager_chain": (profile.manager_email,) if profile.manager_email else (),
+        "languages": _languages(person),
+        "utc_offset_minutes": utc_offset_minutes(profile.timezone, at),
+        "seniority": profile.seniority,
+        "tags": tuple(profile.tags),
+        "priority": person.priority,
+    }
+
+
+def _mentee_profile(person: Participant, at: datetime, mentor_ids_by_email: dict[str, str]) -> MenteeProfile:
     return MenteeProfile(
-        participant_id=person.participant_id,
-        email=person.email,
-        company=profile.company,
-        department=profile.department,
-        manager_chain=(profile.manager_email,) if profile.manager_email else (),
-        languages=_languages(person),
-        utc_offset_minutes=utc_offset_minutes(profile.timezone, at),
-        seniority=profile.seniority,
-        tags=tuple(profile.tags),
-        priority=person.priority,
-        ranked_mentor_ids=_ranked_mentor_ids(person, mentor_ids_by_email),
+        **_shared_fields(person, at), ranked_mentor_ids=_ranked_mentor_ids(person, mentor_ids_by_email)
     )
 
 
 def _mentor_profile(person: Participant, at: datetime, capacity: int) -> MentorProfile:
-    profile = person.profile
-    return MentorProfile(
-        participant_id=person.participant_id,
-        email=person.email,
-        company=profile.company,
-        department=profile.department,
-        manager_chain=(profile.manager_email,) if profile.manager_email else (),
-        languages=_languages(person),
-        utc_offset_minutes=utc_offset_minutes(profile.timezone, at),
-        seniority=profile.seniority,
-        tags=tuple(profile.tags),
-        priority=person.priority,
-        capacity=capacity,
-    )
+    return MentorProfile(**_shared_fields(person, at), capacity=capacity)
 
 
 def _load_cohort(storage: Storage, programme: Programme, at: datetime, mentee_ids: frozenset[str] | None) -> _Cohort:
