@@ -1,16 +1,15 @@
-"""Contract of MatchRunRepository and of the pairs awaiting a mentor's answer."""
+"""Contract of MatchRunRepository: matching runs of any size and the programme's matching lease."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from chalicelib.domain.matching_run import MatchingLease, MatchRun, RunFigures, UnmatchedEntry
-from chalicelib.domain.pair import PairStatus
 from chalicelib.errors import Conflict, VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, differences, pair
+from tests.contract.entities import BELGRADE, VILNIUS, at, differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage
@@ -164,26 +163,3 @@ def test_the_matching_lease_is_taken_by_one_run_only(storage: Storage) -> None:
     stored.release(at(3))
     storage.runs.save_lease(stored)
     assert not storage.runs.lease("ten_a", "prg_1").held_by_other("run_2", at(4))  # type: ignore[union-attr]
-
-
-def test_pairs_awaiting_the_mentor_come_by_deadline_across_tenants_until_answered(storage: Storage) -> None:
-    # GIVEN approved pairs waiting for mentors of two tenants, one approved without a deadline, one proposed
-    storage.pairs.save(pair("ten_a", "prg_1", "pair_late", status=PairStatus.APPROVED, accept_by=at(30)))
-    storage.pairs.save(pair("ten_b", "prg_9", "pair_b", status=PairStatus.APPROVED, accept_by=at(10)))
-    answered = storage.pairs.save(
-        pair("ten_a", "prg_1", "pair_first", status=PairStatus.APPROVED, accept_by=at(5).astimezone(VILNIUS))
-    )
-    storage.pairs.save(pair("ten_a", "prg_1", "pair_no_deadline", status=PairStatus.APPROVED))
-    storage.pairs.save(pair("ten_a", "prg_1", "pair_proposed", accept_by=at(1)))
-
-    # WHEN the sweep asks at minute 10, then again after the first mentor accepted
-    due = storage.pairs.awaiting_mentor(at(10))
-    first_only = storage.pairs.awaiting_mentor(at(10), limit=1)
-    answered.move_to(PairStatus.ACTIVE, at=at(11))
-    storage.pairs.save(answered)
-    after = storage.pairs.awaiting_mentor(at(10) + timedelta(minutes=30))
-
-    # THEN only waiting pairs come, earliest deadline first, and an answered one leaves the list
-    assert [p.pair_id for p in due] == ["pair_first", "pair_b"]
-    assert [p.pair_id for p in first_only] == ["pair_first"]
-    assert [p.pair_id for p in after] == ["pair_b", "pair_late"]

@@ -1,15 +1,16 @@
-"""Contract of PairRepository and MeetingRepository: pairs, the reminder sweep's due index, meetings."""
+"""Contract of PairRepository: pairs, the reminder sweep's due index and the pairs awaiting a mentor's answer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from chalicelib.domain.common import StatusChange
-from chalicelib.domain.pair import MeetingStatus, PairStatus
+from chalicelib.domain.pair import PairStatus
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, differences, meeting, pair
+from tests.contract.entities import BELGRADE, VILNIUS, at, differences, pair
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage
@@ -123,70 +124,24 @@ def test_a_closed_pair_leaves_the_due_list(storage: Storage) -> None:
     ]
 
 
-def test_a_saved_meeting_reads_back_by_vendor_id_and_with_its_pair(storage: Storage) -> None:
-    # GIVEN a meeting with local times
-    new = meeting(
-        "ten_a",
-        "prg_1",
-        "pair_1",
-        "mtg_1",
-        source="google-calendar",
-        external_id="evt-Đ-001",
-        starts_at=at(60).astimezone(BELGRADE),
-        ends_at=at(120).astimezone(BELGRADE),
-        status=MeetingStatus.HELD,
+def test_pairs_awaiting_the_mentor_come_by_deadline_across_tenants_until_answered(storage: Storage) -> None:
+    # GIVEN approved pairs waiting for mentors of two tenants, one approved without a deadline, one proposed
+    storage.pairs.save(pair("ten_a", "prg_1", "pair_late", status=PairStatus.APPROVED, accept_by=at(30)))
+    storage.pairs.save(pair("ten_b", "prg_9", "pair_b", status=PairStatus.APPROVED, accept_by=at(10)))
+    answered = storage.pairs.save(
+        pair("ten_a", "prg_1", "pair_first", status=PairStatus.APPROVED, accept_by=at(5).astimezone(VILNIUS))
     )
+    storage.pairs.save(pair("ten_a", "prg_1", "pair_no_deadline", status=PairStatus.APPROVED))
+    storage.pairs.save(pair("ten_a", "prg_1", "pair_proposed", accept_by=at(1)))
 
-    # WHEN it is saved and read back by the vendor's id and for its pair
-    storage.meetings.save(new)
-    by_vendor = storage.meetings.by_external_id("ten_a", "google-calendar", "evt-Đ-001")
-    for_pair = storage.meetings.for_pair("ten_a", "prg_1", "pair_1")
+    # WHEN the sweep asks at minute 10, then again after the first mentor accepted
+    due = storage.pairs.awaiting_mentor(at(10))
+    first_only = storage.pairs.awaiting_mentor(at(10), limit=1)
+    answered.move_to(PairStatus.ACTIVE, at=at(11))
+    storage.pairs.save(answered)
+    after = storage.pairs.awaiting_mentor(at(10) + timedelta(minutes=30))
 
-    # THEN both give exactly what was saved
-    assert by_vendor is not None
-    assert differences(new.model_copy(update={"version": 1}), by_vendor) == []
-    assert len(for_pair) == 1
-    assert differences(by_vendor, for_pair[0]) == []
-
-
-def test_meetings_are_listed_for_their_own_pair_only(storage: Storage) -> None:
-    # GIVEN meetings of pair_a, of a pair whose id starts the same, and of another tenant's pair_a
-    storage.meetings.save(meeting("ten_a", "prg_1", "pair_a", "mtg_2"))
-    storage.meetings.save(meeting("ten_a", "prg_1", "pair_a", "mtg_1"))
-    storage.meetings.save(meeting("ten_a", "prg_1", "pair_ab", "mtg_3"))
-    storage.meetings.save(meeting("ten_b", "prg_1", "pair_a", "mtg_4"))
-
-    # WHEN pair_a's meetings are listed
-    listed = storage.meetings.for_pair("ten_a", "prg_1", "pair_a")
-
-    # THEN only its own come, by meeting id
-    assert [m.meeting_id for m in listed] == ["mtg_1", "mtg_2"]
-
-
-def test_another_tenant_never_finds_a_meeting_by_its_vendor_id(storage: Storage) -> None:
-    # GIVEN tenant A's meeting
-    storage.meetings.save(meeting("ten_a", "prg_1", "pair_1", "mtg_1", external_id="evt-1"))
-
-    # WHEN tenant B looks up the same vendor id
-    # THEN it finds nothing
-    assert storage.meetings.by_external_id("ten_b", "calendly", "evt-1") is None
-    assert storage.meetings.by_external_id("ten_a", "calcom", "evt-1") is None
-    assert storage.meetings.for_pair("ten_b", "prg_1", "pair_1") == []
-
-
-def test_stale_save_of_a_meeting_is_rejected_and_keeps_the_newer_record(storage: Storage) -> None:
-    # GIVEN a meeting that two calendar webhooks read
-    stored = storage.meetings.save(meeting("ten_a", "prg_1", "pair_1", "mtg_1"))
-    stale = stored.model_copy(deep=True)
-
-    # WHEN one marks it held and the other, late, cancels its old copy
-    stored.status = MeetingStatus.HELD
-    held = storage.meetings.save(stored)
-    stale.status = MeetingStatus.CANCELLED
-    with pytest.raises(VersionConflict):
-        storage.meetings.save(stale)
-
-    # THEN it stays held
-    found = storage.meetings.by_external_id("ten_a", "calendly", "ext-mtg_1")
-    assert found is not None
-    assert differences(held, found) == []
+    # THEN only waiting pairs come, earliest deadline first, and an answered one leaves the list
+    assert [p.pair_id for p in due] == ["pair_first", "pair_b"]
+    assert [p.pair_id for p in first_only] == ["pair_first"]
+    assert [p.pair_id for p in after] == ["pair_b", "pair_late"]
