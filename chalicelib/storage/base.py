@@ -10,7 +10,10 @@ nothing is stored yet), then returns the entity with ``version + 1``. A lost rac
 cursor becomes ``ValidationFailed``, and every other ``ClientError`` propagates unchanged.
 Whole items are always written with ``put_item`` so that an item's index attributes are
 exactly those of its new state (sparse indexes). Nothing here talks to AWS at import or
-construction.
+construction, and nothing imports the AWS SDK before a DynamoDB repository is used: the
+services import this package with every stored type, and a Lambda that never touches
+DynamoDB (or the in-memory fakes) should not pay for loading boto3. ``Key`` and ``Attr``
+build boto3's conditions on first use for that reason.
 
 ``VersionedStore`` is the in-memory fakes' table. Fakes copy on every read and write so
 that, as with a real table, changing a returned object changes nothing stored until it
@@ -28,9 +31,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
-
 from chalicelib.domain.common import DomainModel
 from chalicelib.errors import Conflict, PayloadTooLarge, ValidationFailed, VersionConflict
 from chalicelib.storage import keys
@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
-    from boto3.dynamodb.conditions import ConditionBase
+    from boto3.dynamodb import conditions
+    from botocore.exceptions import ClientError
     from mypy_boto3_dynamodb.service_resource import Table
 
 T = TypeVar("T")
@@ -54,6 +55,27 @@ GSI2 = "GSI2"
 
 # Index times have microsecond resolution, so "at or before t" is "before t + 1 µs".
 TIME_RESOLUTION = timedelta(microseconds=1)
+
+
+# Named like the boto3 classes they build, so conditions read as in boto3's own documentation.
+def Key(name: str) -> conditions.Key:
+    """boto3's ``Key(name)`` for a key condition, loading boto3 on first use."""
+    from boto3.dynamodb.conditions import Key as BotoKey
+
+    return BotoKey(name)
+
+
+def Attr(name: str) -> conditions.Attr:
+    """boto3's ``Attr(name)`` for a filter or write condition, loading boto3 on first use."""
+    from boto3.dynamodb.conditions import Attr as BotoAttr
+
+    return BotoAttr(name)
+
+
+def _client_error() -> type[ClientError]:
+    from botocore.exceptions import ClientError
+
+    return ClientError
 
 
 @dataclass(frozen=True)
@@ -91,7 +113,7 @@ class DynamoRepository:
         condition = is_new if expected == 0 else unchanged
         try:
             self._table.put_item(Item=to_item(saved), ConditionExpression=condition)
-        except ClientError as exc:
+        except _client_error() as exc:
             if _condition_failed(exc):
                 raise VersionConflict("the record was changed by someone else; read it again") from exc
             raise
@@ -103,7 +125,7 @@ class DynamoRepository:
         is_new = Attr(PK).not_exists()
         try:
             self._table.put_item(Item=to_item(stored), ConditionExpression=is_new)
-        except ClientError as exc:
+        except _client_error() as exc:
             if _condition_failed(exc):
                 raise Conflict(f"{what} exists") from exc
             if _item_too_large(exc):
@@ -175,7 +197,7 @@ class DynamoRepository:
         return Page(items=[from_item_as(item, model) for item in items[:limit]], next_cursor=next_cursor)
 
 
-def due_condition(partition: str, due_before: datetime | None) -> ConditionBase:
+def due_condition(partition: str, due_before: datetime | None) -> conditions.ConditionBase:
     """GSI1 items of one partition whose time-first sort key is at or before ``due_before`` (all if None)."""
     in_state = Key(GSI1PK).eq(partition)
     if due_before is None:

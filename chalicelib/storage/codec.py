@@ -25,13 +25,13 @@ from enum import Enum
 from functools import cache
 from typing import TYPE_CHECKING, Any, get_args
 
-from boto3.dynamodb.types import Binary
-
 from chalicelib.errors import ValidationFailed
 from chalicelib.storage.table import TTL_ATTRIBUTE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from boto3.dynamodb.types import Binary
 
     from chalicelib.domain.common import DomainModel
 
@@ -100,6 +100,14 @@ def decode_fields(item: Mapping[str, Any], model: type[DomainModel]) -> dict[str
 
 
 @cache
+def _binary() -> type[Binary]:
+    # Loaded on first use, like the rest of the AWS SDK (see chalicelib.storage.base).
+    from boto3.dynamodb.types import Binary
+
+    return Binary
+
+
+@cache
 def _free_form_fields(model: type[DomainModel]) -> frozenset[str]:
     return frozenset(name for name, field in model.model_fields.items() if _mentions_any(field.annotation))
 
@@ -136,7 +144,7 @@ def _to_attribute(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         # Raw webhook bodies are text and compress several times over, which keeps a 1 MB
         # form submission inside DynamoDB's 400 KB item limit.
-        return Binary(_COMPRESSED + zlib.compress(bytes(value), 6))
+        return _binary()(_COMPRESSED + zlib.compress(bytes(value), 6))
     if isinstance(value, dict):
         return {str(key): _to_attribute(inner) for key, inner in value.items()}
     if isinstance(value, list | tuple):
@@ -148,7 +156,7 @@ def _from_attribute(value: Any) -> Any:
     if isinstance(value, Decimal):
         # DynamoDB keeps no int/float distinction; the model's field type restores it.
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Binary):
+    if isinstance(value, _binary()):
         # boto3-stubs leave out Binary.value, which boto3 always sets to the stored bytes.
         stored = bytes(value.value)  # type: ignore[attr-defined]
         return zlib.decompress(stored[1:]) if stored[:1] == _COMPRESSED else stored

@@ -7,11 +7,9 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
-
 from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI1, DynamoRepository, VersionedStore, due_condition
+from chalicelib.storage.base import GSI1, Attr, DynamoRepository, Key, VersionedStore, due_condition
 from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, SK
 from chalicelib.storage.registry import register_entity
 

@@ -13,13 +13,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
 from pydantic import Field
 
 from chalicelib.domain.common import DomainModel
 from chalicelib.domain.matching_run import MatchingLease, MatchRun, MatchRunSummary, UnmatchedEntry
 from chalicelib.storage import keys
-from chalicelib.storage.base import DynamoRepository, VersionedStore
+from chalicelib.storage.base import DynamoRepository, Key, VersionedStore
 from chalicelib.storage.codec import PK, SK
 from chalicelib.storage.registry import register_entity
 

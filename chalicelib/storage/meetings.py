@@ -5,11 +5,9 @@ from __future__ import annotations
 import builtins
 from abc import ABC, abstractmethod
 
-from boto3.dynamodb.conditions import Key
-
 from chalicelib.domain.pair import Meeting
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI1, DynamoRepository, VersionedStore
+from chalicelib.storage.base import GSI1, DynamoRepository, Key, VersionedStore
 from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, SK
 from chalicelib.storage.registry import register_entity
 

@@ -7,11 +7,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import datetime
 
-from boto3.dynamodb.conditions import Key
-
 from chalicelib.domain.message import Message, MessageState
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI1, GSI2, DynamoRepository, VersionedStore, due_condition
+from chalicelib.storage.base import GSI1, GSI2, DynamoRepository, Key, VersionedStore, due_condition
 from chalicelib.storage.codec import GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK
 from chalicelib.storage.registry import register_entity
 

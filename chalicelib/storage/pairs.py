@@ -7,11 +7,9 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
-
 from chalicelib.domain.pair import OPEN_PAIR_STATUSES, Pair, PairStatus
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI1, GSI2, TIME_RESOLUTION, DynamoRepository, VersionedStore
+from chalicelib.storage.base import GSI1, GSI2, TIME_RESOLUTION, Attr, DynamoRepository, Key, VersionedStore
 from chalicelib.storage.codec import GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK
 from chalicelib.storage.registry import register_entity
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import builtins
 from abc import ABC, abstractmethod
 
-from boto3.dynamodb.conditions import Key
-
 from chalicelib.domain.participant import Participant, ParticipantStatus
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI1, GSI2, DynamoRepository, Page, VersionedStore
+from chalicelib.storage.base import GSI1, GSI2, DynamoRepository, Key, Page, VersionedStore
 from chalicelib.storage.codec import GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK
 from chalicelib.storage.registry import register_entity
 

@@ -6,11 +6,9 @@ import builtins
 from abc import ABC, abstractmethod
 from datetime import datetime
 
-from boto3.dynamodb.conditions import Key
-
 from chalicelib.domain.programme import Programme
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI2, DynamoRepository, VersionedStore
+from chalicelib.storage.base import GSI2, DynamoRepository, Key, VersionedStore
 from chalicelib.storage.codec import GSI2PK, GSI2SK, PK, SK
 from chalicelib.storage.registry import register_entity
 

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from chalicelib.domain.common import DomainModel
 from chalicelib.errors import VersionConflict
+from chalicelib.storage.registry import register_entity
 from tests.contract.entities import BELGRADE, T0, at, differences
 from tests.support.notes import Note, NoteRepository, NoteStorage, note_key
 
@@ -124,3 +126,25 @@ def test_a_note_item_follows_the_shared_item_layout(backend: Backend, notes: Not
     assert item["expires_at"] == math.ceil(expires.timestamp())
     assert item["expires_at_text"] == expires.isoformat()
     assert item["GSI1PK"] == "TENANT#ten_a#PROGRAMME#prg_1#RECIPE_PINNED"
+
+
+def test_a_type_with_a_field_named_like_a_storage_attribute_is_refused() -> None:
+    # GIVEN a model with a field named like an index attribute
+    class Clashing(DomainModel):
+        GSI1PK: str
+
+    # WHEN it is registered
+    # THEN registration refuses it, since the index attribute would overwrite the field
+    with pytest.raises(TypeError, match="GSI1PK"):
+        register_entity("clashing", Clashing)(lambda entity: {})
+
+
+def test_an_entity_type_name_is_registered_once() -> None:
+    # GIVEN a second model wanting the notes' entity type name
+    class Impostor(DomainModel):
+        text: str
+
+    # WHEN it is registered under that name
+    # THEN registration refuses it, so stored notes keep reading back as notes
+    with pytest.raises(TypeError, match="recipe_note"):
+        register_entity("recipe_note", Impostor)(lambda entity: {})

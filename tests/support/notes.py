@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
 from pydantic import Field
 
 from chalicelib.domain.common import DomainModel
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI1, DynamoRepository, VersionedStore
+from chalicelib.storage.base import GSI1, DynamoRepository, Key, VersionedStore
 from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, SK
 from chalicelib.storage.registry import register_entity
 from chalicelib.storage.repositories import Storage, backends
