@@ -25,7 +25,8 @@ Adding a stored type
      entity's key and index attributes, decorated ``@register_entity("<entity_type>", Model)``;
      an index's attributes appear only while the entity must be found through it (sparse);
    * ``Dynamo<Type>(DynamoRepository, <Type>Repository)`` built on ``_get``, ``_save``,
-     ``_create``, ``_add_once``, ``_query``, ``_query_page`` and ``_delete``;
+     ``_create``, ``_add_once``, ``_query``, ``_query_page`` and ``_delete``, with conditions
+     from ``base.Key`` / ``base.Attr`` (boto3's own would load the SDK when services import);
    * ``InMemory<Type>(<Type>Repository)`` on ``VersionedStore``, listing in the same order.
 
    Fields are encoded by ``codec`` whatever the model holds, so a field added later needs no
