@@ -7,7 +7,11 @@ exactly one place (``chalicelib.api.http``); domain and services never import ch
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class MentoringError(Exception):
@@ -27,6 +31,24 @@ class ValidationFailed(MentoringError):
 
     status_code = 400
     code = "invalid_request"
+
+    @classmethod
+    def from_pydantic(
+        cls, exc: ValidationError, *, where: str, path: Sequence[str | int] = ()
+    ) -> ValidationFailed:
+        """The error that names the first bad field (``"<where>: <field>: <problem>"``) and lists them all.
+
+        ``path`` is where the validated value sits inside ``where``, so that a field is
+        named as the caller wrote it (``body: profile.capacity``). Input values are never
+        quoted: they may be personal data.
+        """
+        details = []
+        for error in exc.errors(include_url=False, include_input=False):
+            field = ".".join(str(part) for part in (*path, *error["loc"])) or where
+            problem = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+            details.append({"field": field, "message": problem})
+        first = details[0]
+        return cls(f"{where}: {first['field']}: {first['message']}", details=details)
 
 
 class Unauthorized(MentoringError):

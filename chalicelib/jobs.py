@@ -46,13 +46,13 @@ def _send_messages(container: Container) -> dict[str, Any]:
 
 
 def _run_scheduled_matching(container: Container) -> dict[str, Any]:
-    from chalicelib.services.matching import run_scheduled_matching
+    from chalicelib.services.matching.runs import run_scheduled_matching
 
     return dict(run_scheduled_matching(container.storage, container.notifier, container.clock))
 
 
 def _expire_acceptances(container: Container) -> dict[str, Any]:
-    from chalicelib.services.matching import expire_acceptances
+    from chalicelib.services.matching.acceptance import expire_acceptances
 
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
 

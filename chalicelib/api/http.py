@@ -99,23 +99,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def validation_details(exc: ValidationError) -> list[dict[str, str]]:
-    details = []
-    for error in exc.errors(include_url=False, include_input=False):
-        location = ".".join(str(part) for part in error["loc"]) or "body"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        details.append({"field": location, "message": message})
-    return details
-
-
 def parse_model(model: type[BaseModel], data: Any, *, where: str) -> BaseModel:
     """Validate ``data`` against ``model``; a failure names the first bad field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        details = validation_details(exc)
-        first = details[0]
-        raise ValidationFailed(f"{where}: {first['field']}: {first['message']}", details=details) from exc
+        raise ValidationFailed.from_pydantic(exc, where=where) from exc
 
 
 def _media_type(header: str | None) -> str:

@@ -181,6 +181,7 @@ def create_participant(ctx: ApiContext, body: s.ParticipantCreate, programme_id:
         programme_id=programme_id,
         profile=body.profile,
         clock=ctx.container.clock,
+        notifier=ctx.container.notifier,
     )
 
 

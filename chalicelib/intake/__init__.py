@@ -3,7 +3,7 @@
 ``intake_sources()`` contributes the form webhook sources (Typeform, Tally, Jotform,
 Google Forms and any tool using our Standard Webhooks kit) to the webhook registry. The
 pieces: vendor parsers (``sources``) read a body into a ``FormSubmission``; the
-endpoint's ``FieldMapping`` (``mapping``) turns it into a ``Profile``; ``onboarding``
+endpoint's ``FieldMapping`` (``mapping``) turns it into a ``Profile``; ``chalicelib.services.enrolment``
 stores the participant and queues the confirmation; ``processor`` chains the three.
 
 Nothing is imported here at module level: ``chalicelib.domain.webhook`` imports

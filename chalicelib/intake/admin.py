@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.errors import NotFound, ValidationFailed, VersionConflict
+from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.intake.processor import PARSERS, Preview, preview
+from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.endpoints import get_endpoint
 
 if TYPE_CHECKING:
@@ -18,9 +19,6 @@ if TYPE_CHECKING:
     from chalicelib.domain.webhook import WebhookEndpoint
     from chalicelib.intake.mapping import FieldMapping
     from chalicelib.storage.repositories import Storage
-
-_MAX_ATTEMPTS = 5
-
 
 def form_endpoint(storage: Storage, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
     """The tenant's endpoint, which must receive form submissions.
@@ -44,15 +42,18 @@ def set_mapping(
     storage: Storage, *, tenant_id: str, endpoint_id: str, mapping: FieldMapping, clock: Clock
 ) -> WebhookEndpoint:
     """Replace the endpoint's field mapping; a concurrent change to the endpoint (a rotation) is kept."""
-    for _ in range(_MAX_ATTEMPTS):
-        endpoint = form_endpoint(storage, tenant_id, endpoint_id)
+
+    def change(endpoint: WebhookEndpoint) -> WebhookEndpoint:
         endpoint.field_mapping = mapping
         endpoint.updated_at = clock.now()
-        try:
-            return storage.endpoints.save(endpoint)
-        except VersionConflict:
-            continue
-    raise VersionConflict("the endpoint kept changing; try again")
+        return endpoint
+
+    return update_with_retry(
+        lambda: form_endpoint(storage, tenant_id, endpoint_id),
+        change,
+        storage.endpoints.save,
+        message="the endpoint kept changing; try again",
+    )
 
 
 def get_mapping(storage: Storage, *, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.participant import Profile
 from chalicelib.domain.webhook import Delivery, Source, WebhookEndpoint
 from chalicelib.intake.mapping import FieldMapping, MappingProblem, MappingProblems, apply_mapping
-from chalicelib.intake.onboarding import OnboardingOutcome, onboard
 from chalicelib.intake.sources.jotform import parse_jotform
 from chalicelib.intake.sources.standard import parse_standard
 from chalicelib.intake.sources.tally import parse_tally
 from chalicelib.intake.sources.typeform import parse_typeform
 from chalicelib.intake.submission import FormSubmission, NotASubmission, SubmissionParseError
+from chalicelib.services.enrolment import EnrolmentOutcome as OnboardingOutcome
+from chalicelib.services.enrolment import onboard
 from chalicelib.webhooks.sources import ProcessOutcome
 
 if TYPE_CHECKING:

@@ -8,19 +8,16 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.clock import Clock
 from chalicelib.domain.common import check_transition
-from chalicelib.domain.participant import (
-    PARTICIPANT_TRANSITIONS,
-    Participant,
-    ParticipantStatus,
-    Profile,
-    Role,
-    participant_id_for,
-)
-from chalicelib.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.participant import PARTICIPANT_TRANSITIONS, Participant, ParticipantStatus, Profile, Role
+from chalicelib.errors import NotFound, ValidationFailed, VersionConflict
 from chalicelib.notify.outbox import Notifier
-from chalicelib.services.matching import release_pairs_of
+from chalicelib.services import enrolment
+from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.services.programmes import get_programme
 from chalicelib.storage.repositories import Storage
+
+_KEPT_CHANGING = "the participant kept changing; try again"
 
 
 class ParticipantPage(BaseModel):
@@ -52,25 +49,30 @@ def list_participants(
     return ParticipantPage(items=items, next_cursor=page.next_cursor)
 
 
-def enrol(storage: Storage, *, tenant_id: str, programme_id: str, profile: Profile, clock: Clock) -> Participant:
-    """Add a participant by hand; the same e-mail twice in one programme is a conflict."""
-    get_programme(storage, tenant_id, programme_id)
-    now = clock.now()
-    participant_id = participant_id_for(tenant_id, programme_id, profile.email)
-    participant = Participant(
-        participant_id=participant_id,
-        tenant_id=tenant_id,
-        programme_id=programme_id,
+def enrol(
+    storage: Storage, *, tenant_id: str, programme_id: str, profile: Profile, clock: Clock, notifier: Notifier
+) -> Participant:
+    """Add a participant by hand, placed and confirmed like a signup; the same e-mail twice is a conflict.
+
+    Raises
+    ------
+    NotFound
+        When the programme does not exist for this tenant.
+    Conflict
+        When the e-mail is already enrolled in the programme.
+    """
+    programme = get_programme(storage, tenant_id, programme_id)
+    enrolled = enrolment.enrol(
+        storage=storage,
+        notifier=notifier,
+        clock=clock,
+        programme=programme,
         profile=profile,
-        created_at=now,
-        updated_at=now,
-        profile_submitted_at=now,
+        submitted_at=clock.now(),
+        channel=enrolment.Channel.COORDINATOR,
     )
-    participant.move_to(ParticipantStatus.ACCEPTED, at=now, reason="enrolled by a coordinator")
-    try:
-        return storage.participants.save(participant)
-    except VersionConflict as exc:
-        raise Conflict("this e-mail is already enrolled in the programme") from exc
+    assert enrolled.participant is not None  # a coordinator's enrolment needs no consent, so it always stores
+    return enrolled.participant
 
 
 def _check_version(current: Participant, expected: int | None) -> None:
@@ -92,19 +94,26 @@ def update_participant(
     expected_version: int | None,
     clock: Clock,
 ) -> Participant:
-    current = get_participant(storage, tenant_id, programme_id, participant_id)
-    _check_version(current, expected_version)
-    try:
-        profile = Profile.model_validate(current.profile.model_dump() | profile_changes)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        field = ".".join(str(p) for p in first["loc"]) or "profile"
-        raise ValidationFailed(f"profile.{field}: {first['msg']}") from exc
-    current.profile = profile
-    if priority is not None:
-        current.priority = priority
-    current.updated_at = clock.now()
-    return storage.participants.save(current)
+    """Change the profile (only the fields given) or priority; a stale ``expected_version`` is a conflict."""
+
+    def load() -> Participant:
+        current = get_participant(storage, tenant_id, programme_id, participant_id)
+        _check_version(current, expected_version)
+        return current
+
+    def change(current: Participant) -> Participant:
+        try:
+            current.profile = Profile.model_validate(current.profile.model_dump() | profile_changes)
+        except ValidationError as exc:
+            raise ValidationFailed.from_pydantic(exc, where="body", path=("profile",)) from exc
+        if priority is not None:
+            current.priority = priority
+        current.updated_at = clock.now()
+        return current
+
+    # Without a version the change is applied again to a record someone saved meanwhile; with one,
+    # the reload finds the version moved on and answers the caller's conflict.
+    return update_with_retry(load, change, storage.participants.save, message=_KEPT_CHANGING)
 
 
 def withdraw(
@@ -129,5 +138,15 @@ def withdraw(
     check_transition(current.status, ParticipantStatus.WITHDRAWN, PARTICIPANT_TRANSITIONS, entity="participant")
     programme = get_programme(storage, tenant_id, programme_id)
     release_pairs_of(storage, notifier, clock, programme, current, reason=reason)
-    current.move_to(ParticipantStatus.WITHDRAWN, at=clock.now(), reason=reason)
-    return storage.participants.save(current)
+
+    def change(person: Participant) -> Participant:
+        person.move_to(ParticipantStatus.WITHDRAWN, at=clock.now(), reason=reason)
+        return person
+
+    # Ending the pairs may have moved the person meanwhile (back to the pool), so the record is read again.
+    return update_with_retry(
+        lambda: get_participant(storage, tenant_id, programme_id, participant_id),
+        change,
+        storage.participants.save,
+        message=_KEPT_CHANGING,
+    )

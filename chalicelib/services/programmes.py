@@ -49,10 +49,5 @@ def _build(data: dict[str, Any]) -> Programme:
     try:
         return Programme.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        first = errors[0]
-        field = ".".join(str(p) for p in first["loc"]) or "programme"
-        raise ValidationFailed(
-            f"{field}: {first['msg']}",
-            details=[{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in errors],
-        ) from exc
+        # The fields come from the request body, with the tenant and timestamps that cannot be wrong.
+        raise ValidationFailed.from_pydantic(exc, where="body") from exc

@@ -397,3 +397,22 @@ def test_blank_names_and_reasons_are_rejected_not_stored_empty(world: World) -> 
         coordinator.get(f"{V1}/programmes/{programme_id}/participants/{person['participant_id']}").json_body["status"]
         == "accepted"
     )
+
+
+def test_a_coordinator_enrolling_past_the_places_gets_a_waitlisted_mentee_told_once(world: World) -> None:
+    # GIVEN a programme with one mentee place, taken
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(max_mentees=1)
+    path = f"{V1}/programmes/{programme_id}/participants"
+    coordinator.post(path, {"profile": {"role": "mentee", "email": "ana@example.rs", "name": "Ana Marković"}})
+
+    # WHEN the coordinator enrols a second mentee
+    second = coordinator.post(
+        path, {"profile": {"role": "mentee", "email": "ona@example.lt", "name": "Ona Čiurlionytė", "language": "lt"}}
+    )
+
+    # THEN the second is created waitlisted, and has one message: that they wait, in Lithuanian
+    assert second.status_code == 201
+    assert second.json_body["status"] == "waitlisted"
+    told = world.storage.messages.for_participant(coordinator.tenant_id, second.json_body["participant_id"])
+    assert [(m.template, m.language) for m in told] == [("waitlisted", "lt")]

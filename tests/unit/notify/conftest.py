@@ -11,9 +11,6 @@ from chalicelib.clock import FixedClock
 from chalicelib.domain.participant import Participant, Profile, Role, participant_id_for
 from chalicelib.domain.programme import Programme
 from chalicelib.notify.channels import RecordingChannel
-from chalicelib.notify.outbox import Notifier
-from chalicelib.storage.memory import in_memory_storage
-from chalicelib.storage.repositories import Storage
 
 TENANT = "ten_acme"
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
@@ -57,16 +54,6 @@ def make_participant(
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
-
-
-@pytest.fixture
-def storage() -> Storage:
-    return in_memory_storage()
-
-
-@pytest.fixture
-def notifier(storage: Storage, clock: FixedClock) -> Notifier:
-    return Notifier(storage.messages, clock)
 
 
 @pytest.fixture

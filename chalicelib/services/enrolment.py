@@ -1,23 +1,25 @@
-"""Onboarding: turn one mapped signup into a participant record and a confirmation message.
+"""Enrolment: the one way a person becomes a participant, from a signup form or a coordinator's hand.
 
 Rules
 -----
-* One record per programme and normalised e-mail (``participant_id_for``); a later
-  submission updates the profile of the same record.
-* Newest answers win. A submission older than ``Participant.profile_submitted_at``
-  changes nothing; on a tie the stored answers are kept (an identical redelivery finds
-  them equal and only makes sure its confirmation is queued).
-* Consent is required: without it nothing is stored.
+* One record per programme and normalised e-mail (``participant_id_for``).
+* A signup needs consent: without it nothing is stored. A coordinator who enrols
+  someone by hand answers for their consent.
+* A signup updates the record of an earlier one, and the newest answers win: a
+  submission older than ``Participant.profile_submitted_at`` changes nothing; on a tie
+  the stored answers are kept (an identical redelivery finds them equal and only makes
+  sure its confirmation is queued). A coordinator's enrolment only creates: the same
+  e-mail twice is a ``Conflict``.
 * Mentors are always accepted. A new mentee is accepted while the programme has places:
   places taken = mentees currently ``accepted``, ``matched`` or ``active`` (waitlisted,
   applied, completed and withdrawn people hold none); once they reach
   ``Programme.max_mentees`` new mentees are ``waitlisted``. No limit means no waitlist.
-  The count is read, not locked, so two signups for the last place at the same instant
-  may both be accepted: the limit is a soft one.
+  The count is read, not locked, so two enrolments for the last place at the same
+  instant may both be accepted: the limit is a soft one.
 * Someone who withdrew and signs up again goes back through ``applied`` to accepted or
   waitlisted, and gets a new confirmation.
-* The confirmation (``welcome`` or ``waitlisted``) is queued through the notifier with
-  the idempotency key ``<template>:<participant id>`` (``…:<n>`` for the n-th
+* The confirmation (``welcome`` or ``waitlisted``) is queued in the person's language
+  with the idempotency key ``<template>:<participant id>`` (``…:<n>`` for the n-th
   application), so any number of redeliveries queue one message.
 
 Concurrent writers are resolved by re-reading and re-applying on ``VersionConflict``, a
@@ -34,7 +36,8 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
-from chalicelib.errors import VersionConflict
+from chalicelib.errors import Conflict
+from chalicelib.services.concurrency import update_with_retry
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -42,12 +45,22 @@ if TYPE_CHECKING:
     from chalicelib.notify.outbox import Notifier
     from chalicelib.storage.repositories import Storage
 
-MAX_ATTEMPTS = 5
 PLACE_HOLDING = (ParticipantStatus.ACCEPTED, ParticipantStatus.MATCHED, ParticipantStatus.ACTIVE)
 _CONFIRMED = {ParticipantStatus.ACCEPTED: "welcome", ParticipantStatus.WAITLISTED: "waitlisted"}
 
 
-class OnboardingOutcome(StrEnum):
+class Channel(StrEnum):
+    """Who asks for the enrolment; the rules that differ between them follow from it."""
+
+    SIGNUP = "signup"
+    COORDINATOR = "coordinator"
+
+    @property
+    def reason(self) -> str:
+        return "signed up" if self is Channel.SIGNUP else "enrolled by a coordinator"
+
+
+class EnrolmentOutcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     REAPPLIED = "reapplied"
@@ -58,10 +71,10 @@ class OnboardingOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class Onboarded:
-    """What onboarding did: the outcome, the participant as stored, and the message queued now (if any)."""
+class Enrolled:
+    """What enrolment did: the outcome, the participant as stored, and the message queued now (if any)."""
 
-    outcome: OnboardingOutcome
+    outcome: EnrolmentOutcome
     participant: Participant | None = None
     message_id: str | None = None
 
@@ -79,39 +92,69 @@ def onboard(
     programme_id: str,
     profile: Profile,
     submitted_at: datetime,
-) -> Onboarded:
+) -> Enrolled:
     """Create or update the participant a signup describes and queue their confirmation.
+
+    A programme deleted since its form was connected is an outcome, not an error: the
+    delivery is kept for a coordinator to look at.
 
     Raises
     ------
     VersionConflict
         Others kept writing the same record through every attempt; try again later.
     """
-    if profile.consent is None or not profile.consent.given:
-        return Onboarded(OnboardingOutcome.NO_CONSENT)
     programme = storage.programmes.get(tenant_id, programme_id)
     if programme is None:
-        return Onboarded(OnboardingOutcome.NO_PROGRAMME)
-    participant_id = participant_id_for(tenant_id, programme_id, profile.email)
+        return Enrolled(EnrolmentOutcome.NO_PROGRAMME)
+    return enrol(
+        storage=storage,
+        notifier=notifier,
+        clock=clock,
+        programme=programme,
+        profile=profile,
+        submitted_at=submitted_at,
+        channel=Channel.SIGNUP,
+    )
 
-    for _ in range(MAX_ATTEMPTS):
-        existing = storage.participants.get(tenant_id, programme_id, participant_id)
-        outcome, changed = _apply(existing, programme, profile, submitted_at, participant_id, storage, clock)
-        if changed is None:
-            stored = existing
-            break
-        try:
-            stored = storage.participants.save(changed)
-            break
-        except VersionConflict:
-            continue
-    else:
-        raise VersionConflict("the participant kept changing while the signup was applied")
 
-    if stored is None or outcome is OnboardingOutcome.STALE:
-        return Onboarded(outcome, stored)
-    message_id = _confirm(notifier, programme, stored)
-    return Onboarded(outcome, stored, message_id)
+def enrol(
+    *,
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    programme: Programme,
+    profile: Profile,
+    submitted_at: datetime,
+    channel: Channel,
+) -> Enrolled:
+    """Apply the enrolment rules (module docstring) to ``profile`` and queue the confirmation.
+
+    Raises
+    ------
+    Conflict
+        A coordinator enrols an e-mail the programme already has.
+    VersionConflict
+        Others kept writing the same record through every attempt; try again later.
+    """
+    if channel is Channel.SIGNUP and (profile.consent is None or not profile.consent.given):
+        return Enrolled(EnrolmentOutcome.NO_CONSENT)
+    participant_id = participant_id_for(programme.tenant_id, programme.programme_id, profile.email)
+    outcome = EnrolmentOutcome.UNCHANGED
+
+    def load() -> Participant | None:
+        return storage.participants.get(programme.tenant_id, programme.programme_id, participant_id)
+
+    def change(existing: Participant | None) -> Participant | None:
+        nonlocal outcome
+        outcome, changed = _apply(existing, programme, profile, submitted_at, participant_id, storage, clock, channel)
+        return changed
+
+    stored = update_with_retry(
+        load, change, storage.participants.save, message="the participant kept changing while the enrolment was applied"
+    )
+    if stored is None or outcome is EnrolmentOutcome.STALE:
+        return Enrolled(outcome, stored)
+    return Enrolled(outcome, stored, _confirm(notifier, programme, stored))
 
 
 def _apply(
@@ -122,7 +165,8 @@ def _apply(
     participant_id: str,
     storage: Storage,
     clock: Clock,
-) -> tuple[OnboardingOutcome, Participant | None]:
+    channel: Channel,
+) -> tuple[EnrolmentOutcome, Participant | None]:
     """The outcome and the record to save (None: nothing to save)."""
     now = clock.now()
     if existing is None:
@@ -132,17 +176,19 @@ def _apply(
             programme_id=programme.programme_id,
             profile=profile,
             profile_submitted_at=submitted_at,
-            history=[StatusChange(status=ParticipantStatus.APPLIED.value, at=now, reason="signed up")],
+            history=[StatusChange(status=ParticipantStatus.APPLIED.value, at=now, reason=channel.reason)],
             created_at=now,
             updated_at=now,
         )
-        _place(participant, programme, storage, now)
-        return OnboardingOutcome.CREATED, participant
+        _place(participant, programme, storage, now, reason=channel.reason)
+        return EnrolmentOutcome.CREATED, participant
+    if channel is Channel.COORDINATOR:
+        raise Conflict("this e-mail is already enrolled in the programme")
 
     newest = existing.profile_submitted_at
     if newest is not None and submitted_at <= newest:
         same = submitted_at == newest and existing.profile == profile
-        return (OnboardingOutcome.UNCHANGED if same else OnboardingOutcome.STALE), None
+        return (EnrolmentOutcome.UNCHANGED if same else EnrolmentOutcome.STALE), None
 
     participant = existing.model_copy(deep=True)
     participant.profile = profile
@@ -150,21 +196,21 @@ def _apply(
     participant.updated_at = now
     if participant.status is ParticipantStatus.WITHDRAWN:
         participant.move_to(ParticipantStatus.APPLIED, at=now, reason="signed up again")
-        _place(participant, programme, storage, now)
-        return OnboardingOutcome.REAPPLIED, participant
+        _place(participant, programme, storage, now, reason=channel.reason)
+        return EnrolmentOutcome.REAPPLIED, participant
     if participant.status is ParticipantStatus.APPLIED:
         # Created by another path (an import) without a decision yet: the signup makes it.
-        _place(participant, programme, storage, now)
-    return OnboardingOutcome.UPDATED, participant
+        _place(participant, programme, storage, now, reason=channel.reason)
+    return EnrolmentOutcome.UPDATED, participant
 
 
-def _place(participant: Participant, programme: Programme, storage: Storage, now: datetime) -> None:
+def _place(participant: Participant, programme: Programme, storage: Storage, now: datetime, *, reason: str) -> None:
     if participant.role is Role.MENTEE and programme.max_mentees is not None:
         taken = places_taken(storage, programme, exclude=participant.participant_id)
         if taken >= programme.max_mentees:
             participant.move_to(ParticipantStatus.WAITLISTED, at=now, reason="no mentee places left")
             return
-    participant.move_to(ParticipantStatus.ACCEPTED, at=now, reason="signed up")
+    participant.move_to(ParticipantStatus.ACCEPTED, at=now, reason=reason)
 
 
 def places_taken(storage: Storage, programme: Programme, *, exclude: str | None = None) -> int:
@@ -191,7 +237,7 @@ def _confirm(notifier: Notifier, programme: Programme, participant: Participant)
     key = f"{template}:{participant.participant_id}"
     if applications > 1:
         key = f"{key}:{applications}"
-    # No quiet hours: the person has just submitted the form and is waiting for this confirmation.
+    # No quiet hours: the person has just applied (or been told they were enrolled) and waits for this.
     message = notifier.queue(
         tenant_id=participant.tenant_id,
         recipient=participant,
@@ -201,3 +247,6 @@ def _confirm(notifier: Notifier, programme: Programme, participant: Participant)
         idempotency_key=key,
     )
     return message.message_id if message is not None else None
+
+
+__all__ = ["Channel", "Enrolled", "EnrolmentOutcome", "enrol", "onboard", "places_taken"]

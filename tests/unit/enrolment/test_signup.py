@@ -1,4 +1,4 @@
-"""Specification of onboarding: upsert by programme and e-mail, newest answers win, consent, waitlist, welcome."""
+"""Specification of enrolment by signup: one record per programme and e-mail, newest answers win, consent, places."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from chalicelib.clock import FixedClock
 from chalicelib.domain.message import Message
 from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.errors import VersionConflict
-from chalicelib.intake.onboarding import OnboardingOutcome, onboard, places_taken
 from chalicelib.notify.outbox import Notifier
+from chalicelib.services.enrolment import EnrolmentOutcome, onboard, places_taken
 from chalicelib.storage.memory import InMemoryParticipants
 from chalicelib.storage.repositories import Storage
-
-from .builders import NOW, PROGRAMME, TENANT, make_programme
+from tests.unit.intake.builders import NOW, PROGRAMME, TENANT, make_programme
 
 
 def _profile(
@@ -78,7 +77,7 @@ def test_a_new_signup_is_accepted_and_welcomed_in_the_persons_language(
     # THEN one accepted participant exists, keyed by programme and e-mail, through applied
     participant_id = participant_id_for(TENANT, PROGRAMME, "djordje@example.rs")
     stored = storage.participants.get(TENANT, PROGRAMME, participant_id)
-    assert result.outcome is OnboardingOutcome.CREATED
+    assert result.outcome is EnrolmentOutcome.CREATED
     assert stored is not None
     assert stored.status is ParticipantStatus.ACCEPTED
     assert [h.status for h in stored.history] == ["applied", "accepted"]
@@ -99,7 +98,7 @@ def test_the_same_signup_five_times_is_one_participant_and_one_message(
     results = [_onboard(storage, notifier, clock, _profile()) for _ in range(5)]
 
     # THEN
-    assert [r.outcome for r in results] == [OnboardingOutcome.CREATED] + [OnboardingOutcome.UNCHANGED] * 4
+    assert [r.outcome for r in results] == [EnrolmentOutcome.CREATED] + [EnrolmentOutcome.UNCHANGED] * 4
     assert len(_participants(storage)) == 1
     assert len(_messages(storage)) == 1
 
@@ -144,7 +143,7 @@ def test_a_newer_submission_updates_the_profile_without_a_second_welcome(
 
     # THEN the same record holds the new answers
     [stored] = _participants(storage)
-    assert result.outcome is OnboardingOutcome.UPDATED
+    assert result.outcome is EnrolmentOutcome.UPDATED
     assert (stored.profile.company, stored.profile_submitted_at) == ("Drugi posao", later)
     assert stored.status is ParticipantStatus.ACCEPTED
     assert len(_messages(storage)) == 1
@@ -162,7 +161,7 @@ def test_an_older_submission_arriving_late_never_overwrites_newer_answers(
 
     # THEN the newer answers stay
     [stored] = _participants(storage)
-    assert result.outcome is OnboardingOutcome.STALE
+    assert result.outcome is EnrolmentOutcome.STALE
     assert (stored.profile.company, stored.profile_submitted_at) == ("Novo", newer)
     assert len(_messages(storage)) == 1
 
@@ -175,7 +174,7 @@ def test_on_a_tie_the_stored_answers_are_kept(storage: Storage, notifier: Notifi
     result = _onboard(storage, notifier, clock, _profile(company="Drugi"))
 
     # THEN the first stays
-    assert result.outcome is OnboardingOutcome.STALE
+    assert result.outcome is EnrolmentOutcome.STALE
     assert _participants(storage)[0].profile.company == "Prvi"
 
 
@@ -191,7 +190,7 @@ def test_an_identical_redelivery_queues_a_welcome_lost_by_a_crash(
     result = _onboard(storage, notifier, clock, _profile())
 
     # THEN the welcome is queued now
-    assert result.outcome is OnboardingOutcome.UNCHANGED
+    assert result.outcome is EnrolmentOutcome.UNCHANGED
     assert [m.template for m in _messages(storage)] == ["welcome"]
 
 
@@ -200,7 +199,7 @@ def test_without_consent_nobody_is_stored_or_written_to(
     storage: Storage, notifier: Notifier, clock: FixedClock, consent: bool | None
 ) -> None:
     result = _onboard(storage, notifier, clock, _profile(consent=consent))
-    assert result.outcome is OnboardingOutcome.NO_CONSENT
+    assert result.outcome is EnrolmentOutcome.NO_CONSENT
     assert _participants(storage) == []
     assert _messages(storage) == []
 
@@ -271,7 +270,7 @@ def test_a_person_who_withdrew_and_signs_up_again_is_accepted_and_welcomed_again
     again = _onboard(storage, notifier, clock, _profile(at=later, company="Novi posao"))
 
     # THEN they go through applied to accepted and get a second welcome
-    assert again.outcome is OnboardingOutcome.REAPPLIED
+    assert again.outcome is EnrolmentOutcome.REAPPLIED
     assert again.participant is not None
     assert [h.status for h in again.participant.history] == ["applied", "accepted", "withdrawn", "applied", "accepted"]
     keys = sorted(m.idempotency_key for m in _messages(storage))
@@ -304,7 +303,7 @@ def test_a_record_someone_else_saved_meanwhile_is_read_again_and_the_signup_reap
     result = _onboard(storage, notifier, clock, _profile(company="Iz forme"))
 
     # THEN the newer signup is applied on top of the rival record
-    assert result.outcome is OnboardingOutcome.UPDATED
+    assert result.outcome is EnrolmentOutcome.UPDATED
     [stored] = _participants(storage)
     assert stored.profile.company == "Iz forme"
     assert stored.version == 2
@@ -335,7 +334,7 @@ def test_a_programme_that_no_longer_exists_stores_nothing(
         profile=_profile(),
         submitted_at=NOW,
     )
-    assert result.outcome is OnboardingOutcome.NO_PROGRAMME
+    assert result.outcome is EnrolmentOutcome.NO_PROGRAMME
     assert _messages(storage) == []
 
 
