@@ -8,6 +8,8 @@ neither. A new vendor is one module in ``chalicelib/webhooks/sources`` and one l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chalicelib.domain.webhook import Purpose
 from chalicelib.intake.processor import handle_signup
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
@@ -26,6 +28,9 @@ HANDLERS: dict[Purpose, Handler] = {
 }
 
 
-def source_registry(*extra: SourceSpec) -> SourceRegistry:
-    """The deployment's sources (plus ``extra`` ones, for tests and local tools) and handlers."""
-    return SourceRegistry(specs={spec.name: spec for spec in (*SOURCES, *extra)}, handlers=dict(HANDLERS))
+def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:
+    """The deployment's sources and handlers, plus ``extra`` sources and ``handlers`` (tests, local tools)."""
+    return SourceRegistry(
+        specs={spec.name: spec for spec in (*SOURCES, *extra)},
+        handlers={**HANDLERS, **(handlers or {})},
+    )
