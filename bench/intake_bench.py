@@ -110,11 +110,11 @@ def run(kind: str, signups: int) -> Run:
     from app import app
     from chalicelib.clock import FixedClock
     from chalicelib.container import Container, use_container
-    from chalicelib.domain.webhook import Source
-    from chalicelib.intake.mapping import FieldMapping
+    from chalicelib.domain.forms.mapping import FieldMapping
+    from chalicelib.registry import source_registry
     from chalicelib.services import endpoints, programmes, tenants
     from chalicelib.settings import Settings
-    from chalicelib.webhooks.verify import StandardWebhooksVerifier
+    from chalicelib.webhooks.signing import StandardWebhooksVerifier
 
     with _storage(kind) as (storage, calls):
         from datetime import UTC, datetime
@@ -131,10 +131,11 @@ def run(kind: str, signups: int) -> Run:
             storage,
             tenant_id=tenant.tenant_id,
             programme_id=programme.programme_id,
-            source=Source.STANDARD,
+            source="standard",
             description=None,
             base_url="http://127.0.0.1:8000",
             clock=clock,
+            sources=source_registry(),
         )
         endpoint = issued.endpoint
         endpoint.field_mapping = FieldMapping.model_validate_json(MAPPING.read_bytes())

@@ -106,7 +106,7 @@ def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
                     "endpoint_id": d.endpoint_id,
                     "delivery_id": d.delivery_id,
                     "tenant_id": d.tenant_id,
-                    "source": d.source.value,
+                    "source": d.source,
                     "state": d.state.value,
                     "attempts": d.attempts,
                     "last_error": d.last_error,

@@ -7,7 +7,6 @@ a fixed clock, a recording e-mail channel) with ``use_container``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,12 +15,11 @@ from chalicelib.clock import Clock, SystemClock
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from chalicelib.domain.webhook import Source
     from chalicelib.notify.channels import EmailChannel
     from chalicelib.notify.outbox import Notifier
     from chalicelib.services.inbox import InboxPolicy
+    from chalicelib.services.inbox.ports import ProcessingContext, SourceRegistry
     from chalicelib.storage.repositories import Storage
-    from chalicelib.webhooks.sources import ProcessingContext, SourceSpec
 
 
 @dataclass
@@ -30,7 +28,7 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
     _storage: Storage | None = None
     _channel: EmailChannel | None = None
-    _sources: Mapping[Source, SourceSpec] | None = None
+    _sources: SourceRegistry | None = None
     _dynamodb_resource: Any = None
 
     def dynamodb_resource(self) -> Any:
@@ -67,16 +65,16 @@ class Container:
         return self._channel
 
     @property
-    def sources(self) -> Mapping[Source, SourceSpec]:
+    def sources(self) -> SourceRegistry:
         if self._sources is None:
-            from chalicelib.webhooks.registry import all_sources
+            from chalicelib.registry import source_registry
 
-            self._sources = all_sources()
+            self._sources = source_registry()
         return self._sources
 
     @property
     def processing(self) -> ProcessingContext:
-        from chalicelib.webhooks.sources import ProcessingContext
+        from chalicelib.services.inbox.ports import ProcessingContext
 
         return ProcessingContext(storage=self.storage, notifier=self.notifier, clock=self.clock)
 

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.clock import Clock
+from chalicelib.domain.forms.mapping import FieldMapping
 from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.tenant import hash_api_key
-from chalicelib.domain.webhook import Source
-from chalicelib.intake.mapping import FieldMapping
+from chalicelib.registry import source_registry
 from chalicelib.services.endpoints import create_endpoint, endpoint_url
 from chalicelib.services.programmes import create_programme
 from chalicelib.services.tenants import bootstrap_tenant
@@ -112,7 +112,7 @@ class _Person:
 @dataclass(frozen=True)
 class _ProgrammeSeed:
     fields: dict[str, Any]
-    endpoints: tuple[tuple[Source, str], ...]
+    endpoints: tuple[tuple[str, str], ...]
     people: tuple[_Person, ...]
 
 
@@ -141,7 +141,7 @@ def _creative_cycle(year: int) -> _ProgrammeSeed:
             ],
             "coordinator_email": "koordinacija@kreativni-ciklus.example.org",
         },
-        endpoints=((Source.TYPEFORM, "Prijava za mentore i mentorke (Typeform)"),),
+        endpoints=(("typeform", "Prijava za mentore i mentorke (Typeform)"),),
         people=(
             _Person(
                 mentor,
@@ -207,7 +207,7 @@ def _organisational(year: int) -> _ProgrammeSeed:
             ],
             "coordinator_email": "mentoryste@bendrove.example.com",
         },
-        endpoints=((Source.JOTFORM, "Dalyvių registracijos forma (Jotform)"),),
+        endpoints=(("jotform", "Dalyvių registracijos forma (Jotform)"),),
         people=(
             _Person(
                 mentor,
@@ -281,7 +281,7 @@ def _community(year: int) -> _ProgrammeSeed:
             ],
             "coordinator_email": "povezani@skupnost.example.org",
         },
-        endpoints=((Source.TALLY, "Prijavnica za mentorje in mentorirance (Tally)"),),
+        endpoints=(("tally", "Prijavnica za mentorje in mentorirance (Tally)"),),
         people=(
             _Person(
                 mentor,
@@ -330,8 +330,8 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
             "coordinator_email": "netvaerk@ledernetvaerk.example.com",
         },
         endpoints=(
-            (Source.GOOGLE_FORMS, "Tilmelding via Google Forms"),
-            (Source.STANDARD, "Tilmelding via Microsoft Forms og Power Automate"),
+            ("google-forms", "Tilmelding via Google Forms"),
+            ("standard", "Tilmelding via Microsoft Forms og Power Automate"),
         ),
         people=(
             _Person(
@@ -412,7 +412,7 @@ def _onboarding(year: int) -> _ProgrammeSeed:
             ],
             "coordinator_email": "hr@nordlys.example.com",
         },
-        endpoints=((Source.STANDARD, "Nyansat-formular via Microsoft Forms og Power Automate"),),
+        endpoints=(("standard", "Nyansat-formular via Microsoft Forms og Power Automate"),),
         people=(
             _Person(
                 mentor,
@@ -471,15 +471,15 @@ def _seeds(year: int) -> list[_ProgrammeSeed]:
 
 
 _KIT_FOLDER = {
-    Source.TYPEFORM: "typeform",
-    Source.TALLY: "tally",
-    Source.JOTFORM: "jotform",
-    Source.GOOGLE_FORMS: "google-forms",
-    Source.STANDARD: "microsoft-forms",
+    "typeform": "typeform",
+    "tally": "tally",
+    "jotform": "jotform",
+    "google-forms": "google-forms",
+    "standard": "microsoft-forms",
 }
 
 
-def mapping_template(source: Source) -> FieldMapping:
+def mapping_template(source: str) -> FieldMapping:
     """The platform kit's mentee-signup field mapping for a form source."""
     path = Path(__file__).resolve().parents[1] / "integrations" / _KIT_FOLDER[source] / "mapping.mentee-signup.json"
     return FieldMapping.model_validate_json(path.read_bytes())
@@ -502,6 +502,7 @@ def seed_demo(storage: Storage, clock: Clock, base_url: str) -> DemoInfo:
                 description=description,
                 base_url=base_url,
                 clock=clock,
+                sources=source_registry(),
             )
             # The kit's mentee-signup template, so a test submission from the platform onboards at once.
             configured = issued.endpoint
@@ -510,7 +511,7 @@ def seed_demo(storage: Storage, clock: Clock, base_url: str) -> DemoInfo:
             endpoints.append(
                 DemoEndpoint(
                     endpoint_id=issued.endpoint.endpoint_id,
-                    source=source.value,
+                    source=source,
                     description=description,
                     url=issued.url,
                     secret=issued.secret,
@@ -583,7 +584,11 @@ def with_base_url(storage: Storage, demo: DemoInfo, base_url: str) -> DemoInfo:
         endpoints = []
         for saved in programme.endpoints:
             endpoint = storage.endpoints.get(saved.endpoint_id)
-            url = saved.url if endpoint is None else endpoint_url(base_url, endpoint, saved.secret)
+            url = (
+                saved.url
+                if endpoint is None
+                else endpoint_url(base_url, endpoint, saved.secret, sources=source_registry())
+            )
             endpoints.append(DemoEndpoint(**{**asdict(saved), "url": url}))
         programmes.append(DemoProgramme(**{**asdict(programme), "endpoints": endpoints}))
     return DemoInfo(tenant_id=demo.tenant_id, tenant_name=demo.tenant_name, api_key=demo.api_key, programmes=programmes)

@@ -13,8 +13,9 @@ from chalice import Blueprint
 from pydantic import BaseModel
 
 from chalicelib.api.http import ApiContext, api_route
+from chalicelib.domain.forms.mapping import FieldMapping
+from chalicelib.domain.webhook import Purpose
 from chalicelib.intake import admin
-from chalicelib.intake.mapping import FieldMapping
 from chalicelib.intake.processor import Preview
 
 if TYPE_CHECKING:
@@ -83,7 +84,11 @@ def get_mapping(ctx: ApiContext, endpoint_id: str) -> MappingOut:
 )
 def preview_delivery(ctx: ApiContext, endpoint_id: str, delivery_id: str) -> Preview:
     return admin.preview_delivery(
-        ctx.container.storage, tenant_id=ctx.tenant_id, endpoint_id=endpoint_id, delivery_id=delivery_id
+        ctx.container.storage,
+        tenant_id=ctx.tenant_id,
+        endpoint_id=endpoint_id,
+        delivery_id=delivery_id,
+        readers=ctx.container.sources.parsers(Purpose.SIGNUP),
     )
 
 
@@ -102,5 +107,6 @@ def preview_delivery_with(ctx: ApiContext, body: FieldMapping, endpoint_id: str,
         tenant_id=ctx.tenant_id,
         endpoint_id=endpoint_id,
         delivery_id=delivery_id,
+        readers=ctx.container.sources.parsers(Purpose.SIGNUP),
         mapping=body,
     )

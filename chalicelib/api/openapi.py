@@ -38,14 +38,17 @@ def _models(route: RouteDoc) -> list[type[BaseModel]]:
     return found
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def openapi_document(source_names: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The document; ``source_names`` (the registered webhook sources) are the values a new endpoint's source takes."""
     models = {m for route in REGISTRY.routes for m in _models(route)}
     ordered = sorted(models, key=lambda m: m.__name__)
     modes: list[tuple[type[BaseModel], Any]] = [(model, "validation") for model in ordered]
     _, defs = models_json_schema(modes, ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
     schemas["Error"] = ERROR_SCHEMA
+    if source_names and "EndpointCreate" in schemas:
+        schemas["EndpointCreate"]["properties"]["source"]["enum"] = sorted(source_names)
 
     paths: dict[str, dict[str, Any]] = {}
     for route in REGISTRY.routes:

@@ -14,6 +14,7 @@ from chalice import Blueprint, Response
 from chalicelib.api import schemas as s
 from chalicelib.api.http import ApiContext, api_route, json_response
 from chalicelib.api.openapi import openapi_document
+from chalicelib.container import get_container
 from chalicelib.domain.participant import Participant
 from chalicelib.domain.programme import Programme
 from chalicelib.errors import Conflict
@@ -29,7 +30,7 @@ V1 = "/api/v1"
 
 @api_route(bp, f"{V1}/openapi.json", "GET", summary="This API's OpenAPI 3 document", authenticated=False, tag="meta")
 def get_openapi() -> Response:
-    return json_response(openapi_document())
+    return json_response(openapi_document(tuple(get_container().sources.specs)))
 
 
 @api_route(bp, f"{V1}/tenant", "GET", summary="The tenant the key acts for", response=s.TenantOut, tag="tenant")
@@ -250,7 +251,7 @@ def withdraw_participant(
 
 
 def _endpoint_out(ctx: ApiContext, endpoint: Any) -> s.EndpointOut:
-    url = endpoint_service.endpoint_url(ctx.base_url, endpoint)
+    url = endpoint_service.endpoint_url(ctx.base_url, endpoint, sources=ctx.container.sources)
     return s.EndpointOut.of(endpoint, url, ctx.container.clock.now())
 
 
@@ -283,6 +284,8 @@ def create_endpoint(ctx: ApiContext, body: s.EndpointCreate) -> s.EndpointIssued
         tenant_id=ctx.tenant_id,
         programme_id=body.programme_id,
         source=body.source,
+        purpose=body.purpose,
+        sources=ctx.container.sources,
         description=body.description,
         base_url=ctx.base_url,
         clock=ctx.container.clock,
@@ -320,6 +323,7 @@ def rotate_endpoint_secret(ctx: ApiContext, body: s.RotateRequest, endpoint_id: 
         grace=timedelta(hours=hours),
         base_url=ctx.base_url,
         clock=ctx.container.clock,
+        sources=ctx.container.sources,
     )
     return s.EndpointIssued(endpoint=_endpoint_out(ctx, issued.endpoint), url=issued.url, secret=issued.secret)
 

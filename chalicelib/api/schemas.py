@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from chalicelib.domain.common import HumanText
 from chalicelib.domain.participant import ParticipantStatus, Profile, Role
 from chalicelib.domain.programme import Programme
-from chalicelib.domain.webhook import Delivery, DeliveryState, Source, WebhookEndpoint
+from chalicelib.domain.webhook import SOURCE_NAME, Delivery, DeliveryState, Purpose, WebhookEndpoint
 
 STRICT = ConfigDict(extra="forbid")
 
@@ -104,7 +104,10 @@ class EndpointCreate(BaseModel):
     model_config = STRICT
 
     programme_id: str = Field(min_length=1, max_length=100)
-    source: Source
+    # The names there are come from the registered sources (the OpenAPI document lists them);
+    # the service refuses others with the list.
+    source: str = Field(min_length=1, max_length=40, pattern=SOURCE_NAME)
+    purpose: Purpose = Purpose.SIGNUP
     description: str | None = Field(default=None, max_length=200)
 
 
@@ -113,7 +116,8 @@ class EndpointOut(BaseModel):
 
     endpoint_id: str
     programme_id: str
-    source: Source
+    source: str
+    purpose: Purpose
     description: str | None
     url: str
     secrets_valid: int
@@ -127,6 +131,7 @@ class EndpointOut(BaseModel):
             endpoint_id=endpoint.endpoint_id,
             programme_id=endpoint.programme_id,
             source=endpoint.source,
+            purpose=endpoint.purpose,
             description=endpoint.description,
             url=url,
             secrets_valid=len(endpoint.valid_secrets(at)),
@@ -189,7 +194,7 @@ class DeliveryOut(BaseModel):
 
     delivery_id: str
     endpoint_id: str
-    source: Source
+    source: str
     state: DeliveryState
     attempts: int
     last_error: str | None

@@ -12,23 +12,27 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.common import DomainModel, new_id
-from chalicelib.intake.mapping import FieldMapping
+from chalicelib.domain.forms.mapping import FieldMapping
+
+# A source's name is how its URLs and stored items spell it ("typeform", "google-forms"); which
+# names exist is decided by the registered webhook sources, not by the domain.
+SOURCE_NAME = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
 
-class Source(StrEnum):
-    TYPEFORM = "typeform"
-    TALLY = "tally"
-    JOTFORM = "jotform"
-    GOOGLE_FORMS = "google-forms"
-    STANDARD = "standard"
-    CALENDLY = "calendly"
-    CALCOM = "calcom"
-    GOOGLE_CALENDAR = "google-calendar"
-    MSGRAPH = "msgraph"
-    BAMBOOHR = "bamboohr"
-    HIBOB = "hibob"
-    HUBSPOT = "hubspot"
-    MERGE = "merge"
+class Purpose(StrEnum):
+    """What an endpoint's deliveries are for: the feature that acts on them."""
+
+    SIGNUP = "signup"
+    SURVEY = "survey"
+    MEETINGS = "meetings"
+    PEOPLE = "people"
+
+
+class SecretStyle(StrEnum):
+    """How a source's secret is shaped: a Standard Webhooks ``whsec_`` key, or a URL-safe token."""
+
+    WHSEC = "whsec"
+    TOKEN = "token"  # noqa: S105 - the name of a style, not a secret
 
 
 class EndpointSecret(BaseModel):
@@ -44,9 +48,9 @@ class EndpointSecret(BaseModel):
         return self.expires_at is None or at < self.expires_at
 
 
-def generate_secret(source: Source) -> str:
+def generate_secret(style: SecretStyle) -> str:
     raw = secrets.token_bytes(32)
-    if source in (Source.STANDARD, Source.GOOGLE_FORMS):
+    if style is SecretStyle.WHSEC:
         return "whsec_" + base64.b64encode(raw).decode("ascii")
     return secrets.token_urlsafe(32)
 
@@ -57,7 +61,9 @@ class WebhookEndpoint(DomainModel):
     endpoint_id: str = Field(default_factory=lambda: new_id("ep"))
     tenant_id: str
     programme_id: str
-    source: Source
+    source: str = Field(pattern=SOURCE_NAME)
+    # Endpoints stored before purposes existed were all signup forms.
+    purpose: Purpose = Purpose.SIGNUP
     description: str | None = Field(default=None, max_length=200)
     secrets: list[EndpointSecret] = Field(default_factory=list, repr=False)
     field_mapping: FieldMapping | None = None
@@ -95,7 +101,7 @@ class Delivery(DomainModel):
     endpoint_id: str
     tenant_id: str
     programme_id: str
-    source: Source
+    source: str = Field(pattern=SOURCE_NAME)
     state: DeliveryState = DeliveryState.RECEIVED
     content_type: str
     body: bytes | None = Field(default=None, repr=False)
@@ -112,3 +118,4 @@ class Delivery(DomainModel):
 
 def delivery_id_for_body(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
+

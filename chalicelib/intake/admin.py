@@ -7,17 +7,19 @@ writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.webhook import Purpose
 from chalicelib.errors import NotFound, ValidationFailed
-from chalicelib.intake.processor import PARSERS, Preview, preview
+from chalicelib.intake.processor import Preview, ReadSubmission, preview
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.endpoints import get_endpoint
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
+    from chalicelib.domain.forms.mapping import FieldMapping
     from chalicelib.domain.webhook import WebhookEndpoint
-    from chalicelib.intake.mapping import FieldMapping
     from chalicelib.storage.repositories import Storage
 
 def form_endpoint(storage: Storage, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
@@ -28,12 +30,12 @@ def form_endpoint(storage: Storage, tenant_id: str, endpoint_id: str) -> Webhook
     NotFound
         No such endpoint in this tenant.
     ValidationFailed
-        The endpoint receives another kind of webhook (a calendar, an HR system).
+        The endpoint receives something other than signups (a survey, a calendar, an HR system).
     """
     endpoint = get_endpoint(storage, tenant_id, endpoint_id)
-    if endpoint.source not in PARSERS:
+    if endpoint.purpose is not Purpose.SIGNUP:
         raise ValidationFailed(
-            f"{endpoint.source.value} endpoints receive no form submissions, so they take no field mapping"
+            f"{endpoint.source} {endpoint.purpose.value} endpoints receive no signups, so they take no field mapping"
         )
     return endpoint
 
@@ -66,6 +68,7 @@ def preview_delivery(
     tenant_id: str,
     endpoint_id: str,
     delivery_id: str,
+    readers: Mapping[str, ReadSubmission],
     mapping: FieldMapping | None = None,
 ) -> Preview:
     """What ``mapping`` (default: the endpoint's current one) makes of a stored delivery; nothing is written.
@@ -74,9 +77,14 @@ def preview_delivery(
     ------
     NotFound
         No such endpoint in this tenant, or no such delivery of it.
+    ValidationFailed
+        The endpoint's source has no signup reader (``readers``: by source name).
     """
     endpoint = form_endpoint(storage, tenant_id, endpoint_id)
     delivery = storage.deliveries.get(endpoint.endpoint_id, delivery_id)
     if delivery is None:
         raise NotFound("no such delivery")
-    return preview(delivery, mapping if mapping is not None else endpoint.field_mapping)
+    read = readers.get(endpoint.source)
+    if read is None:
+        raise ValidationFailed(f"{endpoint.source} endpoints receive no form submissions")
+    return preview(delivery, read, mapping if mapping is not None else endpoint.field_mapping)

@@ -1,9 +1,10 @@
-"""The webhook processor of every form source: parse → map → onboard, and the dry run of the first two.
+"""The signup handler: a parsed form submission → mapped profile → enrolment, and the dry run of the mapping.
 
-Whatever a verified body holds, processing ends in an outcome: a submission that cannot
-be read, a mapping that does not fit, or a missing consent is kept as *needs attention*
-with a reason (and the mapping problems) for a coordinator, who fixes the mapping and
-replays it. Only storage failures raise, so that the inbox retries them.
+The inbox parses a delivery with its source's signup parser and hands the
+``FormSubmission`` to ``handle_signup``; this module knows no vendor. A mapping that
+does not fit or a missing consent is kept as *needs attention* with a reason (and the
+mapping problems) for a coordinator, who fixes the mapping and replays it. Only storage
+failures raise, so that the inbox retries them.
 """
 
 from __future__ import annotations
@@ -13,22 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.forms.mapping import FieldMapping, MappingProblem, MappingProblems, apply_mapping
+from chalicelib.domain.forms.submission import FormSubmission, NotASubmission, SubmissionParseError
 from chalicelib.domain.participant import Profile
-from chalicelib.domain.webhook import Delivery, Source, WebhookEndpoint
-from chalicelib.intake.mapping import FieldMapping, MappingProblem, MappingProblems, apply_mapping
-from chalicelib.intake.sources.jotform import parse_jotform
-from chalicelib.intake.sources.standard import parse_standard
-from chalicelib.intake.sources.tally import parse_tally
-from chalicelib.intake.sources.typeform import parse_typeform
-from chalicelib.intake.submission import FormSubmission, NotASubmission, SubmissionParseError
+from chalicelib.domain.webhook import Delivery, WebhookEndpoint
 from chalicelib.services.enrolment import EnrolmentOutcome as OnboardingOutcome
 from chalicelib.services.enrolment import onboard
-from chalicelib.webhooks.sources import ProcessOutcome
+from chalicelib.services.inbox.ports import ProcessOutcome
 
 if TYPE_CHECKING:
-    from chalicelib.webhooks.sources import ProcessingContext
+    from chalicelib.services.inbox.ports import ProcessingContext
 
-Parser = Callable[[Delivery], FormSubmission]
+ReadSubmission = Callable[[Delivery], FormSubmission]
 
 NO_MAPPING = "no field mapping is configured for this endpoint"
 NO_CONSENT = "consent not given"
@@ -36,43 +33,8 @@ NO_PROGRAMME = "the endpoint's programme does not exist any more"
 MAPPING_FAILED = "the answers do not fit the field mapping"
 
 
-def _content_type(delivery: Delivery) -> str:
-    return delivery.headers.get("content-type") or delivery.content_type
-
-
-PARSERS: dict[Source, Parser] = {
-    Source.TYPEFORM: lambda d: parse_typeform(d.body),
-    Source.TALLY: lambda d: parse_tally(d.body),
-    Source.JOTFORM: lambda d: parse_jotform(d.body, _content_type(d), d.received_at),
-    Source.GOOGLE_FORMS: lambda d: parse_standard(d.body, source=Source.GOOGLE_FORMS.value),
-    Source.STANDARD: lambda d: parse_standard(d.body, source=Source.STANDARD.value),
-}
-
-
-def read_submission(delivery: Delivery) -> FormSubmission:
-    """Parse a stored delivery with its source's parser.
-
-    Raises
-    ------
-    SubmissionParseError
-        The body cannot be read as a submission (or the source has no form parser).
-    NotASubmission
-        A well-formed event that is not a form submission.
-    """
-    parser = PARSERS.get(delivery.source)
-    if parser is None:
-        raise SubmissionParseError(f"{delivery.source.value} deliveries are not form submissions")
-    return parser(delivery)
-
-
-def process_form_delivery(delivery: Delivery, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
-    """The ``Processor`` of every form source."""
-    try:
-        submission = read_submission(delivery)
-    except NotASubmission as exc:
-        return ProcessOutcome.ignored(str(exc))
-    except SubmissionParseError as exc:
-        return ProcessOutcome.needs_attention(f"the submission cannot be read: {exc}")
+def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
+    """The ``signup`` handler: map the submission with the endpoint's mapping and enrol the person."""
     mapping = endpoint.field_mapping
     if mapping is None:
         return ProcessOutcome.needs_attention(NO_MAPPING, submission_id=submission.submission_id)
@@ -121,10 +83,10 @@ class Preview(BaseModel):
     )
 
 
-def preview(delivery: Delivery, mapping: FieldMapping | None) -> Preview:
-    """Parse and map a stored delivery without writing anything."""
+def preview(delivery: Delivery, read: ReadSubmission, mapping: FieldMapping | None) -> Preview:
+    """Parse (with the endpoint source's ``read``) and map a stored delivery without writing anything."""
     try:
-        submission = read_submission(delivery)
+        submission = read(delivery)
     except NotASubmission as exc:
         return Preview(ok=False, reason=str(exc))
     except SubmissionParseError as exc:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.clock import Clock
 from chalicelib.domain.common import require
 from chalicelib.domain.message import Message, MessageState
+from chalicelib.domain.retry import exponential_backoff
 from chalicelib.errors import VersionConflict
 from chalicelib.logging import log_event, log_warning
 from chalicelib.notify.channels import DeliveryFailed, EmailChannel
@@ -59,7 +60,7 @@ class SendReport:
 
 def retry_delay(attempts: int) -> timedelta:
     """Back-off after the ``attempts``-th failed attempt: 5 min, 10, 20, … up to 6 hours."""
-    return min(RETRY_BASE_DELAY * (2 ** max(0, attempts - 1)), RETRY_MAX_DELAY)
+    return exponential_backoff(attempts, first=RETRY_BASE_DELAY, cap=RETRY_MAX_DELAY)
 
 
 def send_pending(

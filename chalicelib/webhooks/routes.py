@@ -2,6 +2,7 @@
 
 Thin on purpose: build a ``WebhookRequest`` from the raw bytes, hand it to the inbox
 service, map its errors. A bad signature answers 401 before anything is parsed or stored.
+A vendor checking the URL (a handshake) gets the source's answer, as the source says.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from chalicelib.container import get_container
 from chalicelib.errors import MentoringError
 from chalicelib.logging import begin
 from chalicelib.services import inbox
-from chalicelib.webhooks.verify import WebhookRequest
+from chalicelib.services.inbox.ports import HandshakeAnswer, WebhookRequest
 
 bp = Blueprint(__name__)
 
@@ -44,6 +45,8 @@ def receive_webhook(source: str, endpoint_id: str) -> Response:
         )
     except MentoringError as exc:
         return error_response(exc)
+    if isinstance(receipt, HandshakeAnswer):
+        return Response(body=receipt.body, status_code=receipt.status, headers={"Content-Type": receipt.content_type})
     # 202 for anything we keep and retry ourselves: the vendor must not resend it.
     status = 200 if receipt.state.value in ("done", "ignored") else 202
     return json_response(

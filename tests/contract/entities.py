@@ -13,7 +13,7 @@ from chalicelib.domain.pair import Meeting, Pair
 from chalicelib.domain.participant import Participant, Profile, Role
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.tenant import ApiKey, Tenant, hash_api_key
-from chalicelib.domain.webhook import Delivery, Source, WebhookEndpoint
+from chalicelib.domain.webhook import Delivery, WebhookEndpoint
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 BELGRADE = ZoneInfo("Europe/Belgrade")
@@ -113,7 +113,7 @@ def endpoint(tenant_id: str, endpoint_id: str, **fields: Any) -> WebhookEndpoint
             "endpoint_id": endpoint_id,
             "tenant_id": tenant_id,
             "programme_id": "prg_1",
-            "source": Source.TYPEFORM,
+            "source": "typeform",
             "created_at": T0,
             "updated_at": T0,
             **fields,
@@ -128,7 +128,7 @@ def delivery(endpoint_id: str, delivery_id: str, *, tenant_id: str = "ten_a", **
             "endpoint_id": endpoint_id,
             "tenant_id": tenant_id,
             "programme_id": "prg_1",
-            "source": Source.TYPEFORM,
+            "source": "typeform",
             "content_type": "application/json",
             "body": b'{"ok": true}',
             "received_at": T0,

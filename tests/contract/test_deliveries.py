@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from chalicelib.domain.webhook import DeliveryState, Source
+from chalicelib.domain.webhook import DeliveryState
 from chalicelib.errors import VersionConflict
 from tests.contract.entities import BELGRADE, VILNIUS, at, delivery, differences
 
@@ -21,7 +21,7 @@ def test_an_added_delivery_reads_back_with_raw_bytes_and_every_field(storage: St
     new = delivery(
         "ep_1",
         "dlv_1",
-        source=Source.JOTFORM,
+        source="jotform",
         state=RETRYING,
         content_type="multipart/form-data; boundary=x",
         body=b"\x00\xff\xfe name=\xc4\x90or\xc4\x91evi\xc4\x87 \x80",

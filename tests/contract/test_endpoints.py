@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from chalicelib.domain.webhook import EndpointSecret, Source
+from chalicelib.domain.forms.mapping import FieldMapping, FieldRule, Question
+from chalicelib.domain.webhook import EndpointSecret
 from chalicelib.errors import VersionConflict
-from chalicelib.intake.mapping import FieldMapping, FieldRule, Question
 from tests.contract.entities import BELGRADE, at, differences, endpoint
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ def test_a_saved_endpoint_reads_back_with_its_secrets_and_mapping(storage: Stora
     new = endpoint(
         "ten_a",
         "ep_1",
-        source=Source.TALLY,
+        source="tally",
         description="Prijava – Đorđević",
         secrets=[
             EndpointSecret(value="whsec_new", created_at=at(10)),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.domain.webhook import Source
 from tests.support.world import World
 
 V1 = "/api/v1"
@@ -294,7 +293,7 @@ def test_an_endpoint_for_an_unknown_source_or_programme_is_rejected(world: World
 def test_deleting_an_endpoint_stops_its_url_from_accepting_anything(world: World) -> None:
     # GIVEN
     coordinator = world.tenant()
-    issued = coordinator.endpoint(coordinator.programme(), Source.STANDARD)
+    issued = coordinator.endpoint(coordinator.programme(), "standard")
     # WHEN
     deleted = coordinator.delete(f"{V1}/endpoints/{issued.endpoint.endpoint_id}")
     posted = world.client.http.post(

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.forms.mapping import FieldMapping
 from chalicelib.domain.participant import ParticipantStatus
-from chalicelib.domain.webhook import Source
-from chalicelib.intake.mapping import FieldMapping
-from chalicelib.intake.sources.typeform import typeform_verifier
+from chalicelib.domain.webhook import Purpose
 from chalicelib.storage.repositories import Storage
+from chalicelib.webhooks.sources import typeform as typeform_vendor
 from tests.support.world import TenantHandle, World, world_with
 from tests.unit.intake.builders import event_bytes
 
@@ -39,7 +39,7 @@ def _put(world: World, who: TenantHandle, path: str, body: Any) -> Any:
 def test_a_mapping_is_stored_on_the_endpoint_and_read_back(world: World) -> None:
     # GIVEN a Typeform endpoint
     coordinator = world.tenant()
-    issued = coordinator.endpoint(coordinator.programme(), Source.TYPEFORM)
+    issued = coordinator.endpoint(coordinator.programme(), "typeform")
     path = f"{V1}/endpoints/{issued.endpoint.endpoint_id}/mapping"
 
     # WHEN a mapping is put and read
@@ -72,7 +72,7 @@ def test_a_wrong_mapping_answers_400_naming_the_field_and_changes_nothing(
     world: World, change: dict[str, Any], named: str
 ) -> None:
     coordinator = world.tenant()
-    issued = coordinator.endpoint(coordinator.programme(), Source.TYPEFORM)
+    issued = coordinator.endpoint(coordinator.programme(), "typeform")
 
     answer = _put(world, coordinator, f"{V1}/endpoints/{issued.endpoint.endpoint_id}/mapping", MAPPING | change)
 
@@ -88,14 +88,14 @@ def test_another_tenants_endpoint_answers_404_like_a_missing_one(world: World) -
     # GIVEN an endpoint of one tenant with a delivery, and another tenant
     owner = world.tenant("Kulturni centar Beograd")
     intruder = world.tenant("Another organisation")
-    issued = owner.endpoint(owner.programme(), Source.TYPEFORM)
+    issued = owner.endpoint(owner.programme(), "typeform")
     _put(world, owner, f"{V1}/endpoints/{issued.endpoint.endpoint_id}/mapping", MAPPING)
     body = event_bytes("typeform_form_response.json")
     world.client.http.post(
         f"/hooks/typeform/{issued.endpoint.endpoint_id}",
         headers={
             "Content-Type": "application/json",
-            "Typeform-Signature": typeform_verifier().sign(issued.secret, body),
+            "Typeform-Signature": typeform_vendor.SIGNING.sign(issued.secret, body),
         },
         body=body,
     )
@@ -120,9 +120,15 @@ def test_another_tenants_endpoint_answers_404_like_a_missing_one(world: World) -
 
 
 def test_an_endpoint_that_receives_no_forms_takes_no_mapping(world: World) -> None:
+    # GIVEN a booking-tool endpoint in storage (one that no signup form feeds)
     coordinator = world.tenant()
-    issued = coordinator.endpoint(coordinator.programme(), Source.CALENDLY)
-    answer = _put(world, coordinator, f"{V1}/endpoints/{issued.endpoint.endpoint_id}/mapping", MAPPING)
+    signup = coordinator.endpoint(coordinator.programme(), "typeform").endpoint
+    booking = {"endpoint_id": "ep_calendly", "source": "calendly", "purpose": Purpose.MEETINGS}
+    meetings = signup.model_copy(update=booking)
+    world.storage.endpoints.save(meetings.model_copy(update={"version": 0}))
+    # WHEN a mapping is put on it
+    answer = _put(world, coordinator, f"{V1}/endpoints/{meetings.endpoint_id}/mapping", MAPPING)
+    # THEN
     assert answer.status_code == 400
     assert "calendly" in answer.json_body["message"]
 
@@ -131,7 +137,7 @@ def test_a_failed_mapping_is_visible_previewed_fixed_and_replayed_into_a_partici
     # GIVEN a mapping whose language table does not know the answer, and Laura's signup delivered
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    issued = coordinator.endpoint(programme_id, Source.TYPEFORM)
+    issued = coordinator.endpoint(programme_id, "typeform")
     base = f"{V1}/endpoints/{issued.endpoint.endpoint_id}"
     _put(world, coordinator, f"{base}/mapping", MAPPING)
     body = event_bytes("typeform_form_response.json")
@@ -139,7 +145,7 @@ def test_a_failed_mapping_is_visible_previewed_fixed_and_replayed_into_a_partici
         f"/hooks/typeform/{issued.endpoint.endpoint_id}",
         headers={
             "Content-Type": "application/json",
-            "Typeform-Signature": typeform_verifier().sign(issued.secret, body),
+            "Typeform-Signature": typeform_vendor.SIGNING.sign(issued.secret, body),
         },
         body=body,
     )

@@ -17,11 +17,11 @@ import pytest
 
 from chalicelib.domain.message import Message
 from chalicelib.domain.participant import Participant, ParticipantStatus, participant_id_for
-from chalicelib.domain.webhook import DeliveryState, Source
-from chalicelib.intake.sources.tally import tally_verifier
-from chalicelib.intake.sources.typeform import typeform_verifier
+from chalicelib.domain.webhook import DeliveryState
 from chalicelib.services.endpoints import IssuedEndpoint
 from chalicelib.storage.repositories import Storage
+from chalicelib.webhooks.sources import tally as tally_vendor
+from chalicelib.webhooks.sources import typeform as typeform_vendor
 from tests.support.world import TenantHandle, World, signed_standard, world_with
 from tests.unit.intake.builders import (
     INTEGRATIONS,
@@ -62,7 +62,7 @@ def world(storage: Storage) -> Iterator[World]:
 
 
 def _setup(
-    world: World, source: Source, mapping: dict[str, Any] | None, **programme: Any
+    world: World, source: str, mapping: dict[str, Any] | None, **programme: Any
 ) -> tuple[TenantHandle, IssuedEndpoint]:
     coordinator = world.tenant()
     issued = coordinator.endpoint(coordinator.programme(**programme), source)
@@ -81,7 +81,7 @@ def _put_mapping(world: World, coordinator: TenantHandle, endpoint_id: str, mapp
 def _typeform(world: World, issued: IssuedEndpoint, body: bytes, signature: str | None = None) -> Any:
     headers = {"Content-Type": "application/json"}
     if signature != "":
-        headers["Typeform-Signature"] = signature or typeform_verifier().sign(issued.secret, body)
+        headers["Typeform-Signature"] = signature or typeform_vendor.SIGNING.sign(issued.secret, body)
     return world.client.http.post(f"/hooks/typeform/{issued.endpoint.endpoint_id}", headers=headers, body=body)
 
 
@@ -109,7 +109,7 @@ def _typeform_body(event_id: str, token: str, submitted_at: str, first_name: str
 
 def test_the_published_typeform_response_onboards_laura_and_welcomes_her(world: World) -> None:
     # GIVEN a Typeform endpoint mapped to the example form
-    coordinator, issued = _setup(world, Source.TYPEFORM, TYPEFORM_MAPPING)
+    coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
 
     # WHEN Typeform posts its example response, signed
     answer = _typeform(world, issued, event_bytes("typeform_form_response.json"))
@@ -134,13 +134,13 @@ def test_the_published_typeform_response_onboards_laura_and_welcomes_her(world: 
 
 def test_the_published_tally_response_onboards_alice_as_a_mentor(world: World) -> None:
     # GIVEN a Tally endpoint mapped to the example form
-    coordinator, issued = _setup(world, Source.TALLY, TALLY_MAPPING, languages=["en"], default_language="en")
+    coordinator, issued = _setup(world, "tally", TALLY_MAPPING, languages=["en"], default_language="en")
     body = event_bytes("tally_FORM_RESPONSE.json")
 
     # WHEN Tally posts it, signed
     answer = world.client.http.post(
         f"/hooks/tally/{issued.endpoint.endpoint_id}",
-        headers={"Content-Type": "application/json", "Tally-Signature": tally_verifier().sign(issued.secret, body)},
+        headers={"Content-Type": "application/json", "Tally-Signature": tally_vendor.SIGNING.sign(issued.secret, body)},
         body=body,
     )
 
@@ -163,7 +163,7 @@ def test_the_published_jotform_delivery_without_an_e_mail_is_kept_for_attention(
         "name": {"ref": "studentsName"},
         "consent": {"ref": "priorTutoring"},
     }
-    coordinator, issued = _setup(world, Source.JOTFORM, mapping)
+    coordinator, issued = _setup(world, "jotform", mapping)
     raw = event_bytes("jotform_submission.rawRequest.json").decode()
     body, content_type = multipart(jotform_fields(raw, submission_id="6111139644845227683"))
 
@@ -188,7 +188,7 @@ def test_the_published_jotform_delivery_without_an_e_mail_is_kept_for_attention(
 
 def test_a_jotform_signup_onboards_egle_in_lithuanian(world: World) -> None:
     # GIVEN a Jotform endpoint for a mentee signup
-    coordinator, issued = _setup(world, Source.JOTFORM, JOTFORM_MAPPING, languages=["lt", "en"], default_language="lt")
+    coordinator, issued = _setup(world, "jotform", JOTFORM_MAPPING, languages=["lt", "en"], default_language="lt")
     body, content_type = multipart(jotform_fields(JOTFORM_SIGNUP))
 
     # WHEN Jotform posts the signup
@@ -210,7 +210,7 @@ def test_a_jotform_signup_onboards_egle_in_lithuanian(world: World) -> None:
 def test_the_google_forms_kit_submission_onboards_djordje(world: World) -> None:
     # GIVEN a Google Forms endpoint with the shipped mentor template
     template = json.loads((INTEGRATIONS / "google-forms" / "mapping.mentor-signup.json").read_text(encoding="utf-8"))
-    coordinator, issued = _setup(world, Source.GOOGLE_FORMS, template)
+    coordinator, issued = _setup(world, "google-forms", template)
     body = event_bytes("standard_form.submitted_google_forms_mentor.json")
 
     # WHEN the kit posts a response, signed the Standard Webhooks way
@@ -242,7 +242,7 @@ def test_other_signed_events_are_ignored_or_kept_never_lost(
     world: World, fixture: str, state: str, status: int
 ) -> None:
     # GIVEN a standard endpoint
-    coordinator, issued = _setup(world, Source.STANDARD, TYPEFORM_MAPPING)
+    coordinator, issued = _setup(world, "standard", TYPEFORM_MAPPING)
     body = event_bytes(fixture)
 
     # WHEN a correctly signed event that is no submission arrives
@@ -263,11 +263,11 @@ def test_other_signed_events_are_ignored_or_kept_never_lost(
 
 def test_wrong_missing_or_stale_signatures_answer_401_and_store_nothing(world: World) -> None:
     # GIVEN endpoints of every form source
-    coordinator, typeform = _setup(world, Source.TYPEFORM, TYPEFORM_MAPPING)
+    coordinator, typeform = _setup(world, "typeform", TYPEFORM_MAPPING)
     programme_id = typeform.endpoint.programme_id
-    tally = coordinator.endpoint(programme_id, Source.TALLY)
-    jotform = coordinator.endpoint(programme_id, Source.JOTFORM)
-    google = coordinator.endpoint(programme_id, Source.GOOGLE_FORMS)
+    tally = coordinator.endpoint(programme_id, "tally")
+    jotform = coordinator.endpoint(programme_id, "jotform")
+    google = coordinator.endpoint(programme_id, "google-forms")
     typeform_body = event_bytes("typeform_form_response.json")
     tally_body = event_bytes("tally_FORM_RESPONSE.json")
     gf_body = event_bytes("standard_form.submitted_google_forms_mentor.json")
@@ -276,13 +276,15 @@ def test_wrong_missing_or_stale_signatures_answer_401_and_store_nothing(world: W
 
     # WHEN posts arrive signed with another secret, unsigned, stale, or to the wrong vendor's URL
     answers = [
-        _typeform(world, typeform, typeform_body, signature=typeform_verifier().sign("not-the-secret", typeform_body)),
+        _typeform(
+            world, typeform, typeform_body, signature=typeform_vendor.SIGNING.sign("not-the-secret", typeform_body)
+        ),
         _typeform(world, typeform, typeform_body, signature=""),
         _typeform(
             world,
             typeform,
             typeform_body.replace(b"Laura", b"Mallory"),
-            signature=typeform_verifier().sign(typeform.secret, typeform_body),
+            signature=typeform_vendor.SIGNING.sign(typeform.secret, typeform_body),
         ),
         post(
             f"/hooks/tally/{tally.endpoint.endpoint_id}", headers={"Content-Type": "application/json"}, body=tally_body
@@ -292,7 +294,7 @@ def test_wrong_missing_or_stale_signatures_answer_401_and_store_nothing(world: W
             body=typeform_body,
             headers={
                 "Content-Type": "application/json",
-                "Typeform-Signature": typeform_verifier().sign(tally.secret, typeform_body),
+                "Typeform-Signature": typeform_vendor.SIGNING.sign(tally.secret, typeform_body),
             },
         ),
         post(
@@ -324,7 +326,7 @@ def test_wrong_missing_or_stale_signatures_answer_401_and_store_nothing(world: W
 
 def test_a_truncated_but_signed_body_is_kept_for_attention_and_an_unsigned_one_refused(world: World) -> None:
     # GIVEN a Typeform body cut off in transit, once signed as cut and once not
-    _, issued = _setup(world, Source.TYPEFORM, TYPEFORM_MAPPING)
+    _, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
     truncated = event_bytes("typeform_form_response.json")[:700]
 
     # WHEN both arrive
@@ -345,7 +347,7 @@ def test_a_truncated_but_signed_body_is_kept_for_attention_and_an_unsigned_one_r
 
 
 def test_the_same_delivery_five_times_is_one_participant_and_one_message(world: World) -> None:
-    coordinator, issued = _setup(world, Source.TYPEFORM, TYPEFORM_MAPPING)
+    coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
     body = event_bytes("typeform_form_response.json")
 
     answers = [_typeform(world, issued, body) for _ in range(5)]
@@ -357,9 +359,9 @@ def test_the_same_delivery_five_times_is_one_participant_and_one_message(world: 
 
 def test_the_same_delivery_posted_concurrently_is_one_participant_and_one_message(world: World) -> None:
     # GIVEN five vendor retries racing each other
-    coordinator, issued = _setup(world, Source.TYPEFORM, TYPEFORM_MAPPING)
+    coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
     body = event_bytes("typeform_form_response.json")
-    signature = typeform_verifier().sign(issued.secret, body)
+    signature = typeform_vendor.SIGNING.sign(issued.secret, body)
     barrier = threading.Barrier(5)
     statuses: list[int] = []
     lock = threading.Lock()
@@ -387,7 +389,7 @@ def test_the_same_delivery_posted_concurrently_is_one_participant_and_one_messag
 
 def test_deliveries_arriving_out_of_order_leave_the_newest_answers(world: World) -> None:
     # GIVEN Laura answered twice; the later answer is delivered first
-    coordinator, issued = _setup(world, Source.TYPEFORM, TYPEFORM_MAPPING)
+    coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
     newer = _typeform_body("ev_new", "tok_new", "2026-08-31T12:00:00Z", "Laura Palmer")
     older = _typeform_body("ev_old", "tok_old", "2026-08-30T12:00:00Z", "Laura")
 
@@ -409,7 +411,7 @@ def test_deliveries_arriving_out_of_order_leave_the_newest_answers(world: World)
 
 def test_a_full_programme_waitlists_a_new_mentee_through_the_route(world: World) -> None:
     # GIVEN a programme with no mentee places
-    coordinator, issued = _setup(world, Source.TYPEFORM, TYPEFORM_MAPPING, max_mentees=0)
+    coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING, max_mentees=0)
 
     # WHEN Laura signs up
     _typeform(world, issued, event_bytes("typeform_form_response.json"))
@@ -430,8 +432,8 @@ def test_no_name_e_mail_answer_or_token_of_a_signup_reaches_the_logs(
     caplog.set_level(logging.DEBUG, logger="mentorflow")
     caplog.set_level(logging.DEBUG, logger="chalicelib")
     caplog.set_level(logging.INFO)
-    coordinator, jotform = _setup(world, Source.JOTFORM, JOTFORM_MAPPING)
-    typeform = coordinator.endpoint(jotform.endpoint.programme_id, Source.TYPEFORM)
+    coordinator, jotform = _setup(world, "jotform", JOTFORM_MAPPING)
+    typeform = coordinator.endpoint(jotform.endpoint.programme_id, "typeform")
     _put_mapping(world, coordinator, typeform.endpoint.endpoint_id, TYPEFORM_MAPPING | {"role": {"ref": "nope"}})
     body, content_type = multipart(jotform_fields(JOTFORM_SIGNUP))
 
@@ -465,7 +467,7 @@ def test_no_name_e_mail_answer_or_token_of_a_signup_reaches_the_logs(
 
 def test_a_huge_answer_is_kept_for_attention_with_a_short_reason(world: World) -> None:
     # GIVEN a Tally signup whose name answer holds 450 000 characters (900 kB, under the 1 MB body limit)
-    coordinator, issued = _setup(world, Source.TALLY, TALLY_MAPPING, languages=["en"], default_language="en")
+    coordinator, issued = _setup(world, "tally", TALLY_MAPPING, languages=["en"], default_language="en")
     event = event_json("tally_FORM_RESPONSE.json")
     for field in event["data"]["fields"]:
         if field["label"] == "Payment (name)":
@@ -475,7 +477,7 @@ def test_a_huge_answer_is_kept_for_attention_with_a_short_reason(world: World) -
     # WHEN it is posted
     answer = world.client.http.post(
         f"/hooks/tally/{issued.endpoint.endpoint_id}",
-        headers={"Content-Type": "application/json", "Tally-Signature": tally_verifier().sign(issued.secret, body)},
+        headers={"Content-Type": "application/json", "Tally-Signature": tally_vendor.SIGNING.sign(issued.secret, body)},
         body=body,
     )
 

@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from chalicelib.domain.webhook import Source
 from chalicelib.jobs import run_job
 from tests.support.world import RecordingProcessor, World, signed_standard
 
@@ -20,7 +19,7 @@ def test_no_email_name_secret_or_body_reaches_the_logs(
     caplog.set_level(logging.INFO)
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    issued = coordinator.endpoint(programme_id, Source.STANDARD)
+    issued = coordinator.endpoint(programme_id, "standard")
     secrets_and_personal_data = [
         "dragana.djordjevic@example.rs",
         "Dragana Đorđević",

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from chalicelib.cli import run as run_cli
-from chalicelib.domain.webhook import DeliveryState, Source
+from chalicelib.domain.webhook import DeliveryState
 from chalicelib.jobs import run_job
 from tests.support.world import RecordingProcessor, World, signed_standard
 
@@ -20,7 +20,7 @@ def _post(world: World, endpoint_id: str, headers: dict[str, str], body: bytes =
 
 def _setup(world: World):  # type: ignore[no-untyped-def]
     coordinator = world.tenant()
-    issued = coordinator.endpoint(coordinator.programme(), Source.STANDARD)
+    issued = coordinator.endpoint(coordinator.programme(), "standard")
     return coordinator, issued
 
 

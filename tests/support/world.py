@@ -1,14 +1,14 @@
 """Test support: a wired mentorflow "world" (container, storage, clock) and small builders.
 
 Functional tests install a ``Container`` whose storage is either the in-memory fake
-or DynamoDB on moto, whose clock is fixed, and whose sources may include a test
-source with a recording processor.
+or DynamoDB on moto, whose clock is fixed, and whose sources may be a test source
+whose signup handler records what it was handed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,27 +18,28 @@ from chalice.test import Client
 
 from chalicelib.clock import FixedClock
 from chalicelib.container import Container, use_container
-from chalicelib.domain.webhook import Delivery, Source, WebhookEndpoint
+from chalicelib.domain.webhook import Delivery, Purpose, SecretStyle, WebhookEndpoint
 from chalicelib.errors import ProcessingFailed
+from chalicelib.registry import source_registry
 from chalicelib.services import endpoints as endpoint_service
 from chalicelib.services import programmes as programme_service
 from chalicelib.services import tenants as tenant_service
+from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
-from chalicelib.webhooks.sources import ProcessingContext, ProcessOutcome, SourceSpec
-from chalicelib.webhooks.verify import StandardWebhooksVerifier
+from chalicelib.webhooks.signing import StandardWebhooksVerifier
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
 
 @dataclass
 class RecordingProcessor:
-    """A webhook processor that remembers what it processed and can be told to fail."""
+    """A signup handler, handed the stored delivery itself, that remembers what it processed and can fail."""
 
     processed: list[str] = field(default_factory=list)
     failures_left: int = 0
 
-    def __call__(self, delivery: Delivery, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
+    def __call__(self, delivery: Delivery, endpoint: WebhookEndpoint, ctx: ProcessingContext, /) -> ProcessOutcome:
         if self.failures_left > 0:
             self.failures_left -= 1
             raise ProcessingFailed("downstream system unavailable")
@@ -46,14 +47,20 @@ class RecordingProcessor:
         return ProcessOutcome.done(seen=len(self.processed))
 
 
-def standard_source(processor: RecordingProcessor) -> dict[Source, SourceSpec]:
-    return {
-        Source.STANDARD: SourceSpec(
-            source=Source.STANDARD,
-            verifier=lambda clock: StandardWebhooksVerifier(clock),
-            processor=processor,
-        )
-    }
+def _as_stored(delivery: Delivery) -> Delivery:
+    return delivery
+
+
+def standard_source(processor: RecordingProcessor) -> SourceRegistry:
+    """The deployment's sources, but ``standard`` hands the stored delivery itself to ``processor`` (signups)."""
+    spec = SourceSpec(
+        name="standard",
+        verifier=StandardWebhooksVerifier,
+        parsers={Purpose.SIGNUP: _as_stored},
+        secret_style=SecretStyle.WHSEC,
+        delivery_id=StandardWebhooksVerifier.delivery_id,
+    )
+    return SourceRegistry(specs={**source_registry().specs, spec.name: spec}, handlers={Purpose.SIGNUP: processor})
 
 
 @dataclass
@@ -103,7 +110,9 @@ class TenantHandle:
         )
         return programme.programme_id
 
-    def endpoint(self, programme_id: str, source: Source = Source.STANDARD) -> endpoint_service.IssuedEndpoint:
+    def endpoint(
+        self, programme_id: str, source: str = "standard", purpose: Purpose = Purpose.SIGNUP
+    ) -> endpoint_service.IssuedEndpoint:
         return endpoint_service.create_endpoint(
             self.world.storage,
             tenant_id=self.tenant_id,
@@ -112,6 +121,8 @@ class TenantHandle:
             description=None,
             base_url="https://mentorflow.example.org",
             clock=self.world.clock,
+            sources=self.world.container.sources,
+            purpose=purpose,
         )
 
 
@@ -129,7 +140,7 @@ def signed_standard(
 
 @contextmanager
 def world_with(
-    storage: Storage, *, sources: Mapping[Source, SourceSpec] | None = None, settings: Settings | None = None
+    storage: Storage, *, sources: SourceRegistry | None = None, settings: Settings | None = None
 ) -> Iterator[World]:
     from app import app
 

@@ -11,7 +11,7 @@ from chalicelib.domain.common import normalise_email
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.domain.programme import Programme
-from chalicelib.domain.webhook import EndpointSecret, Source, WebhookEndpoint
+from chalicelib.domain.webhook import EndpointSecret, WebhookEndpoint
 from chalicelib.errors import IllegalTransition
 from chalicelib.services.inbox import backoff
 
@@ -131,7 +131,7 @@ def test_rotating_a_secret_keeps_the_old_one_valid_only_for_the_grace_period() -
     endpoint = WebhookEndpoint(
         tenant_id="t",
         programme_id="p",
-        source=Source.TALLY,
+        source="tally",
         secrets=[EndpointSecret(value="old", created_at=NOW)],
         created_at=NOW,
         updated_at=NOW,

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.forms.mapping import FieldMapping
+from chalicelib.domain.forms.submission import Answer, AnswerType, AnswerValue, FormSubmission
 from chalicelib.domain.programme import Programme
-from chalicelib.intake.mapping import FieldMapping
-from chalicelib.intake.submission import Answer, AnswerType, AnswerValue, FormSubmission
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 INTEGRATIONS = Path(__file__).resolve().parents[3] / "integrations"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from chalicelib.domain.forms.mapping import FieldMapping, MappingProblems, apply_mapping
+from chalicelib.domain.forms.submission import AnswerType
 from chalicelib.domain.participant import Consent, Profile, Role
-from chalicelib.intake.mapping import FieldMapping, MappingProblems, apply_mapping
-from chalicelib.intake.submission import AnswerType
 
 from .builders import NOW, SIMPLE_MAPPING, answer, signup, simple_mapping, submission
 

@@ -1,4 +1,4 @@
-"""Specification of the form processor (parse → map → onboard) and of the dry run, on stored deliveries."""
+"""Specification of the signup handler behind each form source (parse → map → onboard) and of the dry run."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import FixedClock
+from chalicelib.domain.forms.mapping import FieldMapping
 from chalicelib.domain.participant import ParticipantStatus
-from chalicelib.domain.webhook import Delivery, DeliveryState, Source, WebhookEndpoint
-from chalicelib.intake import intake_sources
-from chalicelib.intake.mapping import FieldMapping
-from chalicelib.intake.processor import preview, process_form_delivery
+from chalicelib.domain.webhook import Delivery, DeliveryState, Purpose, WebhookEndpoint
+from chalicelib.intake.processor import handle_signup, preview
 from chalicelib.notify.outbox import Notifier
+from chalicelib.registry import source_registry
+from chalicelib.services.inbox import dispatch
+from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome
 from chalicelib.storage.repositories import Storage
-from chalicelib.webhooks.sources import ProcessingContext
+from chalicelib.webhooks.sources import tally
 
 from .builders import (
     JOTFORM_MAPPING,
@@ -38,7 +40,7 @@ TYPEFORM_MAPPING: dict[str, Any] = {
 }
 
 
-def _endpoint(source: Source, mapping: dict[str, Any] | None) -> WebhookEndpoint:
+def _endpoint(source: str, mapping: dict[str, Any] | None) -> WebhookEndpoint:
     return WebhookEndpoint(
         endpoint_id="ep_1",
         tenant_id=TENANT,
@@ -50,7 +52,7 @@ def _endpoint(source: Source, mapping: dict[str, Any] | None) -> WebhookEndpoint
     )
 
 
-def _delivery(source: Source, body: bytes, content_type: str = "application/json") -> Delivery:
+def _delivery(source: str, body: bytes, content_type: str = "application/json") -> Delivery:
     return Delivery(
         delivery_id="d1",
         endpoint_id="ep_1",
@@ -65,6 +67,11 @@ def _delivery(source: Source, body: bytes, content_type: str = "application/json
     )
 
 
+def process_form_delivery(delivery: Delivery, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
+    """What the inbox does with a stored signup delivery: its source's parser, then the signup handler."""
+    return dispatch(delivery, endpoint, source_registry(), ctx)
+
+
 @pytest.fixture
 def ctx(storage: Storage, notifier: Notifier, clock: FixedClock) -> ProcessingContext:
     storage.programmes.save(make_programme())
@@ -73,10 +80,10 @@ def ctx(storage: Storage, notifier: Notifier, clock: FixedClock) -> ProcessingCo
 
 def test_the_published_typeform_response_onboards_laura(ctx: ProcessingContext) -> None:
     # GIVEN Typeform's example delivered to an endpoint with a mapping for it
-    delivery = _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json"))
+    delivery = _delivery("typeform", event_bytes("typeform_form_response.json"))
 
     # WHEN processed
-    outcome = process_form_delivery(delivery, _endpoint(Source.TYPEFORM, TYPEFORM_MAPPING), ctx)
+    outcome = process_form_delivery(delivery, _endpoint("typeform", TYPEFORM_MAPPING), ctx)
 
     # THEN Laura is an accepted mentee and welcomed
     assert outcome.state is DeliveryState.DONE
@@ -96,7 +103,7 @@ def test_the_published_typeform_response_onboards_laura(ctx: ProcessingContext) 
 def test_the_jotform_signup_onboards_through_its_form_post(ctx: ProcessingContext) -> None:
     body, content_type = multipart(jotform_fields(JOTFORM_SIGNUP))
     outcome = process_form_delivery(
-        _delivery(Source.JOTFORM, body, content_type), _endpoint(Source.JOTFORM, JOTFORM_MAPPING), ctx
+        _delivery("jotform", body, content_type), _endpoint("jotform", JOTFORM_MAPPING), ctx
     )
     assert outcome.state is DeliveryState.DONE
     [stored] = ctx.storage.participants.list(TENANT, PROGRAMME).items
@@ -109,7 +116,7 @@ def test_the_jotform_signup_onboards_through_its_form_post(ctx: ProcessingContex
 
 def test_an_endpoint_without_a_mapping_keeps_the_delivery_for_attention(ctx: ProcessingContext) -> None:
     outcome = process_form_delivery(
-        _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json")), _endpoint(Source.TYPEFORM, None), ctx
+        _delivery("typeform", event_bytes("typeform_form_response.json")), _endpoint("typeform", None), ctx
     )
     assert (outcome.state, outcome.reason) == (
         DeliveryState.NEEDS_ATTENTION,
@@ -119,7 +126,7 @@ def test_an_endpoint_without_a_mapping_keeps_the_delivery_for_attention(ctx: Pro
 
 def test_an_unreadable_body_is_kept_for_attention_with_what_is_wrong(ctx: ProcessingContext) -> None:
     body = event_bytes("typeform_form_response.json")[:500]
-    outcome = process_form_delivery(_delivery(Source.TYPEFORM, body), _endpoint(Source.TYPEFORM, TYPEFORM_MAPPING), ctx)
+    outcome = process_form_delivery(_delivery("typeform", body), _endpoint("typeform", TYPEFORM_MAPPING), ctx)
     assert outcome.state is DeliveryState.NEEDS_ATTENTION
     assert outcome.reason is not None
     assert outcome.reason.startswith("the submission cannot be read: Typeform body is not valid JSON")
@@ -127,15 +134,15 @@ def test_an_unreadable_body_is_kept_for_attention_with_what_is_wrong(ctx: Proces
 
 
 def test_a_delivery_whose_body_has_expired_is_kept_for_attention(ctx: ProcessingContext) -> None:
-    delivery = _delivery(Source.TALLY, b"{}").model_copy(update={"body": None})
-    outcome = process_form_delivery(delivery, _endpoint(Source.TALLY, TYPEFORM_MAPPING), ctx)
+    delivery = _delivery("tally", b"{}").model_copy(update={"body": None})
+    outcome = process_form_delivery(delivery, _endpoint("tally", TYPEFORM_MAPPING), ctx)
     assert outcome.state is DeliveryState.NEEDS_ATTENTION
     assert "no longer kept" in (outcome.reason or "")
 
 
 def test_another_event_type_is_ignored(ctx: ProcessingContext) -> None:
     body = event_bytes("standardwebhooks_contact.created_full.json")
-    outcome = process_form_delivery(_delivery(Source.STANDARD, body), _endpoint(Source.STANDARD, TYPEFORM_MAPPING), ctx)
+    outcome = process_form_delivery(_delivery("standard", body), _endpoint("standard", TYPEFORM_MAPPING), ctx)
     assert outcome.state is DeliveryState.IGNORED
 
 
@@ -145,7 +152,7 @@ def test_answers_that_do_not_fit_are_kept_with_each_problem(ctx: ProcessingConte
 
     # WHEN the example is processed
     outcome = process_form_delivery(
-        _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json")), _endpoint(Source.TYPEFORM, mapping), ctx
+        _delivery("typeform", event_bytes("typeform_form_response.json")), _endpoint("typeform", mapping), ctx
     )
 
     # THEN
@@ -162,7 +169,7 @@ def test_a_signup_without_consent_is_kept_and_nobody_is_stored(ctx: ProcessingCo
     # GIVEN the consent mapped to the example's "no" answer
     mapping = TYPEFORM_MAPPING | {"consent": {"ref": "readable_ref_yes_no"}}
     outcome = process_form_delivery(
-        _delivery(Source.TYPEFORM, event_bytes("typeform_form_response.json")), _endpoint(Source.TYPEFORM, mapping), ctx
+        _delivery("typeform", event_bytes("typeform_form_response.json")), _endpoint("typeform", mapping), ctx
     )
     assert (outcome.state, outcome.reason) == (DeliveryState.NEEDS_ATTENTION, "consent not given")
     assert ctx.storage.participants.list(TENANT, PROGRAMME).items == []
@@ -171,7 +178,7 @@ def test_a_signup_without_consent_is_kept_and_nobody_is_stored(ctx: ProcessingCo
 
 def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: ProcessingContext) -> None:
     # GIVEN a stored Tally delivery, a mapping that fits it and one that does not
-    delivery = _delivery(Source.TALLY, event_bytes("tally_FORM_RESPONSE.json"))
+    delivery = _delivery("tally", event_bytes("tally_FORM_RESPONSE.json"))
     good = FieldMapping.model_validate(
         {
             "role": {"constant": "mentor"},
@@ -188,8 +195,9 @@ def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: Pro
     )
 
     # WHEN both are tried on the stored Tally example
-    shown = preview(delivery, good)
-    refused = preview(delivery, bad)
+    read = tally.SPEC.parsers[Purpose.SIGNUP]
+    shown = preview(delivery, read, good)
+    refused = preview(delivery, read, bad)
 
     # THEN the first shows the profile, the second the problem, and nothing is stored
     assert shown.ok
@@ -206,10 +214,12 @@ def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: Pro
     assert ctx.storage.participants.list(TENANT, PROGRAMME).items == []
 
 
-def test_the_form_sources_are_offered_to_the_webhook_registry() -> None:
-    specs = intake_sources()
-    assert set(specs) == {Source.TYPEFORM, Source.TALLY, Source.JOTFORM, Source.GOOGLE_FORMS, Source.STANDARD}
-    assert "multipart/form-data" in specs[Source.JOTFORM].content_types
-    assert "application/x-www-form-urlencoded" in specs[Source.JOTFORM].content_types
-    assert specs[Source.TYPEFORM].content_types == ("application/json",)
-    assert all(spec.processor is process_form_delivery for spec in specs.values())
+def test_every_form_source_feeds_the_signup_handler_and_nothing_else_yet() -> None:
+    registry = source_registry()
+    specs = registry.specs
+    assert set(specs) == {"typeform", "tally", "jotform", "google-forms", "standard"}
+    assert "multipart/form-data" in specs["jotform"].content_types
+    assert "application/x-www-form-urlencoded" in specs["jotform"].content_types
+    assert specs["typeform"].content_types == ("application/json",)
+    assert all(registry.purposes(name) == [Purpose.SIGNUP] for name in specs)
+    assert all(route[1] is handle_signup for name in specs if (route := registry.route(name, Purpose.SIGNUP)))

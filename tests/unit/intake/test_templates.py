@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.domain.forms.mapping import FieldMapping, apply_mapping
 from chalicelib.domain.participant import Profile, Role
-from chalicelib.intake.mapping import FieldMapping, apply_mapping
-from chalicelib.intake.sources.standard import parse_standard
+from chalicelib.webhooks.sources.standard import parse_standard
 
 from .builders import event_bytes
 

@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import FixedClock
+from chalicelib.domain.forms.mapping import FieldMapping, apply_mapping
 from chalicelib.domain.participant import Profile
 from chalicelib.errors import WebhookVerificationError
-from chalicelib.intake.mapping import FieldMapping, apply_mapping
-from chalicelib.intake.sources.standard import StandardSubmission, parse_standard
-from chalicelib.webhooks.verify import StandardWebhooksVerifier, WebhookRequest
+from chalicelib.services.inbox.ports import WebhookRequest
+from chalicelib.webhooks.signing import StandardWebhooksVerifier
+from chalicelib.webhooks.sources.standard import StandardSubmission, parse_standard
 from tests.unit.integrations.kits import INTEGRATIONS
 
 NODE = shutil.which("node")

@@ -21,12 +21,13 @@ import requests
 import responses
 
 from chalicelib.clock import FixedClock
+from chalicelib.domain.forms.mapping import FieldMapping, apply_mapping
+from chalicelib.domain.forms.submission import FormSubmission
 from chalicelib.domain.participant import Profile
 from chalicelib.errors import WebhookVerificationError
-from chalicelib.intake.mapping import FieldMapping, apply_mapping
-from chalicelib.intake.sources.standard import parse_standard
-from chalicelib.intake.submission import FormSubmission
-from chalicelib.webhooks.verify import StandardWebhooksVerifier, WebhookRequest
+from chalicelib.services.inbox.ports import WebhookRequest
+from chalicelib.webhooks.signing import StandardWebhooksVerifier
+from chalicelib.webhooks.sources.standard import parse_standard
 from tests.unit.integrations.kits import INTEGRATIONS, load_kit
 
 forwarder = load_kit("microsoft-forms/sign_and_forward/mentorflow_forwarder.py", "mentorflow_forwarder")

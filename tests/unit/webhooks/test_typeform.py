@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.forms.submission import Answer, AnswerType, NotASubmission, SubmissionParseError
 from chalicelib.errors import WebhookVerificationError
-from chalicelib.intake.sources.typeform import parse_typeform, typeform_verifier
-from chalicelib.intake.submission import Answer, AnswerType, NotASubmission, SubmissionParseError
-from chalicelib.webhooks.verify import WebhookRequest
-
-from .builders import event_bytes, event_json
+from chalicelib.services.inbox.ports import WebhookRequest
+from chalicelib.webhooks.sources import typeform
+from chalicelib.webhooks.sources.typeform import parse_typeform
+from tests.unit.intake.builders import event_bytes, event_json
 
 SECRET = "tf-secret-from-the-typeform-admin"
 
@@ -141,7 +141,7 @@ def test_every_documented_answer_type_is_read_as_a_plain_value() -> None:
 def test_a_signature_over_the_raw_body_verifies_with_any_current_secret() -> None:
     # GIVEN a body signed with the newer of two secrets during a rotation
     body = event_bytes("typeform_form_response.json")
-    verifier = typeform_verifier()
+    verifier = typeform.SIGNING
     signature = verifier.sign(SECRET, body)
 
     # WHEN it is verified against both secrets
@@ -149,7 +149,7 @@ def test_a_signature_over_the_raw_body_verifies_with_any_current_secret() -> Non
 
     # THEN it passes, and the delivery id is the event id
     assert signature.startswith("sha256=")
-    assert verifier.delivery_id(_request(body, signature)) == "LtWXD3crgy"
+    assert typeform.SPEC.delivery_id(_request(body, signature)) == "LtWXD3crgy"
 
 
 @pytest.mark.parametrize(
@@ -163,17 +163,17 @@ def test_a_missing_or_wrong_signature_is_refused(signature: str | None) -> None:
 
     # WHEN it is verified THEN it is refused
     with pytest.raises(WebhookVerificationError):
-        typeform_verifier().verify(_request(body, signature), [SECRET])
+        typeform.SIGNING.verify(_request(body, signature), [SECRET])
 
 
 def test_a_changed_body_no_longer_verifies() -> None:
     # GIVEN a signature over the original body
     body = event_bytes("typeform_form_response.json")
-    signature = typeform_verifier().sign(SECRET, body)
+    signature = typeform.SIGNING.sign(SECRET, body)
 
     # WHEN one answer is changed THEN the signature no longer matches
     with pytest.raises(WebhookVerificationError):
-        typeform_verifier().verify(_request(body.replace(b"Laura", b"Maura"), signature), [SECRET])
+        typeform.SIGNING.verify(_request(body.replace(b"Laura", b"Maura"), signature), [SECRET])
 
 
 def test_a_partial_response_event_is_not_a_submission() -> None:
@@ -207,4 +207,4 @@ def test_a_body_that_is_not_a_typeform_response_is_a_clear_parse_error(body: byt
 
 def test_the_delivery_id_of_an_unreadable_body_is_left_to_the_inbox() -> None:
     # GIVEN a truncated body WHEN its delivery id is asked THEN there is none (the inbox hashes the body)
-    assert typeform_verifier().delivery_id(_request(b'{"event_id": "x', None)) is None
+    assert typeform.SPEC.delivery_id(_request(b'{"event_id": "x', None)) is None

@@ -11,12 +11,13 @@ import pytest
 
 from chalicelib.clock import FixedClock
 from chalicelib.errors import WebhookVerificationError
-from chalicelib.webhooks.verify import StandardWebhooksVerifier, WebhookRequest
+from chalicelib.services.inbox.ports import WebhookRequest
+from chalicelib.webhooks.signing import StandardWebhooksVerifier
 
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 OTHER = "whsec_" + base64.b64encode(b"o" * 32).decode()
-BODY = (Path(__file__).parents[1] / "events" / "standardwebhooks_contact.created_full.json").read_bytes()
+BODY = (Path(__file__).parents[2] / "events" / "standardwebhooks_contact.created_full.json").read_bytes()
 
 
 def _request(

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.domain.webhook import Delivery, DeliveryState, Source, WebhookEndpoint, delivery_id_for_body
+from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
+from chalicelib.domain.retry import exponential_backoff
+from chalicelib.domain.webhook import Delivery, DeliveryState, WebhookEndpoint, delivery_id_for_body
 from chalicelib.errors import (
     MentoringError,
     NotFound,
@@ -23,8 +25,13 @@ from chalicelib.errors import (
     VersionConflict,
 )
 from chalicelib.logging import log_event, log_warning
-from chalicelib.webhooks.sources import ProcessingContext, ProcessOutcome, SourceSpec
-from chalicelib.webhooks.verify import WebhookRequest
+from chalicelib.services.inbox.ports import (
+    HandshakeAnswer,
+    ProcessingContext,
+    ProcessOutcome,
+    SourceRegistry,
+    WebhookRequest,
+)
 
 MAX_BACKOFF = timedelta(hours=6)
 FIRST_BACKOFF = timedelta(minutes=1)
@@ -32,6 +39,8 @@ FIRST_BACKOFF = timedelta(minutes=1)
 STALE_RECEIVED_AFTER = timedelta(minutes=5)
 # Vendors send their own long headers (tracing etc.); only these are worth keeping for replays.
 _KEPT_HEADERS = ("content-type", "user-agent")
+# Query parameters that may carry a secret are never stored, whatever the source calls them.
+_SECRET_PARAMETERS = frozenset({"token"})
 
 
 @dataclass(frozen=True)
@@ -56,13 +65,13 @@ def _media_type(content_type: str) -> str:
 
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … minutes after each failed attempt, capped at six hours."""
-    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return exponential_backoff(attempts, first=FIRST_BACKOFF, cap=MAX_BACKOFF)
 
 
 def find_endpoint(ctx: ProcessingContext, source: str, endpoint_id: str) -> WebhookEndpoint:
     """The endpoint a URL names; an unknown endpoint and one of another source look the same."""
     endpoint = ctx.storage.endpoints.get(endpoint_id)
-    if endpoint is None or endpoint.source.value != source:
+    if endpoint is None or endpoint.source != source:
         raise NotFound("no such webhook endpoint")
     return endpoint
 
@@ -73,11 +82,11 @@ def receive(
     endpoint_id: str,
     request: WebhookRequest,
     content_type: str,
-    specs: Mapping[Source, SourceSpec],
+    specs: SourceRegistry,
     ctx: ProcessingContext,
     policy: InboxPolicy,
-) -> Receipt:
-    """Verify and record one webhook request, then process it once.
+) -> Receipt | HandshakeAnswer:
+    """Verify and record one webhook request, then process it once; or answer the vendor's URL check.
 
     Raises
     ------
@@ -88,11 +97,13 @@ def receive(
     WebhookVerificationError
         The request does not verify against any current secret (nothing is stored).
     """
-    try:
-        spec = specs[Source(source)]
-    except (ValueError, KeyError) as exc:
-        raise NotFound("no such webhook source") from exc
+    spec = specs.spec(source)
+    if spec is None:
+        raise NotFound("no such webhook source")
     endpoint = find_endpoint(ctx, source, endpoint_id)
+    handshake = spec.handshake(request)
+    if handshake is not None:
+        return handshake
     if len(request.body) > policy.max_body_bytes:
         raise PayloadTooLarge(f"body is over {policy.max_body_bytes} bytes")
     if _media_type(content_type) not in spec.content_types:
@@ -101,12 +112,12 @@ def receive(
             details={"accepted": list(spec.content_types)},
         )
     now = ctx.clock.now()
-    verifier = spec.verifier(ctx.clock)
-    verifier.verify(request, endpoint.valid_secrets(now))
+    spec.verifier(ctx.clock).verify(request, endpoint.valid_secrets(now))
 
-    delivery_id = verifier.delivery_id(request) or delivery_id_for_body(request.body)
+    delivery_id = spec.delivery_id(request) or delivery_id_for_body(request.body)
     if len(delivery_id) > 500:
         raise ValidationFailed("delivery id is too long")
+    secret_parameters = _SECRET_PARAMETERS | {spec.token_parameter or ""}
     delivery = Delivery(
         delivery_id=delivery_id,
         endpoint_id=endpoint.endpoint_id,
@@ -116,7 +127,7 @@ def receive(
         content_type=content_type,
         body=request.body,
         headers={k: v for k, v in request.headers.items() if k in _KEPT_HEADERS},
-        query={k: v for k, v in request.query.items() if k != "token"},
+        query={k: v for k, v in request.query.items() if k not in secret_parameters},
         received_at=now,
         updated_at=now,
         next_attempt_at=now + STALE_RECEIVED_AFTER,
@@ -128,22 +139,22 @@ def receive(
         return Receipt(delivery_id=delivery_id, state=state, duplicate=True)
 
     # What add() stored: the same delivery at its first version.
-    processed = process(delivery.model_copy(update={"version": 1}), endpoint, spec, ctx, policy)
+    processed = process(delivery.model_copy(update={"version": 1}), endpoint, specs, ctx, policy)
     return Receipt(delivery_id=delivery_id, state=processed.state, duplicate=False)
 
 
 def process(
     delivery: Delivery,
     endpoint: WebhookEndpoint,
-    spec: SourceSpec,
+    specs: SourceRegistry,
     ctx: ProcessingContext,
     policy: InboxPolicy,
 ) -> Delivery:
-    """Run the source's processor on a stored delivery and record how it went."""
+    """Parse a stored delivery for its endpoint's purpose, hand it to that purpose's handler, record how it went."""
     now = ctx.clock.now()
     attempts = delivery.attempts + 1
     try:
-        outcome = spec.processor(delivery, endpoint, ctx)
+        outcome = dispatch(delivery, endpoint, specs, ctx)
     except MentoringError as exc:
         return _record_failure(delivery, ctx, policy, attempts, f"{type(exc).__name__}: {exc.message}"[:300])
     # The inbox is the boundary that must never lose a delivery: whatever a processor raises
@@ -152,6 +163,29 @@ def process(
         return _record_failure(delivery, ctx, policy, attempts, type(exc).__name__)
 
     return _record_outcome(delivery, ctx, policy, attempts, outcome, now)
+
+
+def dispatch(
+    delivery: Delivery, endpoint: WebhookEndpoint, specs: SourceRegistry, ctx: ProcessingContext
+) -> ProcessOutcome:
+    """Parse a delivery for the endpoint's purpose and hand it to that purpose's handler; nothing is recorded.
+
+    Parse problems become outcomes; whatever the handler raises propagates (``process`` records it).
+    """
+    route = specs.route(delivery.source, endpoint.purpose)
+    if route is None:
+        # Kept, not dropped: registering the missing handler and replaying picks it up.
+        return ProcessOutcome.needs_attention(
+            f"nothing handles {endpoint.purpose.value} deliveries from {delivery.source}"
+        )
+    parse, handle = route
+    try:
+        item = parse(delivery)
+    except IrrelevantEvent as exc:
+        return ProcessOutcome.ignored(str(exc))
+    except PayloadParseError as exc:
+        return ProcessOutcome.needs_attention(f"the {exc.what} cannot be read: {exc}")
+    return handle(item, endpoint, ctx)
 
 
 def _record_outcome(
@@ -179,7 +213,7 @@ def _record_outcome(
         "webhook processed",
         endpoint_id=delivery.endpoint_id,
         tenant_id=delivery.tenant_id,
-        source=delivery.source.value,
+        source=delivery.source,
         state=outcome.state.value,
         attempts=attempts,
     )
@@ -204,7 +238,7 @@ def _record_failure(
         "webhook processing failed",
         endpoint_id=delivery.endpoint_id,
         tenant_id=delivery.tenant_id,
-        source=delivery.source.value,
+        source=delivery.source,
         state=saved.state.value,
         attempts=attempts,
         error_type=error.split(":", 1)[0],
@@ -227,7 +261,7 @@ def _save_latest(delivery: Delivery, ctx: ProcessingContext, update: Mapping[str
 
 
 def retry_due(
-    *, specs: Mapping[Source, SourceSpec], ctx: ProcessingContext, policy: InboxPolicy, limit: int = 100
+    *, specs: SourceRegistry, ctx: ProcessingContext, policy: InboxPolicy, limit: int = 100
 ) -> dict[str, int]:
     """The sweeper: process again every delivery whose back-off has passed, and interrupted ones."""
     now = ctx.clock.now()
@@ -235,12 +269,11 @@ def retry_due(
     for state in (DeliveryState.RETRYING, DeliveryState.RECEIVED):
         for delivery in ctx.storage.deliveries.by_state(state, due_before=now, limit=limit):
             endpoint = ctx.storage.endpoints.get(delivery.endpoint_id)
-            spec = specs.get(delivery.source)
-            if endpoint is None or spec is None:
+            if endpoint is None or specs.spec(delivery.source) is None:
                 _park(delivery, ctx, "endpoint or source no longer configured")
                 counts["dead"] += 1
                 continue
-            result = process(delivery, endpoint, spec, ctx, policy)
+            result = process(delivery, endpoint, specs, ctx, policy)
             counts["retried"] += 1
             if result.state in (DeliveryState.DONE, DeliveryState.IGNORED, DeliveryState.NEEDS_ATTENTION):
                 counts["done"] += 1
@@ -264,7 +297,7 @@ def replay(
     *,
     endpoint: WebhookEndpoint,
     delivery_id: str,
-    specs: Mapping[Source, SourceSpec],
+    specs: SourceRegistry,
     ctx: ProcessingContext,
     policy: InboxPolicy,
 ) -> Delivery:
@@ -282,9 +315,8 @@ def replay(
         raise NotFound("no such delivery")
     if delivery.body is None:
         raise ValidationFailed("this delivery's body has expired; it cannot be replayed")
-    spec = specs.get(delivery.source)
-    if spec is None:
+    if specs.spec(delivery.source) is None:
         raise NotFound("no such webhook source")
     # A replay starts a fresh series of attempts, so a parked delivery is not parked again at once.
     fresh = delivery.model_copy(update={"attempts": 0})
-    return process(fresh, endpoint, spec, ctx, policy)
+    return process(fresh, endpoint, specs, ctx, policy)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chalicelib.domain.forms.submission import AnswerType, SubmissionParseError
 from chalicelib.errors import WebhookVerificationError
-from chalicelib.intake.sources.jotform import jotform_verifier, parse_jotform, read_form_fields
-from chalicelib.intake.submission import AnswerType, SubmissionParseError
-from chalicelib.webhooks.verify import WebhookRequest
-
-from .builders import JOTFORM_SIGNUP, event_bytes, jotform_fields, multipart
+from chalicelib.services.inbox.ports import WebhookRequest
+from chalicelib.webhooks.sources import jotform
+from chalicelib.webhooks.sources.jotform import parse_jotform, read_form_fields
+from tests.unit.intake.builders import JOTFORM_SIGNUP, event_bytes, jotform_fields, multipart
 
 TOKEN = "jf_0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
 RECEIVED = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
@@ -107,8 +107,8 @@ def test_the_token_in_the_url_is_the_proof_and_the_delivery_id_is_the_submission
     request = _request(body, content_type, {"token": TOKEN})
 
     # WHEN verified THEN it passes and names its submission
-    jotform_verifier().verify(request, ["an-older-token", TOKEN])
-    assert jotform_verifier().delivery_id(request) == "5912345678901234567"
+    jotform.SIGNING.verify(request, ["an-older-token", TOKEN])
+    assert jotform.SPEC.delivery_id(request) == "5912345678901234567"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_the_token_in_the_url_is_the_proof_and_the_delivery_id_is_the_submission
 def test_a_post_without_the_right_token_is_refused(query: dict[str, str]) -> None:
     body, content_type = multipart(jotform_fields(JOTFORM_SIGNUP))
     with pytest.raises(WebhookVerificationError):
-        jotform_verifier().verify(_request(body, content_type, query), [TOKEN])
+        jotform.SIGNING.verify(_request(body, content_type, query), [TOKEN])
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.domain.webhook import Source
-from chalicelib.intake.sources._common import BodyHmacVerifier, aware, describe, load_json
-from chalicelib.intake.submission import (
+from chalicelib.domain.forms.submission import (
     Answer,
     AnswerType,
     AnswerValue,
@@ -25,7 +23,12 @@ from chalicelib.intake.submission import (
     NotASubmission,
     SubmissionParseError,
 )
+from chalicelib.domain.webhook import Delivery, Purpose, SecretStyle
+from chalicelib.services.inbox.ports import SourceSpec
+from chalicelib.webhooks.signing import BodyHmac, Encoding
+from chalicelib.webhooks.sources._payload import aware, describe, json_id, load_json
 
+NAME = "tally"
 SIGNATURE_HEADER = "tally-signature"
 SUBMISSION_EVENT = "FORM_RESPONSE"
 
@@ -86,8 +89,7 @@ class TallyEvent(_Tolerant):
     data: dict[str, Any] | None = None
 
 
-def tally_verifier() -> BodyHmacVerifier:
-    return BodyHmacVerifier(header=SIGNATURE_HEADER, prefix="", id_field="eventId", vendor="Tally")
+SIGNING = BodyHmac(header=SIGNATURE_HEADER, encoding=Encoding.BASE64)
 
 
 def parse_tally(body: bytes | None) -> FormSubmission:
@@ -124,7 +126,7 @@ def parse_tally(body: bytes | None) -> FormSubmission:
             continue
         answers.append(_answer(field))
     return FormSubmission(
-        source=Source.TALLY.value,
+        source=NAME,
         form_id=response.form_id,
         submission_id=response.submission_id or response.response_id or event.event_id,
         submitted_at=aware(submitted_at),
@@ -211,3 +213,16 @@ def _scalar_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_scalar_text(v) for v in value)
     return str(value)
+
+
+def _parse_signup(delivery: Delivery) -> FormSubmission:
+    return parse_tally(delivery.body)
+
+
+SPEC = SourceSpec(
+    name=NAME,
+    verifier=lambda _clock: SIGNING,
+    parsers={Purpose.SIGNUP: _parse_signup, Purpose.SURVEY: _parse_signup},
+    secret_style=SecretStyle.TOKEN,
+    delivery_id=json_id("eventId"),
+)

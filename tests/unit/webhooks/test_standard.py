@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.intake.sources.standard import parse_standard, standard_submission_schema
-from chalicelib.intake.submission import AnswerType, NotASubmission, SubmissionParseError
-
-from .builders import event_bytes, event_json
+from chalicelib.domain.forms.submission import AnswerType, NotASubmission, SubmissionParseError
+from chalicelib.webhooks.sources.standard import parse_standard, standard_submission_schema
+from tests.unit.intake.builders import event_bytes, event_json
 
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "integrations" / "standard-submission.schema.json"
 
@@ -82,6 +81,6 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
     # GIVEN the schema file the kits are written against
     published: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
-    # THEN it is exactly what the model accepts (regenerate: python -m chalicelib.intake.sources.standard)
+    # THEN it is exactly what the model accepts (regenerate: python -m chalicelib.webhooks.sources.standard)
     assert published == standard_submission_schema()
     assert event_json("standard_form.submitted_google_forms_mentor.json")["type"] == "form.submitted"

@@ -13,9 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.domain.webhook import Source
-from chalicelib.intake.sources._common import BodyHmacVerifier, aware, describe, load_json
-from chalicelib.intake.submission import (
+from chalicelib.domain.forms.submission import (
     Answer,
     AnswerType,
     AnswerValue,
@@ -23,7 +21,12 @@ from chalicelib.intake.submission import (
     NotASubmission,
     SubmissionParseError,
 )
+from chalicelib.domain.webhook import Delivery, Purpose, SecretStyle
+from chalicelib.services.inbox.ports import SourceSpec
+from chalicelib.webhooks.signing import BodyHmac, Encoding
+from chalicelib.webhooks.sources._payload import aware, describe, json_id, load_json
 
+NAME = "typeform"
 SIGNATURE_HEADER = "typeform-signature"
 SUBMISSION_EVENT = "form_response"
 
@@ -118,8 +121,7 @@ class TypeformEvent(_Tolerant):
     form_response: dict[str, Any] | None = None
 
 
-def typeform_verifier() -> BodyHmacVerifier:
-    return BodyHmacVerifier(header=SIGNATURE_HEADER, prefix="sha256=", id_field="event_id", vendor="Typeform")
+SIGNING = BodyHmac(header=SIGNATURE_HEADER, encoding=Encoding.BASE64, prefix="sha256=")
 
 
 def parse_typeform(body: bytes | None) -> FormSubmission:
@@ -148,7 +150,7 @@ def parse_typeform(body: bytes | None) -> FormSubmission:
     answers = [_answer(answer, definitions.get(answer.field.id)) for answer in response.answers]
     answers.extend(_computed(response))
     return FormSubmission(
-        source=Source.TYPEFORM.value,
+        source=NAME,
         form_id=response.form_id or (response.definition.id if response.definition else None),
         submission_id=response.token or event.event_id,
         submitted_at=aware(response.submitted_at),
@@ -242,3 +244,16 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _parse_signup(delivery: Delivery) -> FormSubmission:
+    return parse_typeform(delivery.body)
+
+
+SPEC = SourceSpec(
+    name=NAME,
+    verifier=lambda _clock: SIGNING,
+    parsers={Purpose.SIGNUP: _parse_signup, Purpose.SURVEY: _parse_signup},
+    secret_style=SecretStyle.TOKEN,
+    delivery_id=json_id("event_id"),
+)

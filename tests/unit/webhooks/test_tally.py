@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.forms.submission import Answer, AnswerType, NotASubmission, SubmissionParseError
 from chalicelib.errors import WebhookVerificationError
-from chalicelib.intake.sources.tally import parse_tally, tally_verifier
-from chalicelib.intake.submission import Answer, AnswerType, NotASubmission, SubmissionParseError
-from chalicelib.webhooks.verify import WebhookRequest
-
-from .builders import event_bytes, event_json
+from chalicelib.services.inbox.ports import WebhookRequest
+from chalicelib.webhooks.sources import tally
+from chalicelib.webhooks.sources.tally import parse_tally
+from tests.unit.intake.builders import event_bytes, event_json
 
 SECRET = "tally-signing-secret"
 
@@ -142,29 +142,29 @@ def test_other_answers_single_checkboxes_and_unknown_types_are_kept() -> None:
 def test_a_signature_over_the_raw_body_verifies_and_the_delivery_id_is_the_event_id() -> None:
     # GIVEN the published body signed as Tally signs it
     body = event_bytes("tally_FORM_RESPONSE.json")
-    verifier = tally_verifier()
+    verifier = tally.SIGNING
     signature = verifier.sign(SECRET, body)
 
     # WHEN it is verified THEN it passes
     verifier.verify(_request(body, signature), [SECRET])
-    assert verifier.delivery_id(_request(body, signature)) == "a4cb511e-d513-4fa5-baee-b815d718dfd1"
+    assert tally.SPEC.delivery_id(_request(body, signature)) == "a4cb511e-d513-4fa5-baee-b815d718dfd1"
 
 
 @pytest.mark.parametrize("signature", [None, "", "sha256=abc", "Zm9v"], ids=["missing", "empty", "prefixed", "wrong"])
 def test_a_missing_or_wrong_signature_is_refused(signature: str | None) -> None:
     # GIVEN the published body with a bad signature WHEN verified THEN refused
     with pytest.raises(WebhookVerificationError):
-        tally_verifier().verify(_request(event_bytes("tally_FORM_RESPONSE.json"), signature), [SECRET])
+        tally.SIGNING.verify(_request(event_bytes("tally_FORM_RESPONSE.json"), signature), [SECRET])
 
 
 def test_a_signature_made_with_a_typeform_prefix_is_refused() -> None:
     # GIVEN a correct digest sent the Typeform way
     body = event_bytes("tally_FORM_RESPONSE.json")
-    signature = "sha256=" + tally_verifier().sign(SECRET, body)
+    signature = "sha256=" + tally.SIGNING.sign(SECRET, body)
 
     # WHEN verified THEN refused
     with pytest.raises(WebhookVerificationError):
-        tally_verifier().verify(_request(body, signature), [SECRET])
+        tally.SIGNING.verify(_request(body, signature), [SECRET])
 
 
 def test_another_event_type_is_not_a_submission() -> None:

@@ -7,19 +7,19 @@ Standard Webhooks specification says (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``). The delivery id is ``webhook-id``.
 
 The published contract is ``integrations/standard-submission.schema.json``, generated
-from ``StandardSubmission`` (``python -m chalicelib.intake.sources.standard`` prints it).
+from ``StandardSubmission`` (``python -m chalicelib.webhooks.sources.standard`` prints it).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.intake.sources._common import aware, describe, load_json
-from chalicelib.intake.submission import (
+from chalicelib.domain.forms.submission import (
     Answer,
     AnswerType,
     AnswerValue,
@@ -27,7 +27,12 @@ from chalicelib.intake.submission import (
     NotASubmission,
     SubmissionParseError,
 )
+from chalicelib.domain.webhook import Delivery, Purpose, SecretStyle
+from chalicelib.services.inbox.ports import SourceSpec
+from chalicelib.webhooks.signing import StandardWebhooksVerifier
+from chalicelib.webhooks.sources._payload import aware, describe, load_json
 
+NAME = "standard"
 SUBMISSION_EVENT = "form.submitted"
 
 
@@ -125,6 +130,30 @@ def parse_standard(body: bytes | None, *, source: str) -> FormSubmission:
 def _answer(answer: StandardAnswer) -> Answer:
     value: AnswerValue = answer.value
     return Answer(id=answer.id, ref=answer.ref, label=answer.title, type=answer.type, value=value)
+
+
+def signup_parser(source: str) -> Callable[[Delivery], FormSubmission]:
+    """The signup parser of a source whose kit posts this neutral submission."""
+
+    def parse(delivery: Delivery) -> FormSubmission:
+        return parse_standard(delivery.body, source=source)
+
+    return parse
+
+
+def standard_spec(name: str) -> SourceSpec:
+    """A source posting the neutral submission with Standard Webhooks signatures (our kits)."""
+    parse = signup_parser(name)
+    return SourceSpec(
+        name=name,
+        verifier=StandardWebhooksVerifier,
+        parsers={Purpose.SIGNUP: parse, Purpose.SURVEY: parse},
+        secret_style=SecretStyle.WHSEC,
+        delivery_id=StandardWebhooksVerifier.delivery_id,
+    )
+
+
+SPEC = standard_spec(NAME)
 
 
 if __name__ == "__main__":

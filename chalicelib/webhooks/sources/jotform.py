@@ -17,19 +17,20 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from email import policy as email_policy
 from email.message import Message
 from email.parser import BytesParser
 from typing import Any
 
-from chalicelib.domain.webhook import Source
-from chalicelib.errors import WebhookVerificationError
-from chalicelib.intake.sources._common import MAX_ID_LENGTH, aware
-from chalicelib.intake.submission import Answer, AnswerType, AnswerValue, FormSubmission, SubmissionParseError
-from chalicelib.webhooks.verify import WebhookRequest, constant_time_equal
+from chalicelib.domain.forms.submission import Answer, AnswerType, AnswerValue, FormSubmission, SubmissionParseError
+from chalicelib.domain.webhook import Delivery, Purpose, SecretStyle
+from chalicelib.services.inbox.ports import SourceSpec, WebhookRequest
+from chalicelib.webhooks.signing import SharedToken, TokenPlace
+from chalicelib.webhooks.sources._payload import MAX_ID_LENGTH, aware
 
+NAME = "jotform"
 TOKEN_PARAMETER = "token"  # noqa: S105 - the name of the query parameter, not a token
 MAX_FORM_FIELDS = 1000
 _QUESTION_KEY = re.compile(r"^q(\d+)_(.+)$")
@@ -37,27 +38,17 @@ _NAME_PARTS = ("prefix", "first", "middle", "last", "suffix")
 _DATE_PARTS = frozenset({"month", "day", "year"})
 
 
-class JotformTokenVerifier:
-    """The URL must carry ``?token=<endpoint secret>``: Jotform's only way to prove where a post came from."""
-
-    def verify(self, request: WebhookRequest, secrets: Sequence[str]) -> None:
-        offered = request.query.get(TOKEN_PARAMETER) or ""
-        if not offered:
-            raise WebhookVerificationError("missing token query parameter")
-        if not any(constant_time_equal(secret, offered) for secret in secrets):
-            raise WebhookVerificationError("token does not match")
-
-    def delivery_id(self, request: WebhookRequest) -> str | None:
-        try:
-            fields = read_form_fields(request.body, request.header("content-type") or "")
-        except SubmissionParseError:
-            return None
-        submission_id = (fields.get("submissionID") or "").strip()
-        return submission_id if submission_id and len(submission_id) <= MAX_ID_LENGTH else None
+SIGNING = SharedToken(place=TokenPlace.QUERY, name=TOKEN_PARAMETER)
 
 
-def jotform_verifier() -> JotformTokenVerifier:
-    return JotformTokenVerifier()
+def submission_id(request: WebhookRequest) -> str | None:
+    """Jotform's ``submissionID`` form field: the delivery id."""
+    try:
+        fields = read_form_fields(request.body, request.header("content-type") or "")
+    except SubmissionParseError:
+        return None
+    found = (fields.get("submissionID") or "").strip()
+    return found if found and len(found) <= MAX_ID_LENGTH else None
 
 
 def read_form_fields(body: bytes, content_type: str) -> dict[str, str]:
@@ -161,7 +152,7 @@ def parse_jotform(body: bytes | None, content_type: str, received_at: datetime) 
     if not isinstance(answers_json, dict):
         raise SubmissionParseError("Jotform rawRequest is not a JSON object")
     return FormSubmission(
-        source=Source.JOTFORM.value,
+        source=NAME,
         form_id=(fields.get("formID") or "").strip() or None,
         submission_id=submission_id,
         submitted_at=aware(received_at),
@@ -236,3 +227,19 @@ def _text(value: Any) -> str:
     if isinstance(value, str | int | float):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _parse_signup(delivery: Delivery) -> FormSubmission:
+    content_type = delivery.headers.get("content-type") or delivery.content_type
+    return parse_jotform(delivery.body, content_type, delivery.received_at)
+
+
+SPEC = SourceSpec(
+    name=NAME,
+    verifier=lambda _clock: SIGNING,
+    parsers={Purpose.SIGNUP: _parse_signup, Purpose.SURVEY: _parse_signup},
+    content_types=("multipart/form-data", "application/x-www-form-urlencoded"),
+    secret_style=SecretStyle.TOKEN,
+    token_parameter=TOKEN_PARAMETER,
+    delivery_id=submission_id,
+)

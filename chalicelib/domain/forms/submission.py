@@ -1,7 +1,7 @@
 """The one shape every form vendor's submission is read into before it is mapped to a profile.
 
-Vendor parsers (``chalicelib.intake.sources``) produce a ``FormSubmission``; the field
-mapping (``chalicelib.intake.mapping``) reads only this shape, so a mapping is written
+Vendor parsers (``chalicelib.webhooks.sources``) produce a ``FormSubmission``; the field
+mapping (``chalicelib.domain.forms.mapping``) reads only this shape, so a mapping is written
 against questions and answers, never against a vendor's JSON. Pure: no I/O.
 """
 
@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
 
 # Plain answer values: what a person typed or picked, with no vendor structure left.
 # Lists keep the respondent's order (a ranking is a list), a dict is a grid or a payment.
@@ -64,11 +66,13 @@ class FormSubmission(BaseModel):
     respondent_email: str | None = None
 
 
-class SubmissionParseError(ValueError):
+class SubmissionParseError(PayloadParseError):
     """A verified body that cannot be read as a submission of its vendor. The message names what is wrong."""
 
+    what = "submission"
 
-class NotASubmission(Exception):
+
+class NotASubmission(IrrelevantEvent):
     """A verified, well-formed event that is not a form submission (another event type)."""
 
 

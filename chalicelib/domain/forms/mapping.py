@@ -1,0 +1,266 @@
+"""Field mappings: which form question fills which profile field, and how its answer is coerced.
+
+A coordinator stores one ``FieldMapping`` per webhook endpoint through the admin API;
+nothing about a particular form lives in code. ``apply_mapping`` turns a vendor-neutral
+``FormSubmission`` into a ``Profile``, or into ``MappingProblems`` that name each field
+and say in plain words what is wrong. Bad answers are data, never exceptions.
+
+A rule selects its question in exactly one way: by the vendor's question ``id``, its
+``ref``, its ``label`` (compared case- and whitespace-insensitively), a ``hidden`` field
+name, a list of ``parts`` joined with spaces (first and last name), or a fixed
+``constant`` (role "mentee" for a mentee-only form). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chalicelib.domain.forms.coercion import (
+    COERCERS,
+    PROFILE_FIELDS,
+    CoercionProblem,
+    ConstantValue,
+    ProblemCode,
+    check_rule,
+    consent_from,
+    normal_email,
+    quote,
+    single_text,
+)
+from chalicelib.domain.forms.submission import Answer, AnswerType, FormSubmission, is_blank, text_key
+from chalicelib.domain.participant import Profile, Role
+
+
+class _Selecting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, min_length=1, max_length=500, description="The vendor's question id.")
+    ref: str | None = Field(default=None, min_length=1, max_length=500, description="The question's ref / unique name.")
+    label: str | None = Field(
+        default=None, min_length=1, max_length=5000, description="The question text (case/whitespace-insensitive)."
+    )
+    hidden: str | None = Field(default=None, min_length=1, max_length=500, description="A hidden field's name.")
+
+    def _selectors(self) -> list[str]:
+        return [name for name in ("id", "ref", "label", "hidden") if getattr(self, name) is not None]
+
+    def describe(self) -> str:
+        for name in ("id", "ref", "label", "hidden"):
+            value = getattr(self, name)
+            if value is not None:
+                what = "hidden field" if name == "hidden" else f"question with {name}"
+                return f"the {what} {quote(value)}"
+        return "no question"
+
+
+class Question(_Selecting):
+    """Which answer a rule reads; exactly one way of selecting it."""
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> Question:
+        if len(self._selectors()) != 1:
+            raise ValueError("select the question by exactly one of id, ref, label or hidden")
+        return self
+
+
+class FieldRule(_Selecting):
+    """How one profile field is filled: a selected answer (or a constant) and how to coerce it."""
+
+    parts: list[Question] | None = Field(
+        default=None, min_length=1, max_length=5, description="Answers joined with spaces (first + last name)."
+    )
+    constant: ConstantValue | None = Field(default=None, description="A fixed value instead of an answer.")
+    required: bool = Field(default=False, description="A missing answer is a problem, not an empty field.")
+    choices: dict[str, str] | None = Field(
+        default=None,
+        max_length=500,
+        description="Answer text (case-insensitive) → stored value: a language code, a tag, a number, yes/no.",
+    )
+    pass_through: bool = Field(
+        default=False, description="Keep an answer that is not in ``choices`` as it is instead of reporting it."
+    )
+    separator: str | None = Field(
+        default=None, min_length=1, max_length=5, description="Split a text answer into several values."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldRule:
+        chosen = self._selectors() + [n for n in ("parts", "constant") if getattr(self, n) is not None]
+        if len(chosen) != 1:
+            raise ValueError("set exactly one of id, ref, label, hidden, parts or constant")
+        if self.choices is not None:
+            keys = [text_key(k) for k in self.choices]
+            if not all(keys):
+                raise ValueError("choices has an empty answer")
+            if len(set(keys)) != len(keys):
+                raise ValueError("choices has the same answer twice (they are compared case-insensitively)")
+        return self
+
+    @property
+    def choice_table(self) -> dict[str, str] | None:
+        return None if self.choices is None else {text_key(k): v for k, v in self.choices.items()}
+
+    def describe(self) -> str:
+        if self.parts is not None:
+            return " and ".join(part.describe() for part in self.parts)
+        if self.constant is not None:
+            return "the constant"
+        return super().describe()
+
+
+class FieldMapping(BaseModel):
+    """The mapping of one endpoint's form onto the participant profile.
+
+    ``role``, ``name`` and ``consent`` must be mapped. Without an ``email`` rule the
+    e-mail the form tool collected itself (``respondent_email``) is used.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(default=None, max_length=500, description="A note for coordinators.")
+    role: FieldRule
+    email: FieldRule | None = None
+    name: FieldRule
+    language: FieldRule | None = None
+    languages: FieldRule | None = None
+    timezone: FieldRule | None = None
+    company: FieldRule | None = None
+    department: FieldRule | None = None
+    manager_email: FieldRule | None = None
+    seniority: FieldRule | None = None
+    tags: FieldRule | None = None
+    capacity: FieldRule | None = None
+    ranked_preferences: FieldRule | None = None
+    consent: FieldRule
+    consent_text_version: str | None = Field(
+        default=None, max_length=100, description="Which consent wording the form shows; stored with the consent."
+    )
+
+    @field_validator(*PROFILE_FIELDS)
+    @classmethod
+    def _valid_rule(cls, rule: FieldRule | None, info: Any) -> FieldRule | None:
+        if rule is not None:
+            check_rule(info.field_name, rule)
+        return rule
+
+    def rules(self) -> dict[str, FieldRule]:
+        return {name: rule for name in PROFILE_FIELDS if (rule := getattr(self, name)) is not None}
+
+
+class MappingProblem(BaseModel):
+    """One profile field the answers could not fill, and why, in words a coordinator understands."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str
+    code: ProblemCode
+    reason: str
+
+
+class MappingProblems(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    problems: list[MappingProblem] = Field(min_length=1)
+
+    def summary(self) -> str:
+        return "; ".join(f"{p.field}: {p.reason}" for p in self.problems)
+
+
+_MISSING = object()
+
+
+def apply_mapping(submission: FormSubmission, mapping: FieldMapping) -> Profile | MappingProblems:
+    """Fill a profile from a submission; every field that cannot be filled is reported, none raises."""
+    values: dict[str, Any] = {}
+    problems: list[MappingProblem] = []
+    rules = mapping.rules()
+    for field in PROFILE_FIELDS:
+        rule = rules.get(field)
+        try:
+            value = _default(field, submission) if rule is None else _fill(field, rule, submission, mapping)
+        except CoercionProblem as problem:
+            problems.append(MappingProblem(field=field, code=problem.code, reason=problem.reason))
+            continue
+        if value is not _MISSING:
+            values[field] = value
+
+    if values.get("role") == Role.MENTEE.value:
+        # Mixed forms ask capacity of mentors only; a mentee's stale answer must not block the signup.
+        values.pop("capacity", None)
+    if problems:
+        return MappingProblems(problems=problems)
+    try:
+        return Profile.model_validate(values)
+    except ValidationError as exc:
+        return MappingProblems(problems=_profile_problems(exc))
+
+
+def _default(field: str, submission: FormSubmission) -> Any:
+    if field == "email":
+        if submission.respondent_email:
+            return normal_email(submission.respondent_email)
+        raise CoercionProblem(
+            "required_missing", "required answer missing: the form collected no e-mail and none is mapped"
+        )
+    if field in ("role", "name"):
+        raise CoercionProblem("required_missing", f"required answer missing: {field} is not mapped")
+    return _MISSING
+
+
+def _fill(field: str, rule: FieldRule, submission: FormSubmission, mapping: FieldMapping) -> Any:
+    answer_type, raw = _resolve(rule, submission)
+    if raw is _MISSING or is_blank(raw):
+        if field == "email" and submission.respondent_email:
+            return normal_email(submission.respondent_email)
+        if rule.required or field in ("role", "email", "name"):
+            raise CoercionProblem("required_missing", f"required answer missing: no answer to {rule.describe()}")
+        return _MISSING
+    if field == "consent":
+        return consent_from(raw, answer_type, rule, submission.submitted_at, mapping.consent_text_version)
+    return COERCERS[field](raw, answer_type, rule, field)
+
+
+def _resolve(rule: FieldRule, submission: FormSubmission) -> tuple[AnswerType | None, Any]:
+    if rule.constant is not None:
+        return None, rule.constant
+    if rule.parts is not None:
+        texts = []
+        for part in rule.parts:
+            _, value = _select(part, submission)
+            if value is not _MISSING and not is_blank(value):
+                texts.append(single_text(value, "name"))
+        return AnswerType.TEXT, " ".join(texts) if texts else _MISSING
+    return _select(rule, submission)
+
+
+def _select(question: _Selecting, submission: FormSubmission) -> tuple[AnswerType | None, Any]:
+    if question.hidden is not None:
+        wanted = text_key(question.hidden)
+        for name, value in submission.hidden.items():
+            if text_key(name) == wanted:
+                return AnswerType.TEXT, value
+        return None, _MISSING
+    found = [answer for answer in submission.answers if _selected(question, answer)]
+    for answer in found:
+        if not is_blank(answer.value):
+            return answer.type, answer.value
+    return (found[0].type, found[0].value) if found else (None, _MISSING)
+
+
+def _selected(question: _Selecting, answer: Answer) -> bool:
+    if question.id is not None:
+        return answer.id == question.id
+    if question.ref is not None:
+        return answer.ref == question.ref
+    return answer.label is not None and text_key(answer.label) == text_key(question.label or "")
+
+
+def _profile_problems(exc: ValidationError) -> list[MappingProblem]:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        field = str(error["loc"][0]) if error["loc"] else "profile"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(MappingProblem(field=field, code="invalid_value", reason=message))
+    return problems

@@ -1,0 +1,36 @@
+"""Which webhook sources this deployment accepts, and which feature acts on each purpose.
+
+The one place that knows both the vendors (``chalicelib.webhooks.sources``) and the
+features: the inbox dispatches through what ``source_registry()`` returns and imports
+neither. A new vendor is one module in ``chalicelib/webhooks/sources`` and one line in
+``SOURCES``; a new feature is one line in ``HANDLERS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalicelib.domain.webhook import Purpose
+from chalicelib.intake.processor import handle_signup
+from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
+from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
+
+SOURCES: tuple[SourceSpec, ...] = (
+    typeform.SPEC,
+    tally.SPEC,
+    jotform.SPEC,
+    google_forms.SPEC,
+    standard.SPEC,
+)
+
+HANDLERS: dict[Purpose, Handler] = {
+    Purpose.SIGNUP: handle_signup,
+}
+
+
+def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:
+    """The deployment's sources and handlers, plus ``extra`` sources and ``handlers`` (tests, local tools)."""
+    return SourceRegistry(
+        specs={spec.name: spec for spec in (*SOURCES, *extra)},
+        handlers={**HANDLERS, **(handlers or {})},
+    )
