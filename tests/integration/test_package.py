@@ -136,6 +136,18 @@ def test_jobs_are_scheduled_functions(template: dict[str, Any], job: str, resour
 
 @pytest.mark.slow
 @pytest.mark.integration
+def test_the_scheduled_functions_are_exactly_the_jobs_of_the_table(template: dict[str, Any]) -> None:
+    scheduled = {
+        name
+        for name in resources_of_type(template, "AWS::Serverless::Function")
+        if any(e["Type"] == "Schedule" for e in template["Resources"][name]["Properties"].get("Events", {}).values())
+    }
+
+    assert scheduled == set(SCHEDULED.values())
+
+
+@pytest.mark.slow
+@pytest.mark.integration
 def test_every_function_reads_the_table_name_from_the_template(template: dict[str, Any]) -> None:
     functions = resources_of_type(template, "AWS::Serverless::Function")
 
