@@ -40,7 +40,10 @@ class Job:
         if not isinstance(self.schedule, Rate | Cron):
             raise TypeError(f"job {self.name!r} needs a Rate or Cron schedule, not {self.schedule!r}")
         if not _JOB_NAME.fullmatch(self.name) or len(self.name) > _MAX_NAME_LENGTH:
-            raise ValueError(f"job name {self.name!r} must be lower-case words joined by '-', at most 40 characters")
+            raise ValueError(
+                f"job name {self.name!r} must be lower-case words joined by '-', "
+                f"at most {_MAX_NAME_LENGTH} characters"
+            )
 
     @property
     def handler_name(self) -> str:
@@ -89,31 +92,33 @@ def _as_dict(report: Any) -> dict[str, Any]:
 
 
 
-JOBS: Mapping[str, Job] = MappingProxyType(
-    {
-        job.name: job
-        for job in (
-            Job(
-                "retry-deliveries",
-                Rate(minutes=5),
-                _retry_deliveries,
-                "Retry failed webhook deliveries whose back-off has passed.",
-            ),
-            Job("send-messages", Rate(minutes=5), _send_messages, "Send queued messages whose time has come."),
-            Job(
-                "run-scheduled-matching",
-                Rate(minutes=24 * 60),
-                _run_scheduled_matching,
-                "Match every programme whose matching date has come, once per programme and date.",
-            ),
-            Job(
-                "expire-acceptances",
-                Rate(minutes=60),
-                _expire_acceptances,
-                "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
-            ),
-        )
-    }
+def _table(*jobs: Job) -> Mapping[str, Job]:
+    table = {job.name: job for job in jobs}
+    if len(table) != len(jobs):
+        raise ValueError("two jobs share a name; each name is one Lambda function")
+    return MappingProxyType(table)
+
+
+JOBS: Mapping[str, Job] = _table(
+    Job(
+        "retry-deliveries",
+        Rate(minutes=5),
+        _retry_deliveries,
+        "Retry failed webhook deliveries whose back-off has passed.",
+    ),
+    Job("send-messages", Rate(minutes=5), _send_messages, "Send queued messages whose time has come."),
+    Job(
+        "run-scheduled-matching",
+        Rate(minutes=24 * 60),
+        _run_scheduled_matching,
+        "Match every programme whose matching date has come, once per programme and date.",
+    ),
+    Job(
+        "expire-acceptances",
+        Rate(minutes=60),
+        _expire_acceptances,
+        "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
 )
 
 

@@ -360,6 +360,8 @@ def report(result: PackageResult) -> int:
     say(f"                from {slim.before_bytes / MB:.1f} MB; {slim.compiled_files:,} modules compiled")
     for reason, removed in slim.removed_bytes.most_common():
         say(f"                -{removed / MB:6.1f} MB {reason}")
+    if not slim.stripped_modules:
+        say("NOTE:           no `strip` (binutils) found: extension modules keep their symbol tables")
     say("Biggest parts:  " + ", ".join(f"{name} {bytes_ / MB:.1f} MB" for name, bytes_ in slim.largest[:8]))
     steps = ("chalice package", "merged chalice package", "slim and compile")
     say(f"Built in:       {', '.join(f'{s:.0f} s {step}' for s, step in zip(result.seconds, steps, strict=True))}")

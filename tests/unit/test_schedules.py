@@ -106,6 +106,14 @@ def test_a_job_name_that_cannot_name_a_lambda_handler_is_refused(name: str) -> N
         Job(name, Rate(minutes=5), no_op, "A job.")
 
 
+def test_two_jobs_with_one_name_are_refused() -> None:
+    with pytest.raises(ValueError, match="share a name"):
+        jobs._table(
+            Job("send-messages", Rate(minutes=5), no_op, "Send queued messages."),
+            Job("send-messages", Cron("0", "5", "*", "*", "?"), no_op, "Send queued messages at dawn."),
+        )
+
+
 def test_the_job_table_cannot_grow_at_run_time() -> None:
     # GIVEN the job table WHEN a module tries to add a job THEN it is refused: EventBridge would never run it
     with pytest.raises(TypeError):
