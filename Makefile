@@ -9,7 +9,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_EC2_METADATA_DISABLED := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck unit package bench clean
+.PHONY: setup run test lint typecheck unit package bench bench-coldstart clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -43,6 +43,10 @@ package: setup
 bench: setup
 	$(VENV)/bin/pip install --quiet -r requirements-bench.txt
 	$(PY) -m bench
+
+# Cold start alone; BENCH_ARGS=--build packages first.
+bench-coldstart: setup
+	$(PY) -m bench.coldstart_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .data build .pytest_cache .mypy_cache .ruff_cache

@@ -88,7 +88,7 @@ def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
         _print(
             out,
             {
-                job.name: {"every_minutes": job.every_minutes, "description": job.description}
+                job.name: {"schedule": job.schedule.expression(), "description": job.description}
                 for job in jobs.JOBS.values()
             },
         )

@@ -1,30 +1,54 @@
 """Scheduled jobs: each a thin wrapper over one service function, runnable on demand.
 
-``JOBS`` is the one list of jobs and their rates; the Chalice schedules below, the
-operator CLI (``mentorflow run-job NAME``) and the local scheduler all read it, so a
-job runs the same way everywhere.
+``JOBS`` is the one table of jobs and their schedules (``chalicelib.schedules``): the
+Lambda schedules are generated from it below, one function per job, and the operator
+CLI (``mentorflow run-job NAME``, ``mentorflow jobs``) and the local scheduler read it
+too, so a job runs the same way everywhere. A job cannot be declared without a
+schedule, and the table cannot grow at run time: a job EventBridge does not know of
+would never run in AWS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint
 
 from chalicelib.container import Container, get_container
 from chalicelib.logging import begin, log_event
+from chalicelib.schedules import Cron, Rate
 
 bp = Blueprint(__name__)
+
+# The handler is the name with "_" for "-"; chalice names the Lambda "<app>-<stage>-<name>" (64 characters at most).
+_JOB_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_MAX_NAME_LENGTH = 40
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
-    every_minutes: int
+    schedule: Rate | Cron
     run: Callable[[Container], dict[str, Any]]
     description: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.schedule, Rate | Cron):
+            raise TypeError(f"job {self.name!r} needs a Rate or Cron schedule, not {self.schedule!r}")
+        if not _JOB_NAME.fullmatch(self.name) or len(self.name) > _MAX_NAME_LENGTH:
+            raise ValueError(
+                f"job name {self.name!r} must be lower-case words joined by '-', "
+                f"at most {_MAX_NAME_LENGTH} characters"
+            )
+
+    @property
+    def handler_name(self) -> str:
+        """The Lambda handler's function name in this module."""
+        return self.name.replace("-", "_")
 
 
 def _retry_deliveries(container: Container) -> dict[str, Any]:
@@ -67,35 +91,35 @@ def _as_dict(report: Any) -> dict[str, Any]:
     return dict(report)
 
 
-JOBS: dict[str, Job] = {
-    job.name: job
-    for job in (
-        Job(
-            "retry-deliveries",
-            5,
-            _retry_deliveries,
-            "Retry failed webhook deliveries whose back-off has passed.",
-        ),
-        Job("send-messages", 5, _send_messages, "Send queued messages whose time has come."),
-        Job(
-            "run-scheduled-matching",
-            24 * 60,
-            _run_scheduled_matching,
-            "Match every programme whose matching date has come, once per programme and date.",
-        ),
-        Job(
-            "expire-acceptances",
-            60,
-            _expire_acceptances,
-            "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
-        ),
-    )
-}
+
+def _table(*jobs: Job) -> Mapping[str, Job]:
+    table = {job.name: job for job in jobs}
+    if len(table) != len(jobs):
+        raise ValueError("two jobs share a name; each name is one Lambda function")
+    return MappingProxyType(table)
 
 
-def register(job: Job) -> None:
-    """Add a job contributed by a feature module (matching, reminders, feedback, sync)."""
-    JOBS[job.name] = job
+JOBS: Mapping[str, Job] = _table(
+    Job(
+        "retry-deliveries",
+        Rate(minutes=5),
+        _retry_deliveries,
+        "Retry failed webhook deliveries whose back-off has passed.",
+    ),
+    Job("send-messages", Rate(minutes=5), _send_messages, "Send queued messages whose time has come."),
+    Job(
+        "run-scheduled-matching",
+        Rate(minutes=24 * 60),
+        _run_scheduled_matching,
+        "Match every programme whose matching date has come, once per programme and date.",
+    ),
+    Job(
+        "expire-acceptances",
+        Rate(minutes=60),
+        _expire_acceptances,
+        "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+)
 
 
 def run_job(name: str, container: Container | None = None) -> dict[str, Any]:
@@ -108,21 +132,22 @@ def run_job(name: str, container: Container | None = None) -> dict[str, Any]:
     return result
 
 
-@bp.schedule(Rate(5, unit=Rate.MINUTES), name="retry-deliveries")
-def retry_deliveries(event: Any) -> dict[str, Any]:
-    return run_job("retry-deliveries")
+def _schedule_handler(job: Job) -> Callable[[Any], dict[str, Any]]:
+    def handler(event: Any) -> dict[str, Any]:
+        return run_job(job.name)
+
+    # Chalice writes "<module>.<__name__>" into the template as the Lambda handler.
+    handler.__name__ = handler.__qualname__ = job.handler_name
+    return handler
 
 
-@bp.schedule(Rate(5, unit=Rate.MINUTES), name="send-messages")
-def send_messages(event: Any) -> dict[str, Any]:
-    return run_job("send-messages")
+def _register_schedules() -> None:
+    module = globals()
+    for job in JOBS.values():
+        if job.handler_name in module:
+            raise ValueError(f"job {job.name!r} would replace {job.handler_name!r} of {__name__}")
+        schedule = bp.schedule(job.schedule.expression(), name=job.name, description=job.description)
+        module[job.handler_name] = schedule(_schedule_handler(job))
 
 
-@bp.schedule(Rate(24 * 60, unit=Rate.MINUTES), name="run-scheduled-matching")
-def run_scheduled_matching(event: Any) -> dict[str, Any]:
-    return run_job("run-scheduled-matching")
-
-
-@bp.schedule(Rate(60, unit=Rate.MINUTES), name="expire-acceptances")
-def expire_acceptances(event: Any) -> dict[str, Any]:
-    return run_job("expire-acceptances")
+_register_schedules()

@@ -11,12 +11,15 @@
    sending e-mail through SES and writing CloudWatch logs;
 3. runs ``chalice package --merge-template`` into ``--out`` (``sam.json`` and
    ``deployment.zip``; the dependencies come from the build cache in ``.chalice/deployments``);
-4. checks that every runtime requirement made it into ``deployment.zip`` and prints its
-   unzipped size against Lambda's 250 MB limit.
+4. rewrites ``deployment.zip`` lean and with compiled bytecode (``devtools.slim``), with the
+   interpreter running this, which must be the Lambda runtime's Python (3.11);
+5. checks that every runtime requirement made it into ``deployment.zip`` and prints its
+   unzipped size, the biggest parts, and fails when it passes 200 MB: Lambda's limit is
+   250 MB, and the rest is headroom for a dependency's next release.
 
 ``.chalice/policy-<stage>.json`` holds the same policy for a plain ``chalice deploy``
 (with literal table ARNs instead of references); ``stage_policy()`` generates it.
-Exit status 0 when the package is complete, 1 otherwise.
+Exit status 0 when the package is complete and within 200 MB, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -37,13 +40,17 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.storage.table import cloudformation_resource
+from devtools.slim import SlimmingFailed, SlimReport, slim_zip
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_NAME = "mentorflow"
 TABLE_RESOURCE = "MentorflowTable"
 TABLE_ENV_VAR = "MENTORFLOW_TABLE_NAME"
-LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
 MB = 1024 * 1024
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * MB
+UNZIPPED_BUDGET_BYTES = 200 * MB
+# The Lambda runtime's Python: the bytecode in the zip only loads on the version that compiled it.
+LAMBDA_PYTHON = (3, 11)
 
 DYNAMODB_ACTIONS = [
     "dynamodb:GetItem",
@@ -222,11 +229,12 @@ class PackageResult:
     unzipped_bytes: int
     missing: list[str]
     chalice_output: str
-    seconds: tuple[float, float]
+    seconds: tuple[float, float, float]
+    slim: SlimReport
 
     @property
     def too_large(self) -> bool:
-        return self.unzipped_bytes > LAMBDA_UNZIPPED_LIMIT_BYTES
+        return self.unzipped_bytes > UNZIPPED_BUDGET_BYTES
 
 
 def _prepare_out(out: Path) -> None:
@@ -240,6 +248,7 @@ def _prepare_out(out: Path) -> None:
 
 def build_package(stage: str, out: Path, merge_path: Path | None = None) -> PackageResult:
     """Build the SAM package for ``stage`` into ``out`` and check it (see the module docstring)."""
+    check_python(sys.version_info[:2])
     out = out.resolve()
     _prepare_out(out)
     with tempfile.TemporaryDirectory(prefix="mentorflow-package-") as scratch:
@@ -260,6 +269,11 @@ def build_package(stage: str, out: Path, merge_path: Path | None = None) -> Pack
     if problems:
         raise PackagingFailed("the merged template is wrong: " + "; ".join(problems))
     zip_path = out / "deployment.zip"
+    try:
+        slim = slim_zip(zip_path, supported_languages(), babel_parent_exceptions())
+    except SlimmingFailed as exc:
+        raise PackagingFailed(str(exc)) from exc
+    slimmed = time.monotonic()
     return PackageResult(
         out=out,
         template=template,
@@ -267,8 +281,31 @@ def build_package(stage: str, out: Path, merge_path: Path | None = None) -> Pack
         missing=missing_distributions(zip_path, requirement_names(REPO_ROOT / "requirements.txt")),
         # Only the first run builds the dependencies, so only it tells which could not be installed.
         chalice_output=_combined(probe_output, output),
-        seconds=(probed - started, finished - merged),
+        seconds=(probed - started, finished - merged, slimmed - finished),
+        slim=slim,
     )
+
+
+def check_python(version: tuple[int, ...]) -> None:
+    """Refuse to package with another Python than the runtime's: its bytecode would be ignored at every cold start."""
+    if tuple(version) != LAMBDA_PYTHON:
+        wanted = ".".join(map(str, LAMBDA_PYTHON))
+        raise PackagingFailed(
+            f"packaging needs Python {wanted}, the Lambda runtime's, not {'.'.join(map(str, version))}"
+        )
+
+
+def supported_languages() -> set[str]:
+    """Every language a message is written in: Babel needs its locale data for these alone."""
+    from chalicelib.notify.templates import languages_of, template_names
+
+    return {language for template in template_names() for language in languages_of(template)}
+
+
+def babel_parent_exceptions() -> dict[str, str]:
+    from babel.core import get_global
+
+    return dict(get_global("parent_exceptions"))
 
 
 def _combined(first: str, second: str) -> str:
@@ -283,6 +320,9 @@ def check_template(template: Mapping[str, Any]) -> list[str]:
     resources = template.get("Resources", {})
     if resources.get(TABLE_RESOURCE, {}).get("Type") != "AWS::DynamoDB::Table":
         problems.append(f"no {TABLE_RESOURCE}")
+    runtime = _lambda_runtime(template)
+    if runtime != "python{}.{}".format(*LAMBDA_PYTHON):
+        problems.append(f"the functions run on {runtime}, not the Python the bytecode is compiled for")
     for name in resources_of_type(template, "AWS::Serverless::Function"):
         variables = resources[name]["Properties"].get("Environment", {}).get("Variables", {})
         if variables.get(TABLE_ENV_VAR) != {"Ref": TABLE_RESOURCE}:
@@ -313,13 +353,23 @@ def report(result: PackageResult) -> int:
     say(f"Functions:      {', '.join(resources_of_type(template, 'AWS::Serverless::Function'))}")
     say(f"Roles:          {', '.join(resources_of_type(template, 'AWS::IAM::Role'))} (scoped to {TABLE_RESOURCE})")
     say(f"Runtime:        {_lambda_runtime(template)}")
+    slim = result.slim
     size = result.unzipped_bytes / MB
     limit = LAMBDA_UNZIPPED_LIMIT_BYTES // MB
     say(f"Unzipped size:  {size:.1f} MB ({result.unzipped_bytes:,} bytes) of Lambda's {limit} MB")
-    say(f"Built in:       {' + '.join(f'{s:.0f} s' for s in result.seconds)} (chalice package runs)")
+    say(f"                from {slim.before_bytes / MB:.1f} MB; {slim.compiled_files:,} modules compiled")
+    for reason, removed in slim.removed_bytes.most_common():
+        say(f"                -{removed / MB:6.1f} MB {reason}")
+    if not slim.stripped_modules:
+        say("NOTE:           no `strip` (binutils) found: extension modules keep their symbol tables")
+    say("Biggest parts:  " + ", ".join(f"{name} {bytes_ / MB:.1f} MB" for name, bytes_ in slim.largest[:8]))
+    steps = ("chalice package", "merged chalice package", "slim and compile")
+    say(f"Built in:       {', '.join(f'{s:.0f} s {step}' for s, step in zip(result.seconds, steps, strict=True))}")
     code = 0
     if result.too_large:
-        say(f"WARNING: the unzipped package is {size:.1f} MB, over Lambda's 250 MB limit: it will not deploy.")
+        budget = UNZIPPED_BUDGET_BYTES // MB
+        say(f"ERROR: the unzipped package is {size:.1f} MB, over the {budget} MB budget (Lambda's limit: {limit} MB).")
+        code = 1
     if result.missing:
         say(f"ERROR: not in deployment.zip: {', '.join(result.missing)}.")
         say(

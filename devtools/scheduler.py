@@ -1,9 +1,11 @@
 """A small in-process scheduler for the local stack, standing in for the deployed EventBridge schedules.
 
 ``chalice local`` serves HTTP routes only, so ``python -m devtools.local_stack`` runs
-every job of ``chalicelib.jobs.JOBS`` here instead: each once at start, then at its
-``every_minutes`` rate. Deciding what is due (``due``/``tick``) takes the time as an
-argument, so it is tested with a fake clock and no sleeping.
+every job of ``chalicelib.jobs.JOBS`` here instead: each once at start (so a local run
+shows every job at work), then on its own schedule: a ``Rate`` every so many minutes
+from the start, a ``Cron`` at its next UTC firing time, as EventBridge would. Deciding
+what is due (``due``/``tick``) takes the time (seconds since the epoch) as an argument,
+so it is tested with a fake clock and no sleeping.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from chalicelib.schedules import Cron, Rate
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +26,9 @@ logger = logging.getLogger(__name__)
 MAX_WAIT_SECONDS = 60.0
 
 
-class RatedJob(Protocol):
+class ScheduledJob(Protocol):
     @property
-    def every_minutes(self) -> int: ...
+    def schedule(self) -> Rate | Cron: ...
 
 
 @dataclass(frozen=True)
@@ -43,16 +48,16 @@ class JobOutcome:
 
 
 class LocalScheduler:
-    """Runs named jobs at fixed rates, one after another, on one thread.
+    """Runs named jobs on their schedules, one after another, on one thread.
 
     Parameters
     ----------
     jobs
-        Job name to anything with ``every_minutes`` (``chalicelib.jobs.JOBS``).
+        Job name to anything with a ``schedule`` (``chalicelib.jobs.JOBS``).
     run
         Runs one job by name and returns its result (``lambda name: run_job(name, container)``).
     clock
-        Monotonic seconds; every job is due at the first ``tick``.
+        Seconds since the epoch (cron times are UTC); every job is due at the first ``tick``.
     sleep
         Waits the given seconds; None waits on the ``stop_event`` of ``run_forever`` so a stop is immediate.
     on_outcome
@@ -61,16 +66,13 @@ class LocalScheduler:
 
     def __init__(
         self,
-        jobs: Mapping[str, RatedJob],
+        jobs: Mapping[str, ScheduledJob],
         run: Callable[[str], Mapping[str, Any]],
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], object] | None = None,
         on_outcome: Callable[[JobOutcome], None] | None = None,
     ) -> None:
-        for name, job in jobs.items():
-            if job.every_minutes < 1:
-                raise ValueError(f"job {name!r} has a rate below one minute")
-        self._intervals = {name: job.every_minutes * 60.0 for name, job in jobs.items()}
+        self._schedules = {name: job.schedule for name, job in jobs.items()}
         self._run = run
         self._clock = clock
         self._sleep = sleep
@@ -79,11 +81,11 @@ class LocalScheduler:
 
     @property
     def job_names(self) -> list[str]:
-        return list(self._intervals)
+        return list(self._schedules)
 
     def due(self, now: float) -> list[str]:
         """Names of the jobs due at ``now``, in the order they were given. Changes nothing."""
-        return [name for name in self._intervals if name not in self._next_at or self._next_at[name] <= now]
+        return [name for name in self._schedules if name not in self._next_at or self._next_at[name] <= now]
 
     def tick(self, now: float) -> list[JobOutcome]:
         """Run every job due at ``now`` and schedule its next run; one failing job does not stop the others."""
@@ -98,9 +100,9 @@ class LocalScheduler:
 
     def seconds_until_next(self, now: float) -> float:
         """Seconds from ``now`` until the earliest job is due (0 when one is due already)."""
-        if not self._intervals:
+        if not self._schedules:
             return MAX_WAIT_SECONDS
-        if len(self._next_at) < len(self._intervals):
+        if len(self._next_at) < len(self._schedules):
             return 0.0
         return max(0.0, min(self._next_at.values()) - now)
 
@@ -131,7 +133,13 @@ class LocalScheduler:
         return JobOutcome(name=name, ok=True, counts=counts)
 
     def _reschedule(self, name: str, now: float) -> None:
-        interval = self._intervals[name]
+        schedule = self._schedules[name]
+        if isinstance(schedule, Cron):
+            # From now, not from the missed time: after a stall a cron job runs once, then at its next time.
+            following = schedule.next_after(datetime.fromtimestamp(now, UTC))
+            self._next_at[name] = following.timestamp() if following is not None else float("inf")
+            return
+        interval = schedule.minutes * 60.0
         planned = self._next_at.get(name, now) + interval
         # After a long stall (a suspended laptop) run once, not once per missed interval.
         self._next_at[name] = planned if planned > now else now + interval

@@ -11,6 +11,7 @@ import pytest
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.jobs import JOBS, run_job
+from chalicelib.schedules import Rate
 from tests.support.world import START, TenantHandle, World
 
 V1 = "/api/v1"
@@ -27,8 +28,8 @@ def enrol(coordinator: TenantHandle, programme_id: str, role: str, name: str, em
 def test_both_matching_jobs_are_registered_with_their_rates() -> None:
     # GIVEN / WHEN the job list
     # THEN matching runs daily and the expiry sweep hourly
-    assert JOBS["run-scheduled-matching"].every_minutes == 24 * 60
-    assert JOBS["expire-acceptances"].every_minutes == 60
+    assert JOBS["run-scheduled-matching"].schedule == Rate(minutes=24 * 60)
+    assert JOBS["expire-acceptances"].schedule == Rate(minutes=60)
 
 
 def test_the_scheduled_job_matches_a_due_programme_once_per_matching_date(world: World) -> None:

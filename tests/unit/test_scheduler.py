@@ -1,22 +1,25 @@
-"""The local scheduler: jobs run once at start, then at their own rates; a failing job does not stop the others."""
+"""The local scheduler: jobs run once at start, then at their own rates or cron times; a failing job stops no other."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from chalicelib.schedules import Cron, Rate
 from devtools.scheduler import MAX_WAIT_SECONDS, JobOutcome, LocalScheduler
 
 MINUTE = 60.0
+HOUR = 60 * MINUTE
 
 
 @dataclass(frozen=True)
 class FakeJob:
-    every_minutes: int
+    schedule: Rate | Cron
 
 
 class Recorder:
@@ -34,7 +37,7 @@ class Recorder:
 
 
 def scheduler(jobs: dict[str, int], run: Recorder) -> LocalScheduler:
-    return LocalScheduler({name: FakeJob(rate) for name, rate in jobs.items()}, run)
+    return LocalScheduler({name: FakeJob(Rate(minutes=rate)) for name, rate in jobs.items()}, run)
 
 
 def run_until(sched: LocalScheduler, end: float, step: float = MINUTE) -> None:
@@ -140,7 +143,7 @@ def test_run_forever_ticks_until_stopped() -> None:
         if clock[0] >= 10 * MINUTE:
             stop.set()
 
-    sched = LocalScheduler({"fast": FakeJob(5)}, run, clock=lambda: clock[0], sleep=fake_sleep)
+    sched = LocalScheduler({"fast": FakeJob(Rate(minutes=5))}, run, clock=lambda: clock[0], sleep=fake_sleep)
     sched.run_forever(stop)
 
     assert run.calls == ["fast", "fast"]
@@ -161,3 +164,59 @@ def test_run_forever_returns_at_once_when_already_stopped() -> None:
 def test_a_rate_below_one_minute_is_refused() -> None:
     with pytest.raises(ValueError, match="below one minute"):
         scheduler({"busy": 0}, Recorder())
+
+
+def at(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def test_a_cron_job_runs_at_start_then_at_its_next_utc_time() -> None:
+    # GIVEN a job at 05:00 UTC every day, started at 22:10 UTC
+    run = Recorder()
+    sched = LocalScheduler({"nightly": FakeJob(Cron("0", "5", "*", "*", "?", "*"))}, run)
+    sched.tick(at("2026-03-02T22:10:00"))
+
+    # WHEN the clock reaches the next morning
+    # THEN it is not due a minute before 05:00, and due at 05:00
+    assert sched.due(at("2026-03-03T04:59:00")) == []
+    assert sched.due(at("2026-03-03T05:00:00")) == ["nightly"]
+    assert sched.seconds_until_next(at("2026-03-03T04:00:00")) == pytest.approx(HOUR)
+    assert run.calls == ["nightly"]
+
+
+def test_cron_and_rate_jobs_run_side_by_side() -> None:
+    # GIVEN a weekday-morning cron job and a 30-minute rate job, started on Friday 2026-03-06 at 08:00 UTC
+    run = Recorder()
+    sched = LocalScheduler(
+        {
+            "weekday-digest": FakeJob(Cron("0", "9", "?", "*", "MON-FRI", "*")),
+            "sweep": FakeJob(Rate(minutes=30)),
+        },
+        run,
+    )
+    start = at("2026-03-06T08:00:00")
+
+    # WHEN the clock runs to Monday 10:00, ticking every minute
+    now = start
+    while now <= start + 74 * HOUR:
+        sched.tick(now)
+        now += MINUTE
+
+    # THEN the digest ran at start, on Friday 09:00 and on Monday 09:00 (not on the weekend)
+    assert run.calls.count("weekday-digest") == 3
+    assert run.calls.count("sweep") == 74 * 2 + 1
+
+
+def test_after_a_long_stall_a_cron_job_runs_once_then_at_its_next_time() -> None:
+    # GIVEN an hourly cron job that last ran at 10:00
+    run = Recorder()
+    sched = LocalScheduler({"hourly": FakeJob(Cron("0", "*", "*", "*", "?", "*"))}, run)
+    sched.tick(at("2026-03-02T10:00:00"))
+
+    # WHEN the machine wakes at 15:20
+    sched.tick(at("2026-03-02T15:20:00"))
+
+    # THEN it ran once for the missed hours and is next due at 16:00
+    assert run.calls == ["hourly", "hourly"]
+    assert sched.due(at("2026-03-02T15:59:00")) == []
+    assert sched.due(at("2026-03-02T16:00:00")) == ["hourly"]
