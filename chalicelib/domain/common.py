@@ -69,7 +69,7 @@ def utcnow() -> datetime:
 class DomainModel(BaseModel):
     """Base of every stored entity: strict about unknown fields, versioned for optimistic concurrency."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
     version: int = Field(default=0, ge=0, description="Incremented on every stored write.")
 
