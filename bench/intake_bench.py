@@ -83,14 +83,14 @@ class Run:
 def _storage(kind: str) -> Iterator[tuple[Any, Counter[str]]]:
     calls: Counter[str] = Counter()
     if kind == "memory":
-        from chalicelib.storage.memory import in_memory_storage
+        from chalicelib.storage.repositories import in_memory_storage
 
         yield in_memory_storage(), calls
         return
     import boto3
     from moto import mock_aws
 
-    from chalicelib.storage.dynamodb import dynamo_storage
+    from chalicelib.storage.repositories import dynamo_storage
     from chalicelib.storage.table import create_table
 
     with mock_aws():

@@ -45,7 +45,7 @@ class Container:
     @property
     def storage(self) -> Storage:
         if self._storage is None:
-            from chalicelib.storage.dynamodb import dynamo_storage
+            from chalicelib.storage.repositories import dynamo_storage
 
             self._storage = dynamo_storage(self.dynamodb_resource().Table(self.settings.table_name))
         return self._storage

@@ -12,7 +12,7 @@ Layout
   ``meetings``, ``match_runs``, ``endpoints``, ``deliveries``, ``messages``), each with that
   type's repository interface, item keys, DynamoDB repository and in-memory fake.
 * ``repositories`` — the ``Storage`` aggregate services receive, ``dynamo_storage`` and
-  ``in_memory_storage``; ``dynamodb``, ``memory`` and ``mappers`` re-export what callers import.
+  ``in_memory_storage``.
 
 Adding a stored type
 --------------------

@@ -24,14 +24,14 @@ def processor() -> RecordingProcessor:
 @pytest.fixture(params=["memory", "moto"])
 def storage(request: pytest.FixtureRequest) -> Iterator[object]:
     if request.param == "memory":
-        from chalicelib.storage.memory import in_memory_storage
+        from chalicelib.storage.repositories import in_memory_storage
 
         yield in_memory_storage()
         return
     import boto3
     from moto import mock_aws
 
-    from chalicelib.storage.dynamodb import dynamo_storage
+    from chalicelib.storage.repositories import dynamo_storage
     from chalicelib.storage.table import create_table
 
     with mock_aws():

@@ -19,9 +19,7 @@ from chalicelib.domain.programme import Programme
 from chalicelib.notify.channels import DeliveryFailed, SesEmailChannel
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services.notifications import NEVER_DUE, send_pending
-from chalicelib.storage.dynamodb import dynamo_storage
-from chalicelib.storage.memory import in_memory_storage
-from chalicelib.storage.repositories import Storage
+from chalicelib.storage.repositories import Storage, dynamo_storage, in_memory_storage
 from chalicelib.storage.table import create_table
 
 REGION = "us-east-1"

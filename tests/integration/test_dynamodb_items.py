@@ -19,8 +19,12 @@ from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.domain.webhook import DeliveryState
 from chalicelib.errors import ValidationFailed
-from chalicelib.storage import mappers
-from chalicelib.storage.dynamodb import dynamo_storage
+from chalicelib.storage.deliveries import delivery_key
+from chalicelib.storage.messages import message_key
+from chalicelib.storage.pairs import pair_key
+from chalicelib.storage.participants import participant_key
+from chalicelib.storage.programmes import programme_key
+from chalicelib.storage.repositories import dynamo_storage
 from tests.contract.entities import BELGRADE, at, delivery, message, pair, participant, programme
 
 if TYPE_CHECKING:
@@ -45,7 +49,7 @@ def test_a_delivery_item_holds_its_expiry_as_epoch_seconds_for_ttl_and_its_body_
 
     # THEN the TTL attribute is a number of whole seconds not before the expiry, the exact time is
     # kept as text, the body is compressed binary, and the item says what it is
-    item = _raw(table, mappers.delivery_key("ep_1", "dlv_1"))
+    item = _raw(table, delivery_key("ep_1", "dlv_1"))
     assert item["expires_at"] == Decimal(math.ceil(expires.timestamp()))
     assert item["expires_at_text"] == expires.isoformat()
     assert isinstance(item["body"], Binary)
@@ -61,7 +65,7 @@ def test_free_form_values_are_json_text_and_typed_numbers_are_decimals(table: Ta
     storage.pairs.save(pair("ten_a", "prg_1", "pair_1", score=0.75, reasons=[{"points": 4.0}]))
 
     # THEN the score is a number and the reasons are the JSON text of what was given
-    item = _raw(table, mappers.pair_key("ten_a", "prg_1", "pair_1"))
+    item = _raw(table, pair_key("ten_a", "prg_1", "pair_1"))
     assert item["score"] == Decimal("0.75")
     assert json.loads(item["reasons"]) == [{"points": 4.0}]
     assert item["created_at"] == at(0).isoformat()
@@ -78,10 +82,10 @@ def test_items_carry_index_attributes_only_while_they_must_be_found_that_way(tab
 
     # WHEN their items are read
     items = [
-        _raw(table, mappers.delivery_key("ep_1", "dlv_1")),
-        _raw(table, mappers.message_key("ten_a", message("ten_a", "k:1").message_id)),
-        _raw(table, mappers.pair_key("ten_a", "prg_1", "pair_1")),
-        _raw(table, mappers.programme_key("ten_a", "prg_1")),
+        _raw(table, delivery_key("ep_1", "dlv_1")),
+        _raw(table, message_key("ten_a", message("ten_a", "k:1").message_id)),
+        _raw(table, pair_key("ten_a", "prg_1", "pair_1")),
+        _raw(table, programme_key("ten_a", "prg_1")),
     ]
 
     # THEN none carries an index attribute
@@ -99,7 +103,7 @@ def test_a_participant_item_moves_to_its_new_status_and_email_partitions(table: 
     storage.participants.save(stored)
 
     # THEN the item's index keys are those of the new status and e-mail
-    item = _raw(table, mappers.participant_key("ten_a", "prg_1", "par_1"))
+    item = _raw(table, participant_key("ten_a", "prg_1", "par_1"))
     assert item["GSI1PK"].endswith("#STATUS#accepted")
     assert item["GSI2PK"].endswith("#EMAIL#new@example.org")
 

@@ -9,8 +9,7 @@ import pytest
 
 from chalicelib.clock import FixedClock
 from chalicelib.notify.outbox import Notifier
-from chalicelib.storage.memory import in_memory_storage
-from chalicelib.storage.repositories import Storage
+from chalicelib.storage.repositories import Storage, in_memory_storage
 
 
 @pytest.fixture

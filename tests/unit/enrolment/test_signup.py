@@ -13,7 +13,7 @@ from chalicelib.domain.participant import Consent, Participant, ParticipantStatu
 from chalicelib.errors import VersionConflict
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services.enrolment import EnrolmentOutcome, onboard, places_taken
-from chalicelib.storage.memory import InMemoryParticipants
+from chalicelib.storage.participants import InMemoryParticipants
 from chalicelib.storage.repositories import Storage
 from tests.unit.intake.builders import NOW, PROGRAMME, TENANT, make_programme
 

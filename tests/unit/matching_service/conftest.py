@@ -7,7 +7,7 @@ import pytest
 from chalicelib.clock import FixedClock
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import programmes as programme_service
-from chalicelib.storage.memory import in_memory_storage
+from chalicelib.storage.repositories import in_memory_storage
 
 from .scene import NOW, TENANT, Scene
 

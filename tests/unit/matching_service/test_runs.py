@@ -15,7 +15,7 @@ from chalicelib.domain.programme import ProgrammeStatus
 from chalicelib.errors import Conflict
 from chalicelib.services import matching
 from chalicelib.services.matching import MatchingBusy, utc_offset_minutes
-from chalicelib.storage.memory import InMemoryPairs
+from chalicelib.storage.pairs import InMemoryPairs
 
 from .scene import NOW, TENANT, Scene
 

@@ -14,7 +14,7 @@ from chalicelib.domain.message import Message, MessageState
 from chalicelib.notify.channels import RecordingChannel
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services.notifications import CLAIM_LEASE, NEVER_DUE, retry_delay, send_pending
-from chalicelib.storage.memory import InMemoryMessages
+from chalicelib.storage.messages import InMemoryMessages
 from chalicelib.storage.repositories import Storage
 
 from .conftest import NOW, TENANT, make_participant, make_programme
