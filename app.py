@@ -3,9 +3,8 @@
 from chalice import Chalice
 
 from chalicelib import jobs
-from chalicelib.api import intake_routes, matching_routes
+from chalicelib.api import intake_routes, matching_routes, webhook_routes
 from chalicelib.api import routes as api_routes
-from chalicelib.webhooks import routes as webhook_routes
 
 # Logging is Powertools' structured JSON (chalicelib.logging); Chalice's own handler would print every record twice.
 app = Chalice(app_name="mentorflow", configure_logs=False)
