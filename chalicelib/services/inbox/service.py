@@ -25,6 +25,7 @@ from chalicelib.errors import (
     VersionConflict,
 )
 from chalicelib.logging import log_event, log_warning
+from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.inbox.ports import (
     HandshakeAnswer,
     ProcessingContext,
@@ -248,16 +249,22 @@ def _record_failure(
 
 def _save_latest(delivery: Delivery, ctx: ProcessingContext, update: Mapping[str, object]) -> Delivery:
     """Save the outcome on top of whatever version is stored now (the outcome is the newest truth)."""
-    candidate = delivery.model_copy(update=dict(update))
-    for _ in range(5):
-        try:
-            return ctx.storage.deliveries.save(candidate)
-        except VersionConflict:
-            latest = ctx.storage.deliveries.get(delivery.endpoint_id, delivery.delivery_id)
-            if latest is None:
-                raise
-            candidate = latest.model_copy(update=dict(update))
-    return ctx.storage.deliveries.save(candidate)
+    # The first attempt writes over the version in hand; only a lost race costs a read.
+    in_hand = [delivery]
+
+    def load() -> Delivery | None:
+        if in_hand:
+            return in_hand.pop()
+        return ctx.storage.deliveries.get(delivery.endpoint_id, delivery.delivery_id)
+
+    def change(latest: Delivery | None) -> Delivery:
+        if latest is None:
+            raise VersionConflict("the delivery was removed while it was processed")
+        return latest.model_copy(update=dict(update))
+
+    saved = update_with_retry(load, change, ctx.storage.deliveries.save, message="the delivery kept changing")
+    assert saved is not None  # change() never declines, so the result is always a saved delivery
+    return saved
 
 
 def retry_due(
