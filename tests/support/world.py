@@ -8,7 +8,7 @@ whose signup handler records what it was handed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,11 +25,14 @@ from chalicelib.services import endpoints as endpoint_service
 from chalicelib.services import programmes as programme_service
 from chalicelib.services import tenants as tenant_service
 from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
+from chalicelib.services.links import LinkAction
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.signing import StandardWebhooksVerifier
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+# Signs the one-click links of every test world: the first signs, both are accepted.
+TEST_LINK_KEYS = "test-link-key-current,test-link-key-previous"
 
 
 @dataclass
@@ -140,12 +143,22 @@ def signed_standard(
 
 @contextmanager
 def world_with(
-    storage: Storage, *, sources: SourceRegistry | None = None, settings: Settings | None = None
+    storage: Storage,
+    *,
+    sources: SourceRegistry | None = None,
+    settings: Settings | None = None,
+    link_actions: Mapping[str, LinkAction] | None = None,
 ) -> Iterator[World]:
     from app import app
 
     clock = FixedClock(START)
-    container = Container(settings=settings or Settings(), clock=clock, _storage=storage, _sources=sources)
+    container = Container(
+        settings=settings or Settings(link_keys=TEST_LINK_KEYS),
+        clock=clock,
+        _storage=storage,
+        _sources=sources,
+        _link_actions=link_actions,
+    )
     use_container(container)
     try:
         with Client(app) as client:
