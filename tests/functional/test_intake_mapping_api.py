@@ -14,9 +14,8 @@ from chalicelib.domain.webhook import Purpose
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import typeform as typeform_vendor
 from tests.support.events import load_event
-from tests.support.world import TenantHandle, World, world_with
+from tests.support.world import V1, TenantHandle, World, world_with
 
-V1 = "/api/v1"
 MAPPING: dict[str, Any] = {
     "role": {"constant": "mentee"},
     "email": {"ref": "readable_ref_email"},

@@ -24,9 +24,7 @@ from chalicelib.webhooks.sources import tally as tally_vendor
 from chalicelib.webhooks.sources import typeform as typeform_vendor
 from tests.support.events import INTEGRATIONS, load_event, load_event_json
 from tests.support.forms import JOTFORM_MAPPING, JOTFORM_SIGNUP, jotform_fields, multipart
-from tests.support.world import TenantHandle, World, signed_standard, world_with
-
-V1 = "/api/v1"
+from tests.support.world import V1, TenantHandle, World, signed_standard, world_with
 
 TYPEFORM_MAPPING: dict[str, Any] = {
     "role": {"constant": "mentee"},

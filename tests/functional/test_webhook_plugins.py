@@ -18,9 +18,8 @@ from chalicelib.webhooks.sources import typeform as typeform_vendor
 from tests.support import throwaway_source
 from tests.support.events import load_event
 from tests.support.throwaway_source import BookedMeeting, RecordedBookings
-from tests.support.world import World, world_with
+from tests.support.world import V1, World, world_with
 
-V1 = "/api/v1"
 BOOKING = json.dumps({"event": "booking.created", "booking": {"id": "bk_81", "pair": "pair_7"}}).encode()
 
 
