@@ -33,6 +33,7 @@ from chalicelib.webhooks.signing import StandardWebhooksVerifier
 START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 # Signs the one-click links of every test world: the first signs, both are accepted.
 TEST_LINK_KEYS = "test-link-key-current,test-link-key-previous"
+V1 = "/api/v1"
 
 
 @dataclass
@@ -112,6 +113,13 @@ class TenantHandle:
             self.world.storage, tenant_id=self.tenant_id, fields=defaults | fields, clock=self.world.clock
         )
         return programme.programme_id
+
+    def enrol(self, programme_id: str, role: str, name: str, email: str, **profile: Any) -> str:
+        """Enrol one person through the admin API, as a coordinator would; the new participant's id."""
+        body = {"profile": {"role": role, "email": email, "name": name, "languages": ["en"], **profile}}
+        response = self.post(f"{V1}/programmes/{programme_id}/participants", body)
+        assert response.status_code == 201, response.json_body
+        return str(response.json_body["participant_id"])
 
     def endpoint(
         self, programme_id: str, source: str = "standard", purpose: Purpose = Purpose.SIGNUP
