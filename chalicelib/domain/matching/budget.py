@@ -25,8 +25,8 @@ _SCORE_SECONDS_PER_CELL = 6e-8
 _DENSE_SECONDS_PER_CELL = 1.2e-7
 _DENSE_BYTES_PER_CELL = 16.0
 _LAPJVSP_SECONDS_PER_EDGE = 1e-6
-_LAPJVSP_BYTES_PER_EDGE = 80.0
-_AUCTION_SECONDS_PER_EDGE_ROUND = 5e-5
+_LAPJVSP_BYTES_PER_EDGE = 40.0
+_AUCTION_SECONDS_PER_EDGE_ROUND = 3e-4
 _AUCTION_BYTES_PER_EDGE = 120.0
 _STABLE_BYTES_PER_CELL = 10.0
 #: Fixed working memory of scoring blocks and explanations, in MB.
@@ -85,7 +85,7 @@ class CohortShape:
     mentees: int
     mentors: int
     places: int
-    sparse_k: int = 50
+    sparse_k: int = 80
 
     @property
     def cells(self) -> int:

@@ -64,7 +64,7 @@ class MatchingPolicy(BaseModel):
     objective: Literal["max_score", "max_matched"] = "max_score"
     solver: Literal["auto", "exact", "sparse", "auction", "stable"] = "auto"
     sparse_threshold: int = Field(default=4_000_000, ge=1, le=10**10)
-    sparse_k: int = Field(default=50, ge=1, le=1000)
+    sparse_k: int = Field(default=80, ge=1, le=1000)
     weights: MatchWeights = Field(default_factory=MatchWeights)
     auto_approve: bool = False
     mentor_acceptance_days: int | None = Field(default=None, ge=1, le=90)
