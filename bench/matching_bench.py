@@ -271,7 +271,11 @@ def bench_case(name: str, seed: int, max_cells: int, library_timeout: float | No
             row.setdefault("solver", solver_label)
         runs.append(row)
         note = row.get("error") or row.get("refused") or row.get("skipped") or ""
-        print(f"  {label:<28} {_fmt(row.get('seconds'), '.2f'):>7} s  {note}", flush=True)
+        print(
+            f"  {label:<24} {_fmt(row.get('seconds'), '.2f'):>7} s {_fmt(row.get('peak_rss_mb'), '.0f'):>6} MB "
+            f"{row.get('solver', '')!s:<10} total {_fmt(row.get('total_score'), '.1f')}  {note}",
+            flush=True,
+        )
 
     label = "default policy (auto)" if solver == "auto" else f"solver: {solver}"
     record(label, in_fresh_process(engine_case, (solver, n_mentees, n_mentors, seed, shape), 900))
