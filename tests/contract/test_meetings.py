@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from chalicelib.domain.pair import MeetingStatus
+from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.errors import VersionConflict
 from tests.contract.entities import BELGRADE, at, differences, meeting
 

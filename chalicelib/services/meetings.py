@@ -1,0 +1,200 @@
+"""Meetings: fold what calendars, booking tools, coordinators and people say into each pair's log and health.
+
+Every source hands a ``MeetingEvent`` to ``apply_meeting_event``. It finds the open
+pair(s) both of whose people are on the event, keeps one ``Meeting`` per pair and
+vendor event (times, status, source, vendor id: no titles, descriptions or other
+guests) and stores the pair's health. An event of strangers stores nothing. Every
+write is a read-change-save that finds "nothing new" on a repeat, so duplicated and
+shuffled notifications end in the same log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.meetings import (
+    HealthPolicy,
+    Meeting,
+    MeetingEvent,
+    PairHealth,
+    PairPeople,
+    apply_event,
+    mark_moved,
+    meeting_id_for,
+    pair_health,
+    pairs_for_event,
+)
+from chalicelib.domain.pair import Pair
+from chalicelib.domain.participant import participant_id_for
+from chalicelib.domain.programme import Programme
+from chalicelib.errors import NotFound
+from chalicelib.services.concurrency import update_with_retry
+
+if TYPE_CHECKING:
+    from chalicelib.clock import Clock
+    from chalicelib.notify.outbox import Notifier
+    from chalicelib.storage.repositories import Storage
+
+
+@dataclass(frozen=True)
+class MeetingOutcome:
+    """Which pairs an event belonged to and which of their meetings it changed (empty for strangers)."""
+
+    pair_ids: tuple[str, ...] = ()
+    changed_meetings: tuple[str, ...] = ()
+    health: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.pair_ids)
+
+
+def health_policy(programme: Programme) -> HealthPolicy:
+    return HealthPolicy.of(
+        cadence_days=programme.meeting_cadence_days, escalate_after_days=programme.reminders.escalate_after_days
+    )
+
+
+def find_programme(storage: Storage, tenant_id: str, programme_id: str) -> Programme:
+    programme = storage.programmes.get(tenant_id, programme_id)
+    if programme is None:
+        raise NotFound("no such programme")
+    return programme
+
+
+def pairs_of_event(storage: Storage, tenant_id: str, programme_id: str, event: MeetingEvent) -> list[Pair]:
+    """The running pairs of the programme whose two people are both on the event."""
+    # A participant's id follows from the programme and the address they enrolled with, so the
+    # event's addresses name the candidates without reading anyone's record.
+    people: dict[str, set[str]] = {}
+    for address in event.addresses:
+        people.setdefault(participant_id_for(tenant_id, programme_id, address), set()).add(address)
+    running = [p for p in storage.pairs.list(tenant_id, programme_id) if p.running]
+    candidates = [
+        PairPeople(p.pair_id, frozenset(people.get(p.mentor_id, ())), frozenset(people.get(p.mentee_id, ())))
+        for p in running
+    ]
+    chosen = set(pairs_for_event(event, candidates))
+    return [p for p in running if p.pair_id in chosen]
+
+
+def apply_meeting_event(
+    *,
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    tenant_id: str,
+    programme_id: str,
+    event: MeetingEvent,
+) -> MeetingOutcome:
+    """Record one meeting event for the pair(s) it belongs to and refresh their health.
+
+    Raises
+    ------
+    NotFound
+        The programme does not exist.
+    VersionConflict
+        Others kept writing the same meeting or pair (the inbox retries the delivery).
+    """
+    programme = find_programme(storage, tenant_id, programme_id)
+    pairs = pairs_of_event(storage, tenant_id, programme_id, event)
+    changed: list[str] = []
+    health: dict[str, str] = {}
+    for pair in pairs:
+        now = clock.now()
+        ids = [_apply(storage, pair, event, now)]
+        if event.rescheduled_from and event.rescheduled_from != event.external_id:
+            ids.append(_move(storage, pair, event, now))
+        written = [meeting_id for meeting_id in ids if meeting_id is not None]
+        changed.extend(written)
+        state = refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair.pair_id)
+        if state is not None:
+            health[pair.pair_id] = state.state.value
+    return MeetingOutcome(pair_ids=tuple(p.pair_id for p in pairs), changed_meetings=tuple(changed), health=health)
+
+
+def _apply(storage: Storage, pair: Pair, event: MeetingEvent, now: datetime) -> str | None:
+    meeting_id = meeting_id_for(pair.tenant_id, pair.programme_id, pair.pair_id, event.source, event.external_id)
+    return _update_meeting(
+        storage,
+        pair,
+        meeting_id,
+        lambda meeting: apply_event(
+            meeting, event, tenant_id=pair.tenant_id, programme_id=pair.programme_id, pair_id=pair.pair_id, now=now
+        ),
+    )
+
+
+def _move(storage: Storage, pair: Pair, event: MeetingEvent, now: datetime) -> str | None:
+    old = event.rescheduled_from or ""
+    meeting_id = meeting_id_for(pair.tenant_id, pair.programme_id, pair.pair_id, event.source, old)
+    return _update_meeting(
+        storage,
+        pair,
+        meeting_id,
+        lambda meeting: mark_moved(
+            meeting,
+            tenant_id=pair.tenant_id,
+            programme_id=pair.programme_id,
+            pair_id=pair.pair_id,
+            source=event.source,
+            external_id=old,
+            moved_to=event.external_id,
+            at=event,
+            now=now,
+        ),
+    )
+
+
+def _update_meeting(
+    storage: Storage, pair: Pair, meeting_id: str, change: Callable[[Meeting | None], Meeting | None]
+) -> str | None:
+    written: list[str] = []
+
+    def save(meeting: Meeting) -> Meeting:
+        saved = storage.meetings.save(meeting)
+        written.append(saved.meeting_id)
+        return saved
+
+    update_with_retry(
+        lambda: storage.meetings.get(pair.tenant_id, pair.programme_id, pair.pair_id, meeting_id),
+        change,
+        save,
+        message="the meeting kept changing",
+    )
+    return written[-1] if written else None
+
+
+def health_of(storage: Storage, programme: Programme, pair: Pair, now: datetime) -> PairHealth:
+    meetings = storage.meetings.for_pair(pair.tenant_id, pair.programme_id, pair.pair_id)
+    return pair_health(meetings, started_at=pair.started_at, policy=health_policy(programme), now=now)
+
+
+def refresh_health(*, storage: Storage, clock: Clock, programme: Programme, pair_id: str) -> PairHealth | None:
+    """Compute a running pair's health from its meetings and store it on the pair; None for a pair not running."""
+    now = clock.now()
+    computed: list[PairHealth] = []
+
+    def change(pair: Pair | None) -> Pair | None:
+        if pair is None or not pair.running:
+            return None
+        health = health_of(storage, programme, pair, now)
+        computed.append(health)
+        return pair if pair.take_health(health, at=now) else None
+
+    update_with_retry(
+        lambda: storage.pairs.get(programme.tenant_id, programme.programme_id, pair_id),
+        change,
+        storage.pairs.save,
+        message="the pair kept changing",
+    )
+    return computed[-1] if computed else None
+
+
+def pairs_by_health(storage: Storage, tenant_id: str, programme_id: str, states: Sequence[str]) -> list[Pair]:
+    """A programme's pairs in any of the health ``states``."""
+    wanted = set(states)
+    return [p for p in storage.pairs.list(tenant_id, programme_id) if p.health is not None and p.health in wanted]
