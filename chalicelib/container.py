@@ -15,6 +15,7 @@ from chalicelib.clock import Clock, SystemClock
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.calendars.apis import CalendarApis
     from chalicelib.notify.channels import EmailChannel
     from chalicelib.notify.outbox import Notifier
     from chalicelib.services.inbox import InboxPolicy
@@ -30,6 +31,7 @@ class Container:
     _channel: EmailChannel | None = None
     _sources: SourceRegistry | None = None
     _dynamodb_resource: Any = None
+    _calendar_apis: CalendarApis | None = None
 
     def dynamodb_resource(self) -> Any:
         if self._dynamodb_resource is None:
@@ -71,6 +73,21 @@ class Container:
 
             self._sources = source_registry()
         return self._sources
+
+    @property
+    def calendar_apis(self) -> CalendarApis:
+        if self._calendar_apis is None:
+            from chalicelib.calendars.apis import CalendarApis, Http, Secrets, TokenVault
+
+            region = self.settings.aws_region
+            self._calendar_apis = CalendarApis(
+                http=Http(),
+                vault=TokenVault(self.settings.calendar_kms_key_id, region),
+                secrets=Secrets(region),
+                public_base_url=self.settings.public_base_url,
+                app_secret_arn=self.settings.calendar_app_secret_arn,
+            )
+        return self._calendar_apis
 
     @property
     def processing(self) -> ProcessingContext:

@@ -9,11 +9,14 @@ neither. A new vendor is one module in ``chalicelib/webhooks/sources`` and one l
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from chalicelib.domain.webhook import Purpose
+from chalicelib.calendars.sync import handle_calendar_push, record_meeting
+from chalicelib.domain.calendars import CalendarPush
+from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.intake.processor import handle_signup
-from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
-from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
+from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
+from chalicelib.webhooks.sources import google_calendar, google_forms, jotform, msgraph, standard, tally, typeform
 
 SOURCES: tuple[SourceSpec, ...] = (
     typeform.SPEC,
@@ -21,10 +24,37 @@ SOURCES: tuple[SourceSpec, ...] = (
     jotform.SPEC,
     google_forms.SPEC,
     standard.SPEC,
+    google_calendar.SPEC,
+    msgraph.SPEC,
 )
+
+
+def _calendar_push(item: CalendarPush, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
+    from chalicelib.container import get_container
+
+    return handle_calendar_push(item, endpoint, ctx, apis=get_container().calendar_apis, sink=record_meeting)
+
+
+class ByItemType:
+    """One purpose fed by several kinds of parsed item (a vendor's meeting event, a calendar push): one handler each."""
+
+    def __init__(self, handlers: Mapping[type, Handler]) -> None:
+        self._handlers = dict(handlers)
+
+    def __call__(self, item: Any, endpoint: WebhookEndpoint, ctx: ProcessingContext, /) -> ProcessOutcome:
+        for kind, handler in self._handlers.items():
+            if isinstance(item, kind):
+                return handler(item, endpoint, ctx)
+        return ProcessOutcome.needs_attention(f"nothing handles a {type(item).__name__} for this purpose")
+
+
+MEETING_HANDLERS: dict[type, Handler] = {
+    CalendarPush: _calendar_push,
+}
 
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
+    Purpose.MEETINGS: ByItemType(MEETING_HANDLERS),
 }
 
 

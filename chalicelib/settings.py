@@ -32,6 +32,9 @@ class Settings(BaseModel):
     delivery_max_attempts: int = Field(default=8, ge=1)
     secret_rotation_grace_hours: int = Field(default=24, ge=0)
     log_level: str = "INFO"
+    # Calendars: the KMS key sealing people's tokens, and the Secrets Manager secret with our OAuth clients.
+    calendar_kms_key_id: str | None = None
+    calendar_app_secret_arn: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

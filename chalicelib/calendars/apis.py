@@ -72,7 +72,7 @@ class Http:
             import requests
 
             self.session = requests.Session()
-        return self.session  # type: ignore[no-any-return]
+        return self.session
 
     def call(
         self,

@@ -81,8 +81,9 @@ def subscribe(
 
 def renew(apis: CalendarApis, token: str, subscription_id: str, now: datetime) -> datetime:
     url = f"{API}/subscriptions/{quote(subscription_id, safe='')}"
-    answer = apis.http.call("PATCH", url, token=token, json_body={"expirationDateTime": _graph_time(now + SUBSCRIPTION_LIFETIME)})
-    return _parse_time((answer or {}).get("expirationDateTime") or _graph_time(now + SUBSCRIPTION_LIFETIME))
+    asked = _graph_time(now + SUBSCRIPTION_LIFETIME)
+    answer = apis.http.call("PATCH", url, token=token, json_body={"expirationDateTime": asked})
+    return _parse_time((answer or {}).get("expirationDateTime") or asked)
 
 
 def reauthorize(apis: CalendarApis, token: str, subscription_id: str) -> None:
@@ -127,7 +128,8 @@ def meeting_event(item: Any) -> MeetingEvent | None:
     start, end = _when(item.get("start")), _when(item.get("end"))
     if start is None or end is None:
         return None
-    attendees = item.get("attendees") if isinstance(item.get("attendees"), list) else []
+    attendees = item.get("attendees")
+    attendees = attendees if isinstance(attendees, list) else []
     modified = item.get("lastModifiedDateTime")
     return MeetingEvent(
         source=SOURCE,

@@ -20,9 +20,22 @@ from chalicelib.domain.calendars import CalendarConnection, CalendarNotice, Cale
 from chalicelib.domain.meetings import MeetingEvent, MeetingEventStatus
 from chalicelib.domain.webhook import WebhookEndpoint
 from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome
+from chalicelib.services.meetings import apply_meeting_event
 
 # Hands one event to the meeting log of the connection's programme.
 MeetingSink = Callable[[MeetingEvent, CalendarConnection, ProcessingContext], object]
+
+
+def record_meeting(event: MeetingEvent, connection: CalendarConnection, ctx: ProcessingContext) -> object:
+    """The meeting log of the connection's programme (events of nobody's pair are dropped there)."""
+    return apply_meeting_event(
+        storage=ctx.storage,
+        notifier=ctx.notifier,
+        clock=ctx.clock,
+        tenant_id=connection.tenant_id,
+        programme_id=connection.programme_id,
+        event=event,
+    )
 
 
 def handle_calendar_push(
@@ -42,11 +55,16 @@ def handle_calendar_push(
 
 
 def _act(
-    notice: CalendarNotice, connection: CalendarConnection, ctx: ProcessingContext, apis: CalendarApis, sink: MeetingSink
+    notice: CalendarNotice,
+    connection: CalendarConnection,
+    ctx: ProcessingContext,
+    apis: CalendarApis,
+    sink: MeetingSink,
 ) -> int:
     now = ctx.clock.now()
     try:
         token = bearer(connection, apis, ctx.clock)
+        sync_token: str | None
         if connection.provider is Provider.GOOGLE:
             events, sync_token = _google_changes(connection, ctx, apis, token)
         else:
@@ -76,7 +94,8 @@ def _google_changes(
         items, sync_token = google.list_changes(apis, token, connection.calendar_id, None)
     events = []
     for item in items:
-        known = _known_times(ctx, connection, google.SOURCE, str(item.get("id", ""))) if isinstance(item, dict) else None
+        event_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+        known = _known_times(ctx, connection, google.SOURCE, event_id)
         event = google.meeting_event(item, known=known)
         if event is not None:
             events.append(_with_pair_people(event, ctx, connection) if not event.attendee_emails else event)

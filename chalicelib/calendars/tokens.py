@@ -39,7 +39,9 @@ def bearer(connection: CalendarConnection, apis: CalendarApis, clock: Clock) -> 
     if not isinstance(token, str) or not token:
         raise ProcessingFailed("the token endpoint answered without an access token")
     connection.access_token = apis.vault.seal(token, **ids)
-    connection.token_expires_at = now + timedelta(seconds=int(answer.get("expires_in") or 3600))
+    lifetime = answer.get("expires_in")
+    seconds = int(lifetime) if isinstance(lifetime, int | str) and str(lifetime).isdigit() else 3600
+    connection.token_expires_at = now + timedelta(seconds=seconds)
     rotated = answer.get("refresh_token")
     if isinstance(rotated, str) and rotated:
         connection.refresh_token = apis.vault.seal(rotated, **ids)

@@ -49,7 +49,8 @@ class SealedSecret(BaseModel):
 
 
 # Google channels live at most a week; Graph event subscriptions are asked for just under three days
-# (4,230 minutes, the limit every Graph version accepts for events); renewing a day early leaves room for a failed renewal to be retried before the watch lapses.
+# (4,230 minutes, the limit every Graph version accepts for events). Renewing a day early leaves
+# room for a failed renewal to be retried before the watch lapses.
 RENEW_BEFORE = timedelta(hours=24)
 RENEW_RETRY_FIRST = timedelta(minutes=15)
 RENEW_RETRY_CAP = timedelta(hours=4)

@@ -21,7 +21,7 @@ class CalendarConnectionRepository(ABC):
     def get(self, tenant_id: str, connection_id: str) -> CalendarConnection | None: ...
 
     @abstractmethod
-    def list(self, tenant_id: str) -> list[CalendarConnection]:
+    def list(self, tenant_id: str) -> builtins.list[CalendarConnection]:
         """Every connection of a tenant, by id."""
 
     @abstractmethod
@@ -29,7 +29,7 @@ class CalendarConnectionRepository(ABC):
         """The connection a Google channel or a Graph subscription belongs to (each push names only that)."""
 
     @abstractmethod
-    def due_for_renewal(self, at_or_before: datetime, *, limit: int = 100) -> list[CalendarConnection]:
+    def due_for_renewal(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[CalendarConnection]:
         """Readable connections of every tenant whose watch must be renewed by now, soonest first."""
 
 
@@ -113,7 +113,9 @@ class InMemoryCalendarConnections(CalendarConnectionRepository):
 
     def by_watch(self, provider: str, watch_id: str) -> CalendarConnection | None:
         found = self.items.select(
-            lambda c: c.provider.value == provider and c.watch_id == watch_id and c.state is not ConnectionState.REVOKED,
+            lambda c: c.provider.value == provider
+            and c.watch_id == watch_id
+            and c.state is not ConnectionState.REVOKED,
             lambda c: c.connection_id,
         )
         return found[0] if found else None

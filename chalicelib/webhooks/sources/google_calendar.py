@@ -19,7 +19,7 @@ from chalicelib.services.inbox.ports import SourceSpec, WebhookRequest
 from chalicelib.webhooks.signing import SharedToken, TokenPlace
 
 NAME = "google-calendar"
-TOKEN_HEADER = "x-goog-channel-token"
+TOKEN_HEADER = "x-goog-channel-token"  # noqa: S105 - a header name
 CHANNEL_HEADER = "x-goog-channel-id"
 MESSAGE_HEADER = "x-goog-message-number"
 # Channel ids are ours ([A-Za-z0-9-_+/=], at most 64 characters); anything else is not one of our channels.

@@ -98,8 +98,8 @@ class ClientStateVerifier:
 
 def _notice(item: _Notification) -> CalendarNotice | None:
     if item.lifecycle_event is not None:
-        kind = _LIFECYCLE.get(item.lifecycle_event)
-        return None if kind is None else CalendarNotice(watch_id=item.subscription_id, kind=kind)
+        lifecycle = _LIFECYCLE.get(item.lifecycle_event)
+        return None if lifecycle is None else CalendarNotice(watch_id=item.subscription_id, kind=lifecycle)
     event_id = item.resource_data.id if item.resource_data else None
     if not event_id:
         return None
