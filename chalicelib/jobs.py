@@ -81,6 +81,12 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
 
 
+def _renew_calendar_watches(container: Container) -> dict[str, Any]:
+    from chalicelib.calendars.renewal import renew_due
+
+    return renew_due(storage=container.storage, apis=container.calendar_apis, clock=container.clock)
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -118,6 +124,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _expire_acceptances,
         "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+    Job(
+        "renew-calendar-watches",
+        Rate(minutes=15),
+        _renew_calendar_watches,
+        "Renew Google channels and Graph subscriptions a day before they lapse; open missing ones.",
     ),
 )
 

@@ -161,4 +161,8 @@ def _with_pair_people(event: MeetingEvent, ctx: ProcessingContext, connection: C
         for person in (pair.mentor_id, pair.mentee_id)
     ]
     emails = [person.email for person in people if person is not None]
-    return event.model_copy(update={"attendee_emails": emails})
+    # The vendor's word carries no version; it is the latest about this event, so it takes the stored one's.
+    assert meeting is not None
+    return event.model_copy(
+        update={"attendee_emails": emails, "sequence": meeting.sequence, "updated_at": ctx.clock.now()}
+    )
