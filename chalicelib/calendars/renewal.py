@@ -8,6 +8,8 @@ knows it. A failed renewal is retried with back-off; a refused grant revokes the
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from chalicelib.calendars import google, graph
 from chalicelib.calendars.apis import CalendarApis, GrantRevoked, NotFoundAtVendor, VendorFailure
 from chalicelib.calendars.tokens import bearer
@@ -71,10 +73,9 @@ def _renew_channel(
     )
     connection.watching(channel_id, resource_id, expires, at=clock.now())
     if old[0] is not None:
-        try:
+        # The old channel lapses by itself within a day; its pings name an unknown channel and are ignored.
+        with suppress(VendorFailure, NotFoundAtVendor):
             google.stop(apis, token, old[0], old[1])
-        except (VendorFailure, NotFoundAtVendor):
-            pass  # The old channel lapses by itself within a day; its pings name an unknown channel and are ignored.
 
 
 def _renew_subscription(

@@ -113,9 +113,9 @@ class InMemoryCalendarConnections(CalendarConnectionRepository):
 
     def by_watch(self, provider: str, watch_id: str) -> CalendarConnection | None:
         found = self.items.select(
-            lambda c: c.provider.value == provider
-            and c.watch_id == watch_id
-            and c.state is not ConnectionState.REVOKED,
+            lambda c: (
+                c.provider.value == provider and c.watch_id == watch_id and c.state is not ConnectionState.REVOKED
+            ),
             lambda c: c.connection_id,
         )
         return found[0] if found else None
@@ -125,4 +125,4 @@ class InMemoryCalendarConnections(CalendarConnectionRepository):
             lambda c: _renewable(c) and c.renew_at is not None and c.renew_at <= at_or_before,
             lambda c: (c.renew_at, c.connection_id),
         )
-        return found[:max(limit, 0)]
+        return found[: max(limit, 0)]

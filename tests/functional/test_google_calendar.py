@@ -33,8 +33,12 @@ def test_a_ping_pulls_the_pairs_meeting_into_its_log_and_keeps_nothing_of_strang
         # GIVEN a watched calendar holding the pair's meeting and a stranger's
         assert scene.renew() == {"renewed": 1, "failed": 0, "revoked": 0}
         google = scene.vendors.google
-        google.put(MENTOR, google_event("mtg1", "2026-09-03T10:00:00+02:00", "2026-09-03T11:00:00+02:00", MENTOR, MENTEE))
-        google.put(MENTOR, google_event("other", "2026-09-03T12:00:00+02:00", "2026-09-03T13:00:00+02:00", MENTOR, STRANGER))
+        google.put(
+            MENTOR, google_event("mtg1", "2026-09-03T10:00:00+02:00", "2026-09-03T11:00:00+02:00", MENTOR, MENTEE)
+        )
+        google.put(
+            MENTOR, google_event("other", "2026-09-03T12:00:00+02:00", "2026-09-03T13:00:00+02:00", MENTOR, STRANGER)
+        )
 
         # WHEN Google pings the channel
         response = scene.post("google-calendar", headers=ping(scene, 2))
@@ -42,7 +46,11 @@ def test_a_ping_pulls_the_pairs_meeting_into_its_log_and_keeps_nothing_of_strang
         # THEN the pair's meeting is in its log, in UTC, and only that one
         assert response.status_code == 200, response.body
         [meeting] = scene.meetings()
-        assert (meeting.external_id, meeting.starts_at, meeting.status) == ("mtg1", at("2026-09-03T08:00:00+00:00"), MeetingStatus.SCHEDULED)
+        assert (meeting.external_id, meeting.starts_at, meeting.status) == (
+            "mtg1",
+            at("2026-09-03T08:00:00+00:00"),
+            MeetingStatus.SCHEDULED,
+        )
         assert scene.world.storage.meetings.by_external_id(scene.tenant.tenant_id, "google-calendar", "other") is None
         assert scene.connection.sync_token == "sync-2"
         assert scene.connection.last_sync_at == scene.world.clock.now()
@@ -52,7 +60,9 @@ def test_the_published_sync_ping_starts_the_first_sync() -> None:
     with calendar_scene(Provider.GOOGLE) as scene:
         # GIVEN a new channel and the guide's "sync" message, with our channel and token
         scene.renew()
-        scene.vendors.google.put(MENTOR, google_event("mtg1", "2026-09-03T10:00:00Z", "2026-09-03T11:00:00Z", MENTEE, MENTOR))
+        scene.vendors.google.put(
+            MENTOR, google_event("mtg1", "2026-09-03T10:00:00Z", "2026-09-03T11:00:00Z", MENTEE, MENTOR)
+        )
         headers = published_headers("googlecalendar_push_sync.http")
         headers.update({"X-Goog-Channel-ID": scene.connection.watch_id or "", "X-Goog-Channel-Token": scene.secret})
 
@@ -81,7 +91,9 @@ def test_a_ping_from_an_unknown_or_replaced_channel_is_ignored() -> None:
         old_channel = scene.connection.watch_id
         scene.world.clock.advance(timedelta(days=6, hours=1))
         scene.renew()
-        scene.vendors.google.put(MENTOR, google_event("mtg1", "2026-09-10T10:00:00Z", "2026-09-10T11:00:00Z", MENTOR, MENTEE))
+        scene.vendors.google.put(
+            MENTOR, google_event("mtg1", "2026-09-10T10:00:00Z", "2026-09-10T11:00:00Z", MENTOR, MENTEE)
+        )
 
         # WHEN the old channel and an unknown one ping
         old = scene.post("google-calendar", headers=ping(scene, 5, channel=old_channel))
@@ -172,7 +184,12 @@ def test_an_event_with_hundreds_of_attendees_is_read_and_counts_for_the_pair() -
         google = scene.vendors.google
         google.page_size = 2
         crowd = [f"guest{i}@example.org" for i in range(600)]
-        google.put(MENTOR, google_event("kickoff", "2026-09-03T16:00:00Z", "2026-09-03T18:00:00Z", "hr@example.org", *crowd, MENTOR, MENTEE))
+        google.put(
+            MENTOR,
+            google_event(
+                "kickoff", "2026-09-03T16:00:00Z", "2026-09-03T18:00:00Z", "hr@example.org", *crowd, MENTOR, MENTEE
+            ),
+        )
         google.put(MENTOR, google_event("mtg1", "2026-09-04T16:00:00Z", "2026-09-04T17:00:00Z", MENTOR, MENTEE))
         google.put(MENTOR, google_event("mtg2", "2026-09-05T16:00:00Z", "2026-09-05T17:00:00Z", MENTOR, MENTEE))
 
