@@ -15,7 +15,7 @@ from chalicelib.clock import Clock, SystemClock
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from chalicelib.calendars.apis import CalendarApis
+    from chalicelib.calendars.apis import CalendarApis, MailStore
     from chalicelib.notify.channels import EmailChannel
     from chalicelib.notify.outbox import Notifier
     from chalicelib.services.inbox import InboxPolicy
@@ -32,6 +32,7 @@ class Container:
     _sources: SourceRegistry | None = None
     _dynamodb_resource: Any = None
     _calendar_apis: CalendarApis | None = None
+    _invite_mail: MailStore | None = None
 
     def dynamodb_resource(self) -> Any:
         if self._dynamodb_resource is None:
@@ -88,6 +89,15 @@ class Container:
                 app_secret_arn=self.settings.calendar_app_secret_arn,
             )
         return self._calendar_apis
+
+    @property
+    def invite_mail(self) -> MailStore:
+        if self._invite_mail is None:
+            from chalicelib.calendars.apis import MailStore
+
+            settings = self.settings
+            self._invite_mail = MailStore(settings.invite_bucket, settings.invite_prefix, settings.aws_region)
+        return self._invite_mail
 
     @property
     def processing(self) -> ProcessingContext:

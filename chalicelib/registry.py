@@ -11,12 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.calendars.invites import handle_invitation
 from chalicelib.calendars.sync import handle_calendar_push, record_meeting
-from chalicelib.domain.calendars import CalendarPush
+from chalicelib.domain.calendars import CalendarPush, Invitation
 from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.intake.processor import handle_signup
 from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
-from chalicelib.webhooks.sources import google_calendar, google_forms, jotform, msgraph, standard, tally, typeform
+from chalicelib.webhooks.sources import (
+    google_calendar,
+    google_forms,
+    invite,
+    jotform,
+    msgraph,
+    standard,
+    tally,
+    typeform,
+)
 
 SOURCES: tuple[SourceSpec, ...] = (
     typeform.SPEC,
@@ -26,6 +36,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     standard.SPEC,
     google_calendar.SPEC,
     msgraph.SPEC,
+    invite.SPEC,
 )
 
 
@@ -50,6 +61,7 @@ class ByItemType:
 
 MEETING_HANDLERS: dict[type, Handler] = {
     CalendarPush: _calendar_push,
+    Invitation: handle_invitation,
 }
 
 HANDLERS: dict[Purpose, Handler] = {

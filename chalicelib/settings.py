@@ -35,6 +35,9 @@ class Settings(BaseModel):
     # Calendars: the KMS key sealing people's tokens, and the Secrets Manager secret with our OAuth clients.
     calendar_kms_key_id: str | None = None
     calendar_app_secret_arn: str | None = None
+    # Where SES receiving stores messages sent to invite addresses (the receipt rule's S3 action).
+    invite_bucket: str | None = None
+    invite_prefix: str = "invitations/"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

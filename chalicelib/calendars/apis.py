@@ -203,3 +203,25 @@ class CalendarApis:
         if not self.public_base_url:
             raise ProcessingFailed("watches need MENTORFLOW_PUBLIC_BASE_URL: the vendors call it back")
         return f"{self.public_base_url.rstrip('/')}/hooks/{source}/{endpoint_id}"
+
+
+@dataclass
+class MailStore:
+    """The raw messages SES receiving wrote to S3 (``<prefix><message id>``), read at most ``max_bytes``."""
+
+    bucket: str | None
+    prefix: str = ""
+    region: str = "us-east-1"
+    client: Any = None
+
+    def read(self, message_id: str, max_bytes: int) -> bytes | None:
+        if not self.bucket:
+            raise ProcessingFailed("no invite bucket is configured (MENTORFLOW_INVITE_BUCKET)")
+        if self.client is None:
+            import boto3
+
+            self.client = boto3.client("s3", region_name=self.region)
+        key = f"{self.prefix}{message_id}"
+        if int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]) > max_bytes:
+            return None
+        return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.common import DomainModel, new_id
+from chalicelib.domain.meetings import MeetingEvent
 
 
 class Provider(StrEnum):
@@ -164,3 +165,11 @@ class CalendarPush(BaseModel):
 
     provider: Provider
     notices: list[CalendarNotice] = Field(min_length=1)
+
+
+class Invitation(BaseModel):
+    """The meetings an invitation mailed to a programme's invite address describes (one per occurrence)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    events: list[MeetingEvent] = Field(min_length=1)
