@@ -57,15 +57,17 @@ class CalendarScene:
 
 
 @contextmanager
-def calendar_scene(provider: Provider, calendar_id: str = MENTOR) -> Iterator[CalendarScene]:
+def calendar_scene(provider: Provider | None, mentor: str = MENTOR) -> Iterator[CalendarScene]:
+    """A running pair of ``mentor`` and ``MENTEE``; a connection of the mentor's calendar, or with no provider an
+    invite endpoint."""
     with world_with(in_memory_storage()) as world, calendar_vendors(world.clock) as vendors:
         world.container._calendar_apis = vendors.apis
         tenant = world.tenant()
         programme_id = tenant.programme()
-        source = "google-calendar" if provider is Provider.GOOGLE else "msgraph"
+        source = {Provider.GOOGLE: "google-calendar", Provider.MICROSOFT: "msgraph", None: "invite"}[provider]
         issued = tenant.endpoint(programme_id, source, Purpose.MEETINGS)
         storage, t = world.storage, tenant.tenant_id
-        for email in (MENTOR, MENTEE):
+        for email in (mentor, MENTEE):
             person_id = participant_id_for(t, programme_id, email.lower())
             storage.participants.save(participant(t, programme_id, person_id, email=email.lower()))
         storage.pairs.save(
@@ -73,20 +75,23 @@ def calendar_scene(provider: Provider, calendar_id: str = MENTOR) -> Iterator[Ca
                 pair_id="pair_1",
                 tenant_id=t,
                 programme_id=programme_id,
-                mentor_id=participant_id_for(t, programme_id, MENTOR.lower()),
+                mentor_id=participant_id_for(t, programme_id, mentor.lower()),
                 mentee_id=participant_id_for(t, programme_id, MENTEE),
                 status=PairStatus.ACTIVE,
                 created_at=world.clock.now(),
                 updated_at=world.clock.now(),
             )
         )
+        if provider is None:
+            yield CalendarScene(world, vendors, tenant, programme_id, issued.endpoint.endpoint_id, issued.secret, "")
+            return
         connection = CalendarConnection(
             tenant_id=t,
             programme_id=programme_id,
             endpoint_id=issued.endpoint.endpoint_id,
             provider=provider,
             grant=Grant.PERSONAL,
-            calendar_id=calendar_id,
+            calendar_id=mentor,
             state=ConnectionState.ACTIVE,
             renew_at=world.clock.now(),
             created_at=world.clock.now(),

@@ -76,14 +76,22 @@ def _utc_text(at: datetime) -> str:
     return at.strftime("%Y%m%dT%H%M%SZ")
 
 
+def _local(value: Any) -> datetime:
+    """A start as written (its own time zone kept), so a series keeps its wall-clock time across DST changes."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return _moment(value)
+
+
 def _occurrence_starts(component: Any, start: datetime) -> list[datetime]:
     rule = component.get("RRULE")
     if rule is None:
         return [start]
     from dateutil.rrule import rrulestr
 
+    local_start = _local(component.decoded("DTSTART"))
     try:
-        rrule = rrulestr(rule.to_ical().decode(), dtstart=start)
+        rrule = rrulestr(rule.to_ical().decode(), dtstart=local_start)
     except (ValueError, TypeError) as exc:
         raise InvitationError("an event's recurrence rule cannot be read") from exc
     excluded = set()
@@ -91,7 +99,8 @@ def _occurrence_starts(component: Any, start: datetime) -> list[datetime]:
         for item in getattr(exdate, "dts", []) or []:
             excluded.add(_moment(item.dt))
     found = []
-    for moment in rrule.between(start - timedelta(seconds=1), start + SERIES_HORIZON, inc=True):
+    for local in rrule.between(local_start - timedelta(seconds=1), local_start + SERIES_HORIZON, inc=True):
+        moment = _moment(local)
         if moment not in excluded:
             found.append(moment)
         if len(found) >= MAX_OCCURRENCES:
@@ -172,9 +181,11 @@ def read_invitation(raw: bytes | None) -> Invitation:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise InvitationError("an event in its calendar cannot be read") from exc
             events.extend(event for event in read if senders & event.addresses)
-    if not events:
+    # Calendars attach the same invitation twice (inline and as invite.ics): one event per id.
+    unique = list({event.external_id: event for event in events}.values())
+    if not unique:
         raise IrrelevantEvent("no booking or cancellation of the sender's own meetings")
-    return Invitation(events=events)
+    return Invitation(events=unique)
 
 
 def _parse(delivery: Delivery) -> Invitation:
