@@ -38,6 +38,10 @@ class Settings(BaseModel):
     # Where SES receiving stores messages sent to invite addresses (the receipt rule's S3 action).
     invite_bucket: str | None = None
     invite_prefix: str = "invitations/"
+    # Keys that sign one-click links, newest first (rotation). Deployed stages name an SSM
+    # SecureString holding them (comma-separated); the local stack and tests pass them directly.
+    link_keys: str | None = Field(default=None, repr=False)
+    link_keys_parameter: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

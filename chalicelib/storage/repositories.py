@@ -21,6 +21,7 @@ from chalicelib.storage.calendar_connections import (
 )
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
+from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
@@ -59,6 +60,7 @@ class Storage:
     calendars: CalendarConnectionRepository = field(
         metadata=backends(DynamoCalendarConnections, InMemoryCalendarConnections)
     )
+    used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:

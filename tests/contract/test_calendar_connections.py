@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider, SealedSecret
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, at, differences
+from tests.support.builders import BELGRADE, at
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -14,7 +14,7 @@ from chalicelib.domain.participant import participant_id_for
 from chalicelib.domain.webhook import Purpose
 from chalicelib.jobs import run_job
 from chalicelib.storage.repositories import in_memory_storage
-from tests.contract.entities import participant
+from tests.support.builders import participant
 from tests.support.calendars import CalendarVendors, calendar_vendors
 from tests.support.world import TenantHandle, World, world_with
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 from chalicelib.domain.calendars import ConnectionState, Provider
 from chalicelib.domain.meetings import MeetingStatus
 from tests.functional.calendar_scene import MENTEE, MENTOR, STRANGER, CalendarScene, calendar_scene
 from tests.support.calendars import at, google_event
-
-EVENTS = Path(__file__).parent.parent / "events"
+from tests.support.events import load_event
 
 
 def published_headers(name: str) -> dict[str, str]:
     """The headers of a push as Google's guide publishes it."""
-    lines = (EVENTS / name).read_text().splitlines()[1:]
+    lines = load_event(name).decode().splitlines()[1:]
     return {k.strip(): v.split(" //")[0].strip() for k, _, v in (line.partition(":") for line in lines if ":" in line)}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,8 +11,8 @@ from chalicelib.calendars.apis import MailStore
 from chalicelib.domain.meetings import MeetingStatus
 from tests.functional.calendar_scene import MENTEE, CalendarScene, calendar_scene
 from tests.support.calendars import at
+from tests.support.events import load_event
 
-EVENTS = Path(__file__).parent.parent / "events"
 MENTOR = "milica.djordjevic@example.org"
 BUCKET = "mentorflow-invitations"
 
@@ -65,7 +64,7 @@ def scene() -> Any:
 
 def deliver(scene: CalendarScene, name: str, message_id: str, **receipt: Any) -> dict[str, Any]:
     s3 = scene.world.container.invite_mail.client
-    s3.put_object(Bucket=BUCKET, Key=f"invitations/{message_id}", Body=(EVENTS / name).read_bytes())
+    s3.put_object(Bucket=BUCKET, Key=f"invitations/{message_id}", Body=load_event(name))
     response = scene.world.client.lambda_.invoke(
         "receive-invitation", {"Records": [ses_record(scene, message_id, **receipt)]}
     )
@@ -115,6 +114,6 @@ def test_mail_failing_spf_and_dkim_or_to_another_address_is_dropped_unread(scene
 
 def test_the_invite_source_refuses_http_posts(scene: CalendarScene) -> None:
     response = scene.post(
-        "invite", headers={"Content-Type": "message/rfc822"}, body=(EVENTS / "invite_google_request.eml").read_bytes()
+        "invite", headers={"Content-Type": "message/rfc822"}, body=load_event("invite_google_request.eml")
     )
     assert response.status_code == 401

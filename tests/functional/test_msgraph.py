@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -14,13 +13,13 @@ from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.webhooks.sources.msgraph import ClientStateVerifier
 from tests.functional.calendar_scene import MENTEE, MENTOR, STRANGER, CalendarScene, calendar_scene
 from tests.support.calendars import at, graph_event
+from tests.support.events import load_event
 
-EVENTS = Path(__file__).parent.parent / "events"
 JSON = {"Content-Type": "application/json"}
 
 
 def published(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    data: dict[str, Any] = json.loads(load_event(name).decode())
     return data
 
 

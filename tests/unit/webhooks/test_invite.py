@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from chalicelib.domain.meetings import MeetingEventStatus
 from chalicelib.domain.payloads import IrrelevantEvent
 from chalicelib.webhooks.sources.invite import InvitationError, read_invitation
+from tests.support.events import load_event
 
-EVENTS = Path(__file__).parent.parent.parent / "events"
 MENTOR = "milica.djordjevic@example.org"
 MENTEE = "soren.aero@example.dk"
 OUTLOOK_UID = (
@@ -20,7 +19,7 @@ OUTLOOK_UID = (
 
 
 def mail(name: str) -> bytes:
-    return (EVENTS / name).read_bytes()
+    return load_event(name)
 
 
 def utc(*parts: int) -> datetime:
