@@ -11,7 +11,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import ApiContext, api_route
-from chalicelib.calendars import admin
+from chalicelib.calendars import admin, consent
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
 
 bp = Blueprint(__name__)
@@ -23,6 +23,7 @@ class CalendarConnectionOut(BaseModel):
     connection_id: str
     programme_id: str
     endpoint_id: str
+    participant_id: str | None
     provider: Provider
     grant: Grant
     calendar_id: str
@@ -59,11 +60,19 @@ class OrganisationGrantIn(BaseModel):
     )
 
 
+class ConnectLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint_id: str = Field(min_length=1, max_length=100)
+    participant_id: str = Field(min_length=1, max_length=100)
+
+
 def _out(connection: CalendarConnection) -> CalendarConnectionOut:
     return CalendarConnectionOut(
         connection_id=connection.connection_id,
         programme_id=connection.programme_id,
         endpoint_id=connection.endpoint_id,
+        participant_id=connection.participant_id,
         provider=connection.provider,
         grant=connection.grant,
         calendar_id=connection.calendar_id,
@@ -127,5 +136,30 @@ def connect_calendar(ctx: ApiContext, body: OrganisationGrantIn) -> CalendarConn
 def revoke_calendar(ctx: ApiContext, connection_id: str) -> CalendarConnectionOut:
     connection = admin.revoke_connection(
         ctx.container.storage, tenant_id=ctx.tenant_id, connection_id=connection_id, clock=ctx.container.clock
+    )
+    return _out(connection)
+
+
+@api_route(
+    bp,
+    f"{V1}/calendars/connect-links",
+    "POST",
+    summary="E-mail a participant a link to connect their own Google or Outlook calendar (read-only)",
+    body=ConnectLinkIn,
+    response=CalendarConnectionOut,
+    status=201,
+    tag=TAG,
+)
+def send_connect_link(ctx: ApiContext, body: ConnectLinkIn) -> CalendarConnectionOut:
+    container = ctx.container
+    connection = consent.invite_to_connect(
+        storage=container.storage,
+        notifier=container.notifier,
+        apis=container.calendar_apis,
+        keys=container.link_keys,
+        clock=container.clock,
+        tenant_id=ctx.tenant_id,
+        endpoint_id=body.endpoint_id,
+        participant_id=body.participant_id,
     )
     return _out(connection)

@@ -69,6 +69,7 @@ class CalendarConnection(DomainModel):
     provider: Provider
     grant: Grant
     calendar_id: str = Field(description="Google: the calendar id (an address); Microsoft: the user id or address.")
+    participant_id: str | None = Field(default=None, description="Whose own consent it is (personal grants).")
     state: ConnectionState = ConnectionState.PENDING
     credentials_ref: str | None = Field(default=None, description="Secrets Manager ARN of an organisation grant.")
     access_token: SealedSecret | None = Field(default=None, repr=False)

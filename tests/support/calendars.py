@@ -50,6 +50,7 @@ class TokenIssuer:
 
     prefix: str
     refresh_tokens: set[str] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)
     issued: list[str] = field(default_factory=list)
     down: int = 0
 
@@ -58,6 +59,17 @@ class TokenIssuer:
             self.down -= 1
             return _json(503, {"error": "temporarily_unavailable"})
         form = _form(request)
+        if form.get("grant_type") == "authorization_code":
+            if form.get("code") not in self.codes or not form.get("redirect_uri", "").endswith("/callback"):
+                return _json(400, {"error": "invalid_grant", "error_description": "Malformed auth code."})
+            self.codes.discard(form["code"])
+            refresh = f"1//{self.prefix}refresh-{len(self.refresh_tokens) + 1}"
+            self.refresh_tokens.add(refresh)
+            token = f"{self.prefix}{len(self.issued) + 1}"
+            self.issued.append(token)
+            return _json(
+                200, {"access_token": token, "expires_in": 3599, "refresh_token": refresh, "token_type": "Bearer"}
+            )
         if form.get("grant_type") == "refresh_token" and form.get("refresh_token") not in self.refresh_tokens:
             return _json(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
         token = f"{self.prefix}{len(self.issued) + 1}"
