@@ -29,6 +29,10 @@ class CalendarConnectionRepository(ABC):
         """The connection a Google channel or a Graph subscription belongs to (each push names only that)."""
 
     @abstractmethod
+    def delete(self, connection: CalendarConnection) -> None:
+        """Gone at once (a person's erasure); revoking keeps the record a while for the admin API."""
+
+    @abstractmethod
     def due_for_renewal(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[CalendarConnection]:
         """Readable connections of every tenant whose watch must be renewed by now, soonest first."""
 
@@ -86,6 +90,9 @@ class DynamoCalendarConnections(DynamoRepository, CalendarConnectionRepository):
         )
         return found[0] if found else None
 
+    def delete(self, connection: CalendarConnection) -> None:
+        self._delete(connection)
+
     def due_for_renewal(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[CalendarConnection]:
         if limit < 1:
             return []
@@ -119,6 +126,9 @@ class InMemoryCalendarConnections(CalendarConnectionRepository):
             lambda c: c.connection_id,
         )
         return found[0] if found else None
+
+    def delete(self, connection: CalendarConnection) -> None:
+        self.items.remove((connection.tenant_id, connection.connection_id))
 
     def due_for_renewal(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[CalendarConnection]:
         found = self.items.select(

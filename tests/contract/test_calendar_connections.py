@@ -128,3 +128,19 @@ def test_a_stale_save_of_a_connection_is_rejected(storage: Storage) -> None:
     found = storage.calendars.get("ten_a", "cal_1")
     assert found is not None
     assert found.sync_token == "sync-2"
+
+
+def test_a_deleted_connection_is_gone_from_every_pattern(storage: Storage) -> None:
+    # GIVEN a watched connection due for renewal
+    watched = connection("ten_a", "cal_1")
+    watched.watching("chan-1", "res-1", at(60), at=at(0))
+    saved = storage.calendars.save(watched)
+
+    # WHEN it is deleted (a person's erasure)
+    storage.calendars.delete(saved)
+
+    # THEN no access pattern finds it
+    assert storage.calendars.get("ten_a", "cal_1") is None
+    assert storage.calendars.list("ten_a") == []
+    assert storage.calendars.by_watch("google", "chan-1") is None
+    assert storage.calendars.due_for_renewal(at(60)) == []

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 from chalicelib.domain.calendars import ConnectionState, Grant, Provider
 from chalicelib.domain.participant import participant_id_for
+from chalicelib.services.privacy import erase_person
 from tests.functional.calendar_scene import MENTEE, CalendarScene, calendar_scene
 
 AUTH_CODE = "4/0AVG7fiQ-consent-code"
@@ -75,3 +76,21 @@ def test_a_forged_state_or_a_refused_consent_connects_nothing() -> None:
         assert pending is not None
         assert pending.state is ConnectionState.PENDING
         assert AUTH_CODE in scene.vendors.graph.oauth.codes
+
+
+def test_erasing_a_person_deletes_the_calendar_connections_they_consented_to() -> None:
+    with calendar_scene(Provider.GOOGLE) as scene:
+        # GIVEN the mentee connected their calendar (and the mentor's is connected too)
+        connection_id, consent = connect_link(scene)
+        scene.vendors.google.oauth.codes.add(AUTH_CODE)
+        scene.world.client.http.get(f"/connect/google/callback?state={consent['state']}&code={AUTH_CODE}")
+
+        # WHEN the mentee is erased
+        counts = erase_person(scene.world.storage, tenant_id=scene.tenant.tenant_id, email=MENTEE)
+
+        # THEN their connection is gone and the mentor's stays
+        assert counts["calendars"] == 1
+        assert scene.world.storage.calendars.get(scene.tenant.tenant_id, connection_id) is None
+        assert [c.connection_id for c in scene.world.storage.calendars.list(scene.tenant.tenant_id)] == [
+            scene.connection_id
+        ]
