@@ -6,13 +6,12 @@ renewal job opens its channel or subscription. Revoking forgets every token at o
 
 from __future__ import annotations
 
+from chalicelib.calendars.sync import SOURCES
 from chalicelib.clock import Clock
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
 from chalicelib.domain.webhook import Purpose
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.storage.repositories import Storage
-
-SOURCES = {Provider.GOOGLE: "google-calendar", Provider.MICROSOFT: "msgraph"}
 
 
 def list_connections(storage: Storage, *, tenant_id: str, programme_id: str | None = None) -> list[CalendarConnection]:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from chalicelib.calendars.apis import CalendarApis
+from chalicelib.calendars.sync import SOURCES
 from chalicelib.calendars.tokens import GOOGLE_TOKEN_URL, MICROSOFT_TOKEN_URL
 from chalicelib.clock import Clock
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
@@ -25,7 +26,6 @@ from chalicelib.storage.repositories import Storage
 
 CONNECT_ACTION = "calendar-connect"
 CONNECT_TTL = timedelta(days=7)
-SOURCES = {Provider.GOOGLE: "google-calendar", Provider.MICROSOFT: "msgraph"}
 PROVIDER_NAMES = {Provider.GOOGLE: "Google", Provider.MICROSOFT: "Outlook"}
 GOOGLE_AUTHORISE = "https://accounts.google.com/o/oauth2/v2/auth"
 MICROSOFT_AUTHORISE = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"

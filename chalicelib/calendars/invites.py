@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from chalicelib.calendars.sync import log_meeting
 from chalicelib.domain.calendars import Invitation
 from chalicelib.domain.webhook import Delivery, DeliveryState, WebhookEndpoint
 from chalicelib.logging import log_event
 from chalicelib.services.inbox import InboxPolicy
 from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome, SourceRegistry
 from chalicelib.services.inbox.service import STALE_RECEIVED_AFTER, process
-from chalicelib.services.meetings import apply_meeting_event
 
 SOURCE = "invite"
 _ADDRESS = re.compile(r"^[^+@]+\+(?P<endpoint>ep_[a-z0-9]{1,40})@", re.IGNORECASE)
@@ -108,12 +108,5 @@ def _store_and_process(
 def handle_invitation(item: Invitation, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
     """Every meeting of an invitation into the programme's log (events of nobody's pair are dropped there)."""
     for event in item.events:
-        apply_meeting_event(
-            storage=ctx.storage,
-            notifier=ctx.notifier,
-            clock=ctx.clock,
-            tenant_id=endpoint.tenant_id,
-            programme_id=endpoint.programme_id,
-            event=event,
-        )
+        log_meeting(event, endpoint.tenant_id, endpoint.programme_id, ctx)
     return ProcessOutcome.done(events=len(item.events))

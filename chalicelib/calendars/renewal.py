@@ -12,14 +12,13 @@ from contextlib import suppress
 
 from chalicelib.calendars import google, graph
 from chalicelib.calendars.apis import CalendarApis, GrantRevoked, NotFoundAtVendor, VendorFailure
+from chalicelib.calendars.sync import SOURCES
 from chalicelib.calendars.tokens import bearer
 from chalicelib.clock import Clock
-from chalicelib.domain.calendars import CalendarConnection, Provider
+from chalicelib.domain.calendars import GRANT_WITHDRAWN, CalendarConnection, Provider
 from chalicelib.errors import MentoringError, VersionConflict
 from chalicelib.logging import log_warning
 from chalicelib.storage.repositories import Storage
-
-SOURCES = {Provider.GOOGLE: "google-calendar", Provider.MICROSOFT: "msgraph"}
 
 
 def renew_due(*, storage: Storage, apis: CalendarApis, clock: Clock, limit: int = 100) -> dict[str, int]:
@@ -51,7 +50,7 @@ def _renew(connection: CalendarConnection, storage: Storage, apis: CalendarApis,
         else:
             _renew_subscription(connection, apis, token, address, secrets[0], clock)
     except GrantRevoked:
-        connection.revoke("the calendar's owner or administrator withdrew access", at=now)
+        connection.revoke(GRANT_WITHDRAWN, at=now)
         return "revoked"
     except (VendorFailure, MentoringError, KeyError, ValueError) as exc:
         log_warning("calendar watch renewal failed", connection_id=connection.connection_id, error=type(exc).__name__)

@@ -16,26 +16,41 @@ from datetime import datetime
 from chalicelib.calendars import google, graph
 from chalicelib.calendars.apis import CalendarApis, GrantRevoked, NotFoundAtVendor, SyncTokenGone
 from chalicelib.calendars.tokens import bearer
-from chalicelib.domain.calendars import CalendarConnection, CalendarNotice, CalendarPush, NoticeKind, Provider
+from chalicelib.domain.calendars import (
+    GRANT_WITHDRAWN,
+    CalendarConnection,
+    CalendarNotice,
+    CalendarPush,
+    NoticeKind,
+    Provider,
+)
 from chalicelib.domain.meetings import MeetingEvent, MeetingEventStatus
 from chalicelib.domain.webhook import WebhookEndpoint
 from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome
 from chalicelib.services.meetings import apply_meeting_event
 
+# The webhook source each provider's watches notify.
+SOURCES = {Provider.GOOGLE: google.SOURCE, Provider.MICROSOFT: graph.SOURCE}
+
 # Hands one event to the meeting log of the connection's programme.
 MeetingSink = Callable[[MeetingEvent, CalendarConnection, ProcessingContext], object]
 
 
-def record_meeting(event: MeetingEvent, connection: CalendarConnection, ctx: ProcessingContext) -> object:
-    """The meeting log of the connection's programme (events of nobody's pair are dropped there)."""
+def log_meeting(event: MeetingEvent, tenant_id: str, programme_id: str, ctx: ProcessingContext) -> object:
+    """Into the programme's meeting log (events of nobody's pair are dropped there, unstored)."""
     return apply_meeting_event(
         storage=ctx.storage,
         notifier=ctx.notifier,
         clock=ctx.clock,
-        tenant_id=connection.tenant_id,
-        programme_id=connection.programme_id,
+        tenant_id=tenant_id,
+        programme_id=programme_id,
         event=event,
     )
+
+
+def record_meeting(event: MeetingEvent, connection: CalendarConnection, ctx: ProcessingContext) -> object:
+    """The meeting log of the connection's programme."""
+    return log_meeting(event, connection.tenant_id, connection.programme_id, ctx)
 
 
 def handle_calendar_push(
@@ -70,7 +85,7 @@ def _act(
         else:
             events, sync_token = _graph_changes(notice, connection, ctx, apis, token), connection.sync_token
     except GrantRevoked:
-        connection.revoke("the calendar's owner or administrator withdrew access", at=now)
+        connection.revoke(GRANT_WITHDRAWN, at=now)
         ctx.storage.calendars.save(connection)
         return 0
     except Exception as exc:

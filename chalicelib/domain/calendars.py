@@ -55,6 +55,8 @@ class SealedSecret(BaseModel):
 RENEW_BEFORE = timedelta(hours=24)
 RENEW_RETRY_FIRST = timedelta(minutes=15)
 RENEW_RETRY_CAP = timedelta(hours=4)
+# Why a connection was revoked when the vendor refused its grant (said to coordinators; names nobody).
+GRANT_WITHDRAWN = "the calendar's owner or administrator withdrew access"
 # A revoked connection keeps its record (for the admin API) this long, then DynamoDB's TTL removes it.
 REVOKED_KEPT_FOR = timedelta(days=30)
 
