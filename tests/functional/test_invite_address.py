@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import boto3
@@ -117,3 +118,36 @@ def test_the_invite_source_refuses_http_posts(scene: CalendarScene) -> None:
         "invite", headers={"Content-Type": "message/rfc822"}, body=load_event("invite_google_request.eml")
     )
     assert response.status_code == 401
+
+
+INVITATIONS = [
+    "invite_google_request.eml",
+    "invite_google_update.eml",
+    "invite_outlook_series.eml",
+    "invite_outlook_exception.eml",
+    "invite_outlook_cancel_occurrence.eml",
+    "invite_apple_request.eml",
+    "invite_apple_cancel.eml",
+]
+
+
+def final_log(order: list[str]) -> dict[str, tuple[str, str]]:
+    with calendar_scene(None, mentor=MENTOR) as scene:
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=BUCKET)
+        scene.world.container._invite_mail = MailStore(BUCKET, "invitations/", "us-east-1", s3)
+        for name in order:
+            deliver(scene, name, "m-" + name.removesuffix(".eml").replace("_", "-"))
+        return {m.external_id: (m.status.value, m.starts_at.isoformat()) for m in scene.meetings()}
+
+
+def test_invitations_shuffled_and_repeated_end_in_the_same_log_as_one_clean_delivery() -> None:
+    # GIVEN the log one clean delivery in order leaves
+    clean = final_log(INVITATIONS)
+
+    # WHEN the same invitations arrive shuffled, some twice
+    shuffled = [final_log(random.Random(seed).sample(INVITATIONS * 2, len(INVITATIONS) * 2)) for seed in (7, 21)]
+
+    # THEN every order ends in the same log
+    assert len(clean) == 7
+    assert all(log == clean for log in shuffled)
