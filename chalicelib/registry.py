@@ -12,8 +12,9 @@ from collections.abc import Mapping
 
 from chalicelib.domain.webhook import Purpose
 from chalicelib.intake.processor import handle_signup
+from chalicelib.meetings.handler import handle_meeting
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
-from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
+from chalicelib.webhooks.sources import calcom, calendly, google_forms, jotform, standard, tally, typeform
 
 SOURCES: tuple[SourceSpec, ...] = (
     typeform.SPEC,
@@ -21,10 +22,13 @@ SOURCES: tuple[SourceSpec, ...] = (
     jotform.SPEC,
     google_forms.SPEC,
     standard.SPEC,
+    calendly.SPEC,
+    calcom.SPEC,
 )
 
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
+    Purpose.MEETINGS: handle_meeting,
 }
 
 

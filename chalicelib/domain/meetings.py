@@ -17,6 +17,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.common import DomainModel, normalise_email, stable_id
+from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
 
 # More than enough for an all-hands; beyond it an event is no mentoring meeting and is cut, not refused.
 MAX_ATTENDEES = 1000
@@ -356,3 +357,16 @@ def pair_health(
         meetings_expected=int(expected),
         check_at=min(changes, default=None),
     )
+
+
+# --- Reading vendors' words -----------------------------------------------------------------------------
+
+
+class MeetingParseError(PayloadParseError):
+    """A verified calendar or booking body that cannot be read into a ``MeetingEvent``."""
+
+    what = "meeting event"
+
+
+class NotAMeetingEvent(IrrelevantEvent):
+    """A well-formed vendor event that says nothing about a meeting (a routing form, a ping)."""

@@ -179,8 +179,14 @@ def refresh_health(*, storage: Storage, clock: Clock, programme: Programme, pair
     computed: list[PairHealth] = []
 
     def change(pair: Pair | None) -> Pair | None:
-        if pair is None or not pair.running:
+        if pair is None:
             return None
+        if not pair.running:
+            # Waiting for the mentor, or closed: nothing to watch until it starts (move_to looks again then).
+            if pair.next_due_at is None:
+                return None
+            pair.next_due_at = None
+            return pair
         health = health_of(storage, programme, pair, now)
         computed.append(health)
         return pair if pair.take_health(health, at=now) else None
@@ -198,3 +204,25 @@ def pairs_by_health(storage: Storage, tenant_id: str, programme_id: str, states:
     """A programme's pairs in any of the health ``states``."""
     wanted = set(states)
     return [p for p in storage.pairs.list(tenant_id, programme_id) if p.health is not None and p.health in wanted]
+
+
+def check_due_health(*, storage: Storage, clock: Clock, limit: int = 500) -> dict[str, int]:
+    """The health job: recompute every pair whose check time has come (a booked meeting ended, a threshold passed).
+
+    Found through the sparse due index, never a scan; each pair leaves it or moves on to its next check time.
+    """
+    now = clock.now()
+    programmes: dict[tuple[str, str], Programme | None] = {}
+    counts = {"checked": 0, "due": 0, "overdue": 0, "silent": 0}
+    for pair in storage.pairs.due(now, limit=limit):
+        key = (pair.tenant_id, pair.programme_id)
+        if key not in programmes:
+            programmes[key] = storage.programmes.get(*key)
+        programme = programmes[key]
+        if programme is None:
+            continue
+        health = refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair.pair_id)
+        counts["checked"] += 1
+        if health is not None and health.state.value in counts:
+            counts[health.state.value] += 1
+    return counts
