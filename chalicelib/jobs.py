@@ -81,6 +81,12 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
 
 
+def _check_meeting_health(container: Container) -> dict[str, Any]:
+    from chalicelib.services.meetings import check_due_health
+
+    return check_due_health(storage=container.storage, clock=container.clock)
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -118,6 +124,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _expire_acceptances,
         "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+    Job(
+        "check-meeting-health",
+        Rate(minutes=15),
+        _check_meeting_health,
+        "Recompute the meeting health of pairs whose check time has come (a meeting ended, a cadence passed).",
     ),
 )
 
