@@ -10,18 +10,24 @@ shuffled notifications end in the same log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
+from chalicelib.domain.common import require
 from chalicelib.domain.meetings import (
     HealthPolicy,
+    HealthState,
     Meeting,
     MeetingEvent,
+    MeetingEventStatus,
     PairHealth,
     PairPeople,
     apply_event,
+    confirm,
     mark_moved,
     meeting_id_for,
     pair_health,
@@ -37,6 +43,10 @@ if TYPE_CHECKING:
     from chalicelib.clock import Clock
     from chalicelib.notify.outbox import Notifier
     from chalicelib.storage.repositories import Storage
+
+
+# The source of meetings a coordinator records by hand.
+BY_HAND = "by-hand"
 
 
 @dataclass(frozen=True)
@@ -200,10 +210,105 @@ def refresh_health(*, storage: Storage, clock: Clock, programme: Programme, pair
     return computed[-1] if computed else None
 
 
-def pairs_by_health(storage: Storage, tenant_id: str, programme_id: str, states: Sequence[str]) -> list[Pair]:
-    """A programme's pairs in any of the health ``states``."""
-    wanted = set(states)
-    return [p for p in storage.pairs.list(tenant_id, programme_id) if p.health is not None and p.health in wanted]
+class MeetingLog(BaseModel):
+    """A pair's meetings (newest first) and the health kept on the pair."""
+
+    pair_id: str
+    health: HealthState | None
+    last_met_at: datetime | None
+    next_booked_at: datetime | None
+    meetings_held: int
+    meetings_expected: int
+    next_check_at: datetime | None
+    meetings: list[Meeting]
+
+
+def _pair(storage: Storage, tenant_id: str, programme_id: str, pair_id: str) -> Pair:
+    pair = storage.pairs.get(tenant_id, programme_id, pair_id)
+    if pair is None:
+        raise NotFound("no such pair")
+    return pair
+
+
+def meeting_log(storage: Storage, tenant_id: str, programme_id: str, pair_id: str) -> MeetingLog:
+    """Raises ``NotFound`` for a pair not of this tenant's programme."""
+    pair = _pair(storage, tenant_id, programme_id, pair_id)
+    meetings = storage.meetings.for_pair(tenant_id, programme_id, pair_id)
+    return MeetingLog(
+        pair_id=pair.pair_id,
+        health=pair.health,
+        last_met_at=pair.last_met_at,
+        next_booked_at=pair.next_booked_at,
+        meetings_held=pair.meetings_held,
+        meetings_expected=pair.meetings_expected,
+        next_check_at=pair.next_due_at,
+        meetings=sorted(meetings, key=lambda m: (m.starts_at, m.meeting_id), reverse=True),
+    )
+
+
+def record_meeting(
+    *,
+    storage: Storage,
+    clock: Clock,
+    tenant_id: str,
+    programme_id: str,
+    pair_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    held: bool | None,
+    reference: str | None = None,
+) -> Meeting:
+    """A coordinator's record of a meeting of one pair: booked (``held`` None), held, or not held.
+
+    The same start (or ``reference``) names the same meeting, so a repeated request records it once.
+
+    Raises
+    ------
+    NotFound
+        No such programme or pair. ``ValidationFailed`` when the pair is not running.
+    """
+    programme = find_programme(storage, tenant_id, programme_id)
+    pair = _pair(storage, tenant_id, programme_id, pair_id)
+    require(pair.running, "meetings are recorded for approved, running pairs only", status=pair.status.value)
+    event = MeetingEvent(
+        source=BY_HAND,
+        external_id=reference or starts_at.astimezone(UTC).isoformat(),
+        status=MeetingEventStatus.BOOKED,
+        start=starts_at,
+        end=ends_at,
+    )
+    now = clock.now()
+    meeting_id = _apply(storage, pair, event, now) or meeting_id_for(
+        tenant_id, programme_id, pair_id, BY_HAND, event.external_id
+    )
+    if held is not None:
+        _update_meeting(storage, pair, meeting_id, lambda m: None if m is None else confirm(m, met=held, now=now))
+    refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair_id)
+    found = storage.meetings.get(tenant_id, programme_id, pair_id, meeting_id)
+    assert found is not None  # just written or already there
+    return found
+
+
+def confirm_meeting(
+    *, storage: Storage, clock: Clock, tenant_id: str, programme_id: str, pair_id: str, meeting_id: str, met: bool
+) -> Meeting:
+    """"We met" or "we did not meet", said by a person of the pair or a coordinator; the last word counts.
+
+    Raises
+    ------
+    NotFound
+        No such programme, pair or meeting.
+    """
+    programme = find_programme(storage, tenant_id, programme_id)
+    pair = _pair(storage, tenant_id, programme_id, pair_id)
+    if storage.meetings.get(tenant_id, programme_id, pair_id, meeting_id) is None:
+        raise NotFound("no such meeting")
+    now = clock.now()
+    _update_meeting(storage, pair, meeting_id, lambda m: None if m is None else confirm(m, met=met, now=now))
+    refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair_id)
+    found = storage.meetings.get(tenant_id, programme_id, pair_id, meeting_id)
+    assert found is not None
+    return found
 
 
 def check_due_health(*, storage: Storage, clock: Clock, limit: int = 500) -> dict[str, int]:

@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.common import StatusChange
 from chalicelib.domain.meetings import MeetingStatus
-from chalicelib.domain.pair import Pair, PairStatus
-from chalicelib.domain.participant import Participant, Profile, Role, participant_id_for
+from chalicelib.domain.pair import Pair
 from chalicelib.domain.webhook import DeliveryState, Purpose
 from chalicelib.registry import source_registry
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import calcom, calendly
+from tests.support.pairs import stored_pair
 from tests.support.world import START, TenantHandle, World, world_with
 from tests.unit.intake.builders import event_json
 
@@ -34,32 +33,8 @@ def world(storage: Storage) -> Iterator[World]:
 
 
 def _pair(coordinator: TenantHandle, programme_id: str, mentor: str, mentee: str) -> Pair:
-    storage = coordinator.world.storage
-    ids = []
-    for role, email in ((Role.MENTOR, mentor), (Role.MENTEE, mentee)):
-        participant_id = participant_id_for(coordinator.tenant_id, programme_id, email)
-        storage.participants.save(
-            Participant(
-                participant_id=participant_id,
-                tenant_id=coordinator.tenant_id,
-                programme_id=programme_id,
-                profile=Profile(role=role, email=email, name=email.split("@")[0]),
-                created_at=START,
-                updated_at=START,
-            )
-        )
-        ids.append(participant_id)
-    return storage.pairs.save(
-        Pair(
-            tenant_id=coordinator.tenant_id,
-            programme_id=programme_id,
-            mentor_id=ids[0],
-            mentee_id=ids[1],
-            status=PairStatus.ACTIVE,
-            history=[StatusChange(status="approved", at=START)],
-            created_at=START,
-            updated_at=START,
-        )
+    return stored_pair(
+        coordinator.world.storage, coordinator.tenant_id, programme_id, mentor, mentee, approved_at=START
     )
 
 

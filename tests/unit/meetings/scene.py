@@ -9,12 +9,12 @@ from typing import Any
 from chalicelib.clock import FixedClock
 from chalicelib.domain.meetings import Meeting, MeetingEvent, MeetingEventStatus
 from chalicelib.domain.pair import Pair, PairStatus
-from chalicelib.domain.participant import Participant, Profile, Role, participant_id_for
 from chalicelib.domain.programme import Programme
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import meetings as meeting_service
 from chalicelib.services import programmes as programme_service
 from chalicelib.storage.repositories import Storage
+from tests.support.pairs import stored_pair
 
 TENANT = "ten_kcb"
 APPROVED_AT = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
@@ -31,39 +31,10 @@ class Scene:
     def programme_id(self) -> str:
         return self.programme.programme_id
 
-    def person(self, role: Role, email: str, **profile: Any) -> Participant:
-        participant_id = participant_id_for(TENANT, self.programme_id, email.lower())
-        known = self.storage.participants.get(TENANT, self.programme_id, participant_id)
-        if known is not None:
-            return known
-        participant = Participant(
-            participant_id=participant_id,
-            tenant_id=TENANT,
-            programme_id=self.programme_id,
-            profile=Profile(role=role, email=email, name=email.split("@")[0], **profile),
-            created_at=APPROVED_AT,
-            updated_at=APPROVED_AT,
-        )
-        return self.storage.participants.save(participant)
-
     def pair(self, mentor_email: str, mentee_email: str, *, status: PairStatus = PairStatus.ACTIVE) -> Pair:
-        mentor = self.person(Role.MENTOR, mentor_email)
-        mentee = self.person(Role.MENTEE, mentee_email)
-        pair = Pair(
-            tenant_id=TENANT,
-            programme_id=self.programme_id,
-            mentor_id=mentor.participant_id,
-            mentee_id=mentee.participant_id,
-            created_at=APPROVED_AT - timedelta(days=1),
-            updated_at=APPROVED_AT - timedelta(days=1),
+        return stored_pair(
+            self.storage, TENANT, self.programme_id, mentor_email, mentee_email, approved_at=APPROVED_AT, status=status
         )
-        for step in (PairStatus.APPROVED, PairStatus.ACTIVE):
-            if status is PairStatus.PROPOSED:
-                break
-            pair.move_to(step, at=APPROVED_AT)
-            if step is status:
-                break
-        return self.storage.pairs.save(pair)
 
     def tell(self, event: MeetingEvent) -> meeting_service.MeetingOutcome:
         return meeting_service.apply_meeting_event(
