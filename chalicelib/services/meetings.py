@@ -36,7 +36,7 @@ from chalicelib.domain.meetings import (
 from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import participant_id_for
 from chalicelib.domain.programme import Programme
-from chalicelib.errors import NotFound
+from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.services.concurrency import update_with_retry
 
 if TYPE_CHECKING:
@@ -109,42 +109,90 @@ def apply_meeting_event(
     VersionConflict
         Others kept writing the same meeting or pair (the inbox retries the delivery).
     """
-    programme = find_programme(storage, tenant_id, programme_id)
     pairs = pairs_of_event(storage, tenant_id, programme_id, event)
+    # Strangers' events, the most common kind on a shared booking page, stop here.
+    programme = find_programme(storage, tenant_id, programme_id) if pairs else None
     changed: list[str] = []
     health: dict[str, str] = {}
     for pair in pairs:
+        assert programme is not None  # found above whenever there are pairs
         now = clock.now()
-        ids = [_apply(storage, pair, event, now)]
+        log = PairMeetings(storage, pair)
+        ids = [_apply(log, event, now)]
         if event.rescheduled_from and event.rescheduled_from != event.external_id:
-            ids.append(_move(storage, pair, event, now))
-        written = [meeting_id for meeting_id in ids if meeting_id is not None]
-        changed.extend(written)
-        state = refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair.pair_id)
+            ids.append(_move(log, event, now))
+        changed.extend(meeting_id for meeting_id in ids if meeting_id is not None)
+        state = refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair.pair_id, log=log)
         if state is not None:
             health[pair.pair_id] = state.state.value
     return MeetingOutcome(pair_ids=tuple(p.pair_id for p in pairs), changed_meetings=tuple(changed), health=health)
 
 
-def _apply(storage: Storage, pair: Pair, event: MeetingEvent, now: datetime) -> str | None:
-    meeting_id = meeting_id_for(pair.tenant_id, pair.programme_id, pair.pair_id, event.source, event.external_id)
-    return _update_meeting(
-        storage,
-        pair,
-        meeting_id,
+class PairMeetings:
+    """One pair (as read) and its meetings, read once and kept current as they are written.
+
+    A handler reads a pair's meetings once, changes one or two and takes the pair's health
+    from the same list; only a lost race (another writer got in first) reads them again.
+    """
+
+    def __init__(self, storage: Storage, pair: Pair) -> None:
+        self.storage = storage
+        self.pair = pair
+        self._known: dict[str, Meeting] | None = None
+
+    def _meetings(self) -> dict[str, Meeting]:
+        if self._known is None:
+            found = self.storage.meetings.for_pair(self.pair.tenant_id, self.pair.programme_id, self.pair.pair_id)
+            self._known = {m.meeting_id: m for m in found}
+        return self._known
+
+    def get(self, meeting_id: str) -> Meeting | None:
+        found = self._meetings().get(meeting_id)
+        return None if found is None else found.model_copy(deep=True)
+
+    def all(self) -> list[Meeting]:
+        return list(self._meetings().values())
+
+    def save(self, meeting: Meeting) -> Meeting:
+        try:
+            saved = self.storage.meetings.save(meeting)
+        except VersionConflict:
+            self._known = None
+            raise
+        self._meetings()[saved.meeting_id] = saved
+        return saved
+
+    def update(self, meeting_id: str, change: Callable[[Meeting | None], Meeting | None]) -> str | None:
+        """Apply ``change`` to one meeting, again on a fresh read after a lost race; the id if it was written."""
+        written: list[str] = []
+
+        def save(meeting: Meeting) -> Meeting:
+            saved = self.save(meeting)
+            written.append(saved.meeting_id)
+            return saved
+
+        update_with_retry(lambda: self.get(meeting_id), change, save, message="the meeting kept changing")
+        return written[-1] if written else None
+
+    def meeting_id(self, source: str, external_id: str) -> str:
+        return meeting_id_for(self.pair.tenant_id, self.pair.programme_id, self.pair.pair_id, source, external_id)
+
+
+def _apply(log: PairMeetings, event: MeetingEvent, now: datetime) -> str | None:
+    pair = log.pair
+    return log.update(
+        log.meeting_id(event.source, event.external_id),
         lambda meeting: apply_event(
             meeting, event, tenant_id=pair.tenant_id, programme_id=pair.programme_id, pair_id=pair.pair_id, now=now
         ),
     )
 
 
-def _move(storage: Storage, pair: Pair, event: MeetingEvent, now: datetime) -> str | None:
+def _move(log: PairMeetings, event: MeetingEvent, now: datetime) -> str | None:
+    pair = log.pair
     old = event.rescheduled_from or ""
-    meeting_id = meeting_id_for(pair.tenant_id, pair.programme_id, pair.pair_id, event.source, old)
-    return _update_meeting(
-        storage,
-        pair,
-        meeting_id,
+    return log.update(
+        log.meeting_id(event.source, old),
         lambda meeting: mark_moved(
             meeting,
             tenant_id=pair.tenant_id,
@@ -159,34 +207,21 @@ def _move(storage: Storage, pair: Pair, event: MeetingEvent, now: datetime) -> s
     )
 
 
-def _update_meeting(
-    storage: Storage, pair: Pair, meeting_id: str, change: Callable[[Meeting | None], Meeting | None]
-) -> str | None:
-    written: list[str] = []
+def refresh_health(
+    *, storage: Storage, clock: Clock, programme: Programme, pair_id: str, log: PairMeetings | None = None
+) -> PairHealth | None:
+    """Compute a running pair's health from its meetings and store it on the pair; None for a pair not running.
 
-    def save(meeting: Meeting) -> Meeting:
-        saved = storage.meetings.save(meeting)
-        written.append(saved.meeting_id)
-        return saved
-
-    update_with_retry(
-        lambda: storage.meetings.get(pair.tenant_id, pair.programme_id, pair.pair_id, meeting_id),
-        change,
-        save,
-        message="the meeting kept changing",
-    )
-    return written[-1] if written else None
-
-
-def health_of(storage: Storage, programme: Programme, pair: Pair, now: datetime) -> PairHealth:
-    meetings = storage.meetings.for_pair(pair.tenant_id, pair.programme_id, pair.pair_id)
-    return pair_health(meetings, started_at=pair.started_at, policy=health_policy(programme), now=now)
-
-
-def refresh_health(*, storage: Storage, clock: Clock, programme: Programme, pair_id: str) -> PairHealth | None:
-    """Compute a running pair's health from its meetings and store it on the pair; None for a pair not running."""
+    With ``log`` (the pair and its meetings in hand) nothing is read again unless another writer got in first.
+    """
     now = clock.now()
     computed: list[PairHealth] = []
+    in_hand = [log.pair.model_copy(deep=True)] if log is not None else []
+
+    def load() -> Pair | None:
+        if in_hand:
+            return in_hand.pop()
+        return storage.pairs.get(programme.tenant_id, programme.programme_id, pair_id)
 
     def change(pair: Pair | None) -> Pair | None:
         if pair is None:
@@ -197,16 +232,12 @@ def refresh_health(*, storage: Storage, clock: Clock, programme: Programme, pair
                 return None
             pair.next_due_at = None
             return pair
-        health = health_of(storage, programme, pair, now)
+        meetings = (log or PairMeetings(storage, pair)).all()
+        health = pair_health(meetings, started_at=pair.started_at, policy=health_policy(programme), now=now)
         computed.append(health)
         return pair if pair.take_health(health, at=now) else None
 
-    update_with_retry(
-        lambda: storage.pairs.get(programme.tenant_id, programme.programme_id, pair_id),
-        change,
-        storage.pairs.save,
-        message="the pair kept changing",
-    )
+    update_with_retry(load, change, storage.pairs.save, message="the pair kept changing")
     return computed[-1] if computed else None
 
 
@@ -278,13 +309,13 @@ def record_meeting(
         end=ends_at,
     )
     now = clock.now()
-    meeting_id = _apply(storage, pair, event, now) or meeting_id_for(
-        tenant_id, programme_id, pair_id, BY_HAND, event.external_id
-    )
+    log = PairMeetings(storage, pair)
+    meeting_id = log.meeting_id(BY_HAND, event.external_id)
+    _apply(log, event, now)
     if held is not None:
-        _update_meeting(storage, pair, meeting_id, lambda m: None if m is None else confirm(m, met=held, now=now))
-    refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair_id)
-    found = storage.meetings.get(tenant_id, programme_id, pair_id, meeting_id)
+        log.update(meeting_id, lambda m: None if m is None else confirm(m, met=held, now=now))
+    refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair_id, log=log)
+    found = log.get(meeting_id)
     assert found is not None  # just written or already there
     return found
 
@@ -300,13 +331,13 @@ def confirm_meeting(
         No such programme, pair or meeting.
     """
     programme = find_programme(storage, tenant_id, programme_id)
-    pair = _pair(storage, tenant_id, programme_id, pair_id)
-    if storage.meetings.get(tenant_id, programme_id, pair_id, meeting_id) is None:
+    log = PairMeetings(storage, _pair(storage, tenant_id, programme_id, pair_id))
+    if log.get(meeting_id) is None:
         raise NotFound("no such meeting")
     now = clock.now()
-    _update_meeting(storage, pair, meeting_id, lambda m: None if m is None else confirm(m, met=met, now=now))
-    refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair_id)
-    found = storage.meetings.get(tenant_id, programme_id, pair_id, meeting_id)
+    log.update(meeting_id, lambda m: None if m is None else confirm(m, met=met, now=now))
+    refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair_id, log=log)
+    found = log.get(meeting_id)
     assert found is not None
     return found
 
