@@ -171,3 +171,28 @@ def test_the_health_job_finds_due_pairs_by_query_across_a_programme_cycle(scene:
     after = scene.stored(meeting)
     assert (after.meetings_held, after.last_met_at) == (1, START)
     assert after.next_due_at is None
+
+
+def test_each_occurrence_of_a_recurring_meeting_counts_once(scene: Scene) -> None:
+    # GIVEN a pair meeting weekly, each occurrence with its own vendor id, all told twice
+    pair = scene.pair("milica@kcb.rs", "ana@kcb.rs")
+    occurrences = [
+        booking(
+            f"series-1_{week}",
+            "milica@kcb.rs",
+            "ana@kcb.rs",
+            start=START + timedelta(weeks=week),
+            source="google-calendar",
+        )
+        for week in range(3)
+    ]
+
+    # WHEN every notification arrives twice and the last occurrence is over
+    for event in occurrences + occurrences:
+        scene.tell(event)
+    scene.clock.advance(timedelta(days=40))
+    check_due_health(storage=scene.storage, clock=scene.clock)
+
+    # THEN three meetings are logged and held
+    assert len(scene.meetings(pair)) == 3
+    assert scene.stored(pair).meetings_held == 3
