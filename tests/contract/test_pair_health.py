@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.meetings import HealthState
 from chalicelib.domain.pair import PairStatus
-from tests.contract.entities import at, pair
+from tests.support.builders import at, pair
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -21,9 +21,9 @@ from chalicelib.registry import source_registry
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import calcom, calendly
+from tests.support.events import load_event_json as event_json
 from tests.support.pairs import stored_pair
 from tests.support.world import START, TenantHandle, World, world_with
-from tests.unit.intake.builders import event_json
 
 
 @pytest.fixture
