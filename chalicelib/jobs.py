@@ -82,9 +82,12 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
 
 
 def _check_meeting_health(container: Container) -> dict[str, Any]:
-    from chalicelib.services.meetings import check_due_health
+    from chalicelib.services.meetings import ConfirmationLinks, check_due_health
 
-    return check_due_health(storage=container.storage, clock=container.clock)
+    # A schedule has no request to build URLs from: "did you meet?" links need the configured public URL.
+    base_url = container.settings.public_base_url
+    links = ConfirmationLinks(keys=container.link_keys, base_url=base_url) if base_url else None
+    return check_due_health(storage=container.storage, clock=container.clock, notifier=container.notifier, links=links)
 
 
 def _as_dict(report: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from chalicelib.domain.webhook import Purpose
 from chalicelib.intake.processor import handle_signup
 from chalicelib.meetings.handler import handle_meeting
+from chalicelib.meetings.links import CONFIRM as MEETING_CONFIRM
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
 from chalicelib.webhooks.sources import calcom, calendly, google_forms, jotform, standard, tally, typeform
@@ -34,7 +35,7 @@ HANDLERS: dict[Purpose, Handler] = {
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = ()
+LINK_ACTIONS: tuple[LinkAction, ...] = (MEETING_CONFIRM,)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

@@ -142,6 +142,30 @@ class Meeting(DomainModel):
         return self.moved_to is None and self.status is not MeetingStatus.CANCELLED and self.confirmed is not False
 
 
+def awaiting_confirmation(meeting: Meeting, now: datetime, *, within: timedelta) -> bool:
+    """Whether to ask the pair "did you meet?": booked, its time over (lately), and nobody has said yet.
+
+    A vendor's "it ended" settles it already; so does any word from a person.
+    """
+    end = meeting.ends_at or meeting.starts_at
+    return (
+        meeting.live()
+        and meeting.status is MeetingStatus.SCHEDULED
+        and meeting.confirmed is None
+        and end <= now < end + within
+    )
+
+
+def confirmation_subject(pair_id: str, meeting_id: str) -> str:
+    """The subject a "did you meet?" link names: the meeting, within its pair."""
+    return f"{pair_id}:{meeting_id}"
+
+
+def read_confirmation_subject(subject: str) -> tuple[str, str] | None:
+    pair_id, sep, meeting_id = subject.partition(":")
+    return (pair_id, meeting_id) if sep and pair_id and meeting_id else None
+
+
 def meeting_id_for(tenant_id: str, programme_id: str, pair_id: str, source: str, external_id: str) -> str:
     """One meeting per pair and vendor event: notifications about it always find the same record."""
     return stable_id("mtg", tenant_id, programme_id, pair_id, source, external_id)

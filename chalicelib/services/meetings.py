@@ -10,9 +10,9 @@ shuffled notifications end in the same log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -27,7 +27,9 @@ from chalicelib.domain.meetings import (
     PairHealth,
     PairPeople,
     apply_event,
+    awaiting_confirmation,
     confirm,
+    confirmation_subject,
     mark_moved,
     meeting_id_for,
     pair_health,
@@ -37,7 +39,9 @@ from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import participant_id_for
 from chalicelib.domain.programme import Programme
 from chalicelib.errors import NotFound, VersionConflict
+from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.links import issue_link, link_url
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -323,7 +327,7 @@ def record_meeting(
 def confirm_meeting(
     *, storage: Storage, clock: Clock, tenant_id: str, programme_id: str, pair_id: str, meeting_id: str, met: bool
 ) -> Meeting:
-    """"We met" or "we did not meet", said by a person of the pair or a coordinator; the last word counts.
+    """ "We met" or "we did not meet", said by a person of the pair or a coordinator; the last word counts.
 
     Raises
     ------
@@ -342,14 +346,91 @@ def confirm_meeting(
     return found
 
 
-def check_due_health(*, storage: Storage, clock: Clock, limit: int = 500) -> dict[str, int]:
+@dataclass(frozen=True)
+class ConfirmationLinks:
+    """How "did you meet?" links are made: the link signing keys and the deployment's public base URL."""
+
+    keys: Sequence[bytes]
+    base_url: str
+
+
+CONFIRM_ACTION = "meeting-confirm"
+CONFIRM_TEMPLATE = "meeting_confirm"
+# A meeting is asked about for a week after its end; a backlog older than that is not worth a mail.
+ASK_WITHIN = timedelta(days=7)
+CONFIRM_LINK_TTL = timedelta(days=14)
+
+
+def ask_to_confirm(
+    *,
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    programme: Programme,
+    log: PairMeetings,
+    links: ConfirmationLinks,
+) -> int:
+    """Queue "did you meet?" to both people for each booked meeting just over; how many messages were queued.
+
+    Each person gets one message per meeting (the idempotency key), with their own single-use link.
+    """
+    now = clock.now()
+    pair = log.pair
+    asked = [m for m in log.all() if awaiting_confirmation(m, now, within=ASK_WITHIN)]
+    if not asked:
+        return 0
+    mentor = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentor_id)
+    mentee = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentee_id)
+    if mentor is None or mentee is None:
+        return 0
+    queued = 0
+    for meeting in asked:
+        for person, other in ((mentor, mentee), (mentee, mentor)):
+            token = issue_link(
+                keys=links.keys,
+                clock=clock,
+                tenant_id=pair.tenant_id,
+                programme_id=pair.programme_id,
+                action=CONFIRM_ACTION,
+                subject_id=confirmation_subject(pair.pair_id, meeting.meeting_id),
+                participant_id=person.participant_id,
+                language=person.profile.language or programme.default_language,
+                ttl=CONFIRM_LINK_TTL,
+            )
+            message = notifier.queue(
+                tenant_id=pair.tenant_id,
+                recipient=person,
+                programme=programme,
+                template=CONFIRM_TEMPLATE,
+                context={
+                    "other_name": other.profile.name,
+                    "meeting_start": meeting.starts_at,
+                    "confirm_url": link_url(links.base_url, token),
+                },
+                idempotency_key=f"{CONFIRM_ACTION}:{meeting.meeting_id}:{person.participant_id}",
+                quiet_hours=quiet_hours_of(programme),
+            )
+            queued += message is not None
+    return queued
+
+
+def check_due_health(
+    *,
+    storage: Storage,
+    clock: Clock,
+    notifier: Notifier | None = None,
+    links: ConfirmationLinks | None = None,
+    limit: int = 500,
+) -> dict[str, int]:
     """The health job: recompute every pair whose check time has come (a booked meeting ended, a threshold passed).
 
     Found through the sparse due index, never a scan; each pair leaves it or moves on to its next check time.
+    With a notifier and links, the people of a pair whose booked meeting has just ended are asked whether it
+    took place.
     """
     now = clock.now()
     programmes: dict[tuple[str, str], Programme | None] = {}
-    counts = {"checked": 0, "due": 0, "overdue": 0, "silent": 0}
+    counts = {"checked": 0, "due": 0, "overdue": 0, "silent": 0, "asked": 0}
     for pair in storage.pairs.due(now, limit=limit):
         key = (pair.tenant_id, pair.programme_id)
         if key not in programmes:
@@ -357,8 +438,15 @@ def check_due_health(*, storage: Storage, clock: Clock, limit: int = 500) -> dic
         programme = programmes[key]
         if programme is None:
             continue
-        health = refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair.pair_id)
+        log = PairMeetings(storage, pair)
+        health = refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair.pair_id, log=log)
         counts["checked"] += 1
-        if health is not None and health.state.value in counts:
+        if health is None:
+            continue
+        if health.state.value in counts:
             counts[health.state.value] += 1
+        if notifier is not None and links is not None:
+            counts["asked"] += ask_to_confirm(
+                storage=storage, notifier=notifier, clock=clock, programme=programme, log=log, links=links
+            )
     return counts

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.domain.participant import Participant, Profile, Role, participant_id_for
 from chalicelib.storage.repositories import Storage
 
 
-def enrolled(storage: Storage, tenant_id: str, programme_id: str, role: Role, email: str, at: datetime) -> Participant:
+def enrolled(
+    storage: Storage, tenant_id: str, programme_id: str, role: Role, email: str, at: datetime, **profile: Any
+) -> Participant:
     participant_id = participant_id_for(tenant_id, programme_id, email.lower())
     known = storage.participants.get(tenant_id, programme_id, participant_id)
     if known is not None:
@@ -19,7 +23,7 @@ def enrolled(storage: Storage, tenant_id: str, programme_id: str, role: Role, em
             participant_id=participant_id,
             tenant_id=tenant_id,
             programme_id=programme_id,
-            profile=Profile(role=role, email=email, name=email.split("@")[0]),
+            profile=Profile(role=role, email=email, name=email.split("@")[0], **profile),
             created_at=at,
             updated_at=at,
         )
@@ -35,10 +39,16 @@ def stored_pair(
     *,
     approved_at: datetime,
     status: PairStatus = PairStatus.ACTIVE,
+    mentor_profile: Mapping[str, Any] | None = None,
+    mentee_profile: Mapping[str, Any] | None = None,
 ) -> Pair:
     """A pair proposed a day before ``approved_at`` and moved along to ``status`` at ``approved_at``."""
-    mentor = enrolled(storage, tenant_id, programme_id, Role.MENTOR, mentor_email, approved_at)
-    mentee = enrolled(storage, tenant_id, programme_id, Role.MENTEE, mentee_email, approved_at)
+    mentor = enrolled(
+        storage, tenant_id, programme_id, Role.MENTOR, mentor_email, approved_at, **(mentor_profile or {})
+    )
+    mentee = enrolled(
+        storage, tenant_id, programme_id, Role.MENTEE, mentee_email, approved_at, **(mentee_profile or {})
+    )
     pair = Pair(
         tenant_id=tenant_id,
         programme_id=programme_id,
