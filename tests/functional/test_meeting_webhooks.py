@@ -224,3 +224,71 @@ def test_a_strangers_booking_is_ignored_and_stores_nothing_about_it(world: World
     assert stored is not None
     assert stored.state is DeliveryState.IGNORED
     assert stored.result is None
+
+
+def _calcom_notifications(uid: str, people: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A booking, its reschedule into a new booking, and that one's end, as Cal.com posts them."""
+    created = event_json("calcom_BOOKING_CREATED.json")
+    created["payload"]["uid"] = uid
+    created["payload"]["organizer"]["email"] = people[0]
+    created["payload"]["attendees"] = [{"email": email, "name": "Guest"} for email in people[1:]]
+    moved = copy.deepcopy(created)
+    moved["triggerEvent"] = "BOOKING_RESCHEDULED"
+    moved["createdAt"] = "2023-05-24T10:00:00.000Z"
+    moved["payload"].update(uid=f"{uid}-2", rescheduleUid=uid, startTime="2023-05-26T09:30:00Z")
+    moved["payload"]["endTime"] = "2023-05-26T10:30:00Z"
+    ended = copy.deepcopy(moved)
+    ended["triggerEvent"] = "MEETING_ENDED"
+    ended["createdAt"] = "2023-05-26T10:30:00.000Z"
+    return [created, moved, ended]
+
+
+def test_shuffled_and_repeated_deliveries_through_the_route_end_in_the_clean_log(world: World) -> None:
+    # GIVEN two programmes, each with the same pair and a Cal.com endpoint
+    coordinator = world.tenant()
+    people = ("pro@example.com", "john.doe@example.com")
+    notifications = _calcom_notifications("bkA", people) + _calcom_notifications("bkB", people)
+    logs = []
+    for order in (
+        notifications,
+        list(reversed(notifications)) + notifications[::2],
+    ):
+        programme_id = coordinator.programme()
+        pair = _pair(coordinator, programme_id, *people)
+        issued = coordinator.endpoint(programme_id, "calcom", Purpose.MEETINGS)
+
+        # WHEN one gets the notifications once, in order, and the other reversed with repeats
+        for payload in order:
+            answer = _post_calcom(world, issued.endpoint.endpoint_id, issued.secret, payload)
+            assert answer.status_code == 200, answer.json_body
+        meetings = world.storage.meetings.for_pair(coordinator.tenant_id, programme_id, pair.pair_id)
+        stored = world.storage.pairs.get(coordinator.tenant_id, programme_id, pair.pair_id)
+        assert stored is not None
+        logs.append(
+            (
+                sorted((m.external_id, m.status, m.moved_to, m.starts_at if m.live() else None) for m in meetings),
+                stored.meetings_held,
+            )
+        )
+
+    # THEN both end with the same log: two bookings moved, two held
+    assert logs[0] == logs[1]
+    assert logs[0][1] == 2
+
+
+def test_a_booking_with_hundreds_of_attendees_counts_for_the_pair_and_keeps_no_guest(world: World) -> None:
+    # GIVEN a pair among 400 guests of a town-hall booking
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    pair = _pair(coordinator, programme_id, "pro@example.com", "john.doe@example.com")
+    issued = coordinator.endpoint(programme_id, "calcom", Purpose.MEETINGS)
+    crowd = [f"guest{n}@example.net" for n in range(400)]
+    (created, *_rest) = _calcom_notifications("townhall", ("pro@example.com", *crowd, "john.doe@example.com"))
+
+    # WHEN Cal.com posts it
+    answer = _post_calcom(world, issued.endpoint.endpoint_id, issued.secret, created)
+
+    # THEN the pair has the meeting and nothing stored names a guest
+    assert answer.json_body["state"] == "done"
+    (meeting,) = world.storage.meetings.for_pair(coordinator.tenant_id, programme_id, pair.pair_id)
+    assert "guest" not in meeting.model_dump_json()
