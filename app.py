@@ -10,6 +10,7 @@ from chalicelib.api import (
     invite_mail,
     link_routes,
     matching_routes,
+    meeting_routes,
     webhook_routes,
 )
 from chalicelib.api import routes as api_routes
@@ -20,6 +21,7 @@ app.register_blueprint(webhook_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(intake_routes.bp)
 app.register_blueprint(matching_routes.bp)
+app.register_blueprint(meeting_routes.bp)
 app.register_blueprint(calendar_routes.bp)
 app.register_blueprint(connect_routes.bp)
 app.register_blueprint(invite_mail.bp)

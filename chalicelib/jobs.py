@@ -87,6 +87,15 @@ def _renew_calendar_watches(container: Container) -> dict[str, Any]:
     return renew_due(storage=container.storage, apis=container.calendar_apis, clock=container.clock)
 
 
+def _check_meeting_health(container: Container) -> dict[str, Any]:
+    from chalicelib.services.meetings import ConfirmationLinks, check_due_health
+
+    # A schedule has no request to build URLs from: "did you meet?" links need the configured public URL.
+    base_url = container.settings.public_base_url
+    links = ConfirmationLinks(keys=container.link_keys, base_url=base_url) if base_url else None
+    return check_due_health(storage=container.storage, clock=container.clock, notifier=container.notifier, links=links)
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -124,6 +133,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _expire_acceptances,
         "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+    Job(
+        "check-meeting-health",
+        Rate(minutes=15),
+        _check_meeting_health,
+        "Recompute the meeting health of pairs whose check time has come (a meeting ended, a cadence passed).",
     ),
     Job(
         "renew-calendar-watches",

@@ -15,11 +15,16 @@ from typing import Any
 from chalicelib.calendars.invites import handle_invitation
 from chalicelib.calendars.sync import handle_calendar_push, record_meeting
 from chalicelib.domain.calendars import CalendarPush, Invitation
+from chalicelib.domain.meetings import MeetingEvent
 from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.intake.processor import handle_signup
+from chalicelib.meetings.handler import handle_meeting
+from chalicelib.meetings.links import CONFIRM as MEETING_CONFIRM
 from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
 from chalicelib.webhooks.sources import (
+    calcom,
+    calendly,
     google_calendar,
     google_forms,
     invite,
@@ -36,6 +41,8 @@ SOURCES: tuple[SourceSpec, ...] = (
     jotform.SPEC,
     google_forms.SPEC,
     standard.SPEC,
+    calendly.SPEC,
+    calcom.SPEC,
     google_calendar.SPEC,
     msgraph.SPEC,
     invite.SPEC,
@@ -62,6 +69,7 @@ class ByItemType:
 
 
 MEETING_HANDLERS: dict[type, Handler] = {
+    MeetingEvent: handle_meeting,
     CalendarPush: _calendar_push,
     Invitation: handle_invitation,
 }
@@ -72,7 +80,7 @@ HANDLERS: dict[Purpose, Handler] = {
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = ()
+LINK_ACTIONS: tuple[LinkAction, ...] = (MEETING_CONFIRM,)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

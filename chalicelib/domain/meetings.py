@@ -17,6 +17,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.common import DomainModel, normalise_email, stable_id
+from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
 
 # More than enough for an all-hands; beyond it an event is no mentoring meeting and is cut, not refused.
 MAX_ATTENDEES = 1000
@@ -139,6 +140,30 @@ class Meeting(DomainModel):
     def live(self) -> bool:
         """Still in the pair's log: neither cancelled nor moved into another event."""
         return self.moved_to is None and self.status is not MeetingStatus.CANCELLED and self.confirmed is not False
+
+
+def awaiting_confirmation(meeting: Meeting, now: datetime, *, within: timedelta) -> bool:
+    """Whether to ask the pair "did you meet?": booked, its time over (lately), and nobody has said yet.
+
+    A vendor's "it ended" settles it already; so does any word from a person.
+    """
+    end = meeting.ends_at or meeting.starts_at
+    return (
+        meeting.live()
+        and meeting.status is MeetingStatus.SCHEDULED
+        and meeting.confirmed is None
+        and end <= now < end + within
+    )
+
+
+def confirmation_subject(pair_id: str, meeting_id: str) -> str:
+    """The subject a "did you meet?" link names: the meeting, within its pair."""
+    return f"{pair_id}:{meeting_id}"
+
+
+def read_confirmation_subject(subject: str) -> tuple[str, str] | None:
+    pair_id, sep, meeting_id = subject.partition(":")
+    return (pair_id, meeting_id) if sep and pair_id and meeting_id else None
 
 
 def meeting_id_for(tenant_id: str, programme_id: str, pair_id: str, source: str, external_id: str) -> str:
@@ -356,3 +381,16 @@ def pair_health(
         meetings_expected=int(expected),
         check_at=min(changes, default=None),
     )
+
+
+# --- Reading vendors' words -----------------------------------------------------------------------------
+
+
+class MeetingParseError(PayloadParseError):
+    """A verified calendar or booking body that cannot be read into a ``MeetingEvent``."""
+
+    what = "meeting event"
+
+
+class NotAMeetingEvent(IrrelevantEvent):
+    """A well-formed vendor event that says nothing about a meeting (a routing form, a ping)."""

@@ -121,3 +121,6 @@ class Pair(DomainModel):
             self.end_reason = reason
         if target not in OPEN_PAIR_STATUSES:
             self.next_due_at = None
+        elif target in (PairStatus.APPROVED, PairStatus.ACTIVE):
+            # A pair that starts (or may start) is looked at at once, so its meeting health begins.
+            self.next_due_at = at
