@@ -14,6 +14,11 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.storage.base import Page
+from chalicelib.storage.calendar_connections import (
+    CalendarConnectionRepository,
+    DynamoCalendarConnections,
+    InMemoryCalendarConnections,
+)
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
@@ -52,6 +57,9 @@ class Storage:
     deliveries: DeliveryRepository = field(metadata=backends(DynamoDeliveries, InMemoryDeliveries))
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
+    calendars: CalendarConnectionRepository = field(
+        metadata=backends(DynamoCalendarConnections, InMemoryCalendarConnections)
+    )
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
 
 
