@@ -39,6 +39,9 @@ Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
+Sync connector by id / connectors of a tenant          table   PK=TENANT#<t>, SK=CONNECTOR#<c> / begins_with
+Enabled sync connectors, all tenants (nightly sync)    GSI1    GSI1PK=SYNC_CONNECTORS
+Synced person's fingerprint by vendor id               table   PK=TENANT#<t>#CONNECTOR#<c>, SK=PERSON#<external id>
 =====================================================  ======  =====================================================
 """
 
@@ -193,3 +196,19 @@ def utc_text(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("index times must be timezone-aware")
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def connector_sk(connector_id: str) -> str:
+    return f"CONNECTOR#{connector_id}"
+
+
+CONNECTOR_SK_PREFIX = "CONNECTOR#"
+SYNC_CONNECTORS_GSI1 = "SYNC_CONNECTORS"
+
+
+def synced_people_pk(tenant_id: str, connector_id: str) -> str:
+    return f"TENANT#{tenant_id}#CONNECTOR#{connector_id}"
+
+
+def synced_person_sk(external_id: str) -> str:
+    return f"PERSON#{external_id}"
