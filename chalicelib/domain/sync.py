@@ -92,10 +92,13 @@ class FieldMap(BaseModel):
         default_factory=lambda: ["inactive", "terminated"], description="Values of `status` meaning the person left."
     )
 
+    def paths(self) -> list[str]:
+        """Every vendor field path the mapping reads, once each."""
+        return list(dict.fromkeys(path for path in (getattr(self, name) for name in PROFILE_FIELDS) if path))
+
     def vendor_fields(self) -> list[str]:
         """The top-level vendor fields the mapping reads: all a connector needs to ask for."""
-        paths = [getattr(self, name) for name in PROFILE_FIELDS]
-        return list(dict.fromkeys(path.split(".")[0] for path in paths if path))
+        return list(dict.fromkeys(path.split(".")[0] for path in self.paths()))
 
 
 class ConsentPolicy(StrEnum):
@@ -148,6 +151,7 @@ class SyncFigures(BaseModel):
     enrolled: int = 0
     updated: int = 0
     withdrawn: int = 0
+    pushed: int = 0
     skipped: dict[str, int] = Field(default_factory=dict, description="People left out, by reason.")
     error: str | None = Field(default=None, max_length=500)
 
@@ -303,3 +307,14 @@ def fields_hash(person: MappedPerson) -> str:
     """A stable fingerprint of everything mapped: equal hashes mean nothing to write."""
     canonical = json.dumps(person.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class PeopleChange(BaseModel):
+    """A vendor's webhook read: whose records changed, and the records themselves when the payload carries them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    event: str = Field(max_length=100)
+    external_ids: list[str] = Field(default_factory=list)
+    records: list[dict[str, Any]] = Field(default_factory=list, repr=False)

@@ -22,9 +22,9 @@ from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, Messag
 from chalicelib.storage.pairs import DynamoPairs, InMemoryPairs, PairRepository
 from chalicelib.storage.participants import DynamoParticipants, InMemoryParticipants, ParticipantRepository
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
-from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
 from chalicelib.storage.sync_connectors import DynamoSyncConnectors, InMemorySyncConnectors, SyncConnectorRepository
 from chalicelib.storage.synced_people import DynamoSyncedPeople, InMemorySyncedPeople, SyncedPersonRepository
+from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

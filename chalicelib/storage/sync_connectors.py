@@ -62,12 +62,15 @@ class DynamoSyncConnectors(DynamoRepository, SyncConnectorRepository):
     def list(self, tenant_id: str) -> builtins.list[SyncConnector]:
         return self._query(
             SyncConnector,
-            KeyConditionExpression=Key(PK).eq(keys.tenant_pk(tenant_id)) & Key(SK).begins_with(keys.CONNECTOR_SK_PREFIX),
+            KeyConditionExpression=Key(PK).eq(keys.tenant_pk(tenant_id))
+            & Key(SK).begins_with(keys.CONNECTOR_SK_PREFIX),
             ConsistentRead=True,
         )
 
     def enabled(self) -> builtins.list[SyncConnector]:
-        return self._query(SyncConnector, IndexName=GSI1, KeyConditionExpression=Key(GSI1PK).eq(keys.SYNC_CONNECTORS_GSI1))
+        return self._query(
+            SyncConnector, IndexName=GSI1, KeyConditionExpression=Key(GSI1PK).eq(keys.SYNC_CONNECTORS_GSI1)
+        )
 
     def delete(self, connector: SyncConnector) -> None:
         self._delete(connector)

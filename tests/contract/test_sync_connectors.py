@@ -104,5 +104,6 @@ def test_fingerprints_are_written_in_batches_and_forgotten_with_their_connector(
     # THEN all were stored, read back alike, and none is left
     assert written == 60
     assert listed == 60
-    assert read_back is not None and read_back.fields_hash == "hash-7"
+    assert read_back is not None
+    assert read_back.fields_hash == "hash-7"
     assert storage.synced_people.list("ten_a", "con_1") == []

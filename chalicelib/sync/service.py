@@ -1,0 +1,264 @@
+"""What the nightly job, the admin API and the webhook handler call: configure connectors, run syncs, push status.
+
+Each connector's run is isolated: a vendor's failure is recorded on its own connector
+(counts and our own error text, never a vendor's body or a credential) and the next
+connector runs regardless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.domain.participant import ParticipantStatus
+from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SyncConnector, SyncFigures, Vendor
+from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.logging import log_event, log_warning
+from chalicelib.services.concurrency import update_with_retry
+from chalicelib.sync.connectors import PUSHES, build_push, build_source
+from chalicelib.sync.engine import apply_records, run_sync
+from chalicelib.sync.http import VendorError, VendorHttp
+from chalicelib.sync.ports import ProgrammeStatus
+from chalicelib.sync.secrets import SecretReader
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from chalicelib.clock import Clock
+    from chalicelib.notify.outbox import Notifier
+    from chalicelib.storage.repositories import Storage
+
+
+@dataclass
+class SyncTools:
+    """The I/O a run needs: an HTTP client per run and the credential reader (injected in tests and benches)."""
+
+    http: Callable[[], VendorHttp] = VendorHttp
+    secrets: SecretReader = field(default_factory=SecretReader)
+
+
+class ConnectorSettings(BaseModel):
+    """What a coordinator sends to connect or reconfigure a connector."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vendor: Vendor
+    credentials: CredentialRef
+    settings: dict[str, str] = Field(default_factory=dict, max_length=20)
+    mapping: FieldMap
+    scopes: list[ScopeRule] = Field(default_factory=list, max_length=50)
+    enabled: bool = True
+
+
+def connect(storage: Storage, *, tenant_id: str, body: Mapping[str, Any], clock: Clock) -> SyncConnector:
+    """Create a connector from ``body`` (``ConnectorSettings``).
+
+    Raises
+    ------
+    ValidationFailed
+        The body does not fit, or a scope names a programme the tenant does not have.
+    """
+    wanted = _settings(body)
+    _check_programmes(storage, tenant_id, wanted.scopes)
+    now = clock.now()
+    connector = SyncConnector(tenant_id=tenant_id, created_at=now, updated_at=now, **dict(wanted))
+    return storage.connectors.save(connector)
+
+
+def configure(
+    storage: Storage, *, tenant_id: str, connector_id: str, body: Mapping[str, Any], clock: Clock
+) -> SyncConnector:
+    """Replace a connector's settings; its cursor is kept unless the vendor changes.
+
+    Raises
+    ------
+    NotFound
+        No such connector for this tenant.
+    ValidationFailed
+        As for ``connect``.
+    """
+
+    def change(current: SyncConnector) -> SyncConnector:
+        merged = current.model_dump(include=set(ConnectorSettings.model_fields)) | dict(body)
+        wanted = _settings(merged)
+        _check_programmes(storage, tenant_id, wanted.scopes)
+        if wanted.vendor is not current.vendor:
+            current.cursor = current.page = current.run_watermark = None
+        for name, value in wanted:
+            setattr(current, name, value)
+        current.updated_at = clock.now()
+        return current
+
+    return update_with_retry(
+        lambda: get_connector(storage, tenant_id, connector_id), change, storage.connectors.save, message="try again"
+    )
+
+
+def _settings(body: Mapping[str, Any]) -> ConnectorSettings:
+    try:
+        return ConnectorSettings.model_validate(dict(body))
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc, where="body") from exc
+
+
+def _check_programmes(storage: Storage, tenant_id: str, scopes: Sequence[ScopeRule]) -> None:
+    for scope in scopes:
+        if storage.programmes.get(tenant_id, scope.programme_id) is None:
+            raise ValidationFailed(f"body: scopes: no programme {scope.programme_id}")
+
+
+def get_connector(storage: Storage, tenant_id: str, connector_id: str) -> SyncConnector:
+    connector = storage.connectors.get(tenant_id, connector_id)
+    if connector is None:
+        raise NotFound("no such connector")
+    return connector
+
+
+def delete_connector(storage: Storage, *, tenant_id: str, connector_id: str) -> None:
+    """Remove a connector and every fingerprint it kept."""
+    connector = get_connector(storage, tenant_id, connector_id)
+    storage.synced_people.delete_all(tenant_id, connector_id)
+    storage.connectors.delete(connector)
+
+
+def sync_connector(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    tenant_id: str,
+    connector_id: str,
+    tools: SyncTools | None = None,
+    full: bool = False,
+) -> SyncFigures:
+    """Pull (or, for a CRM, push) one connector now; its figures are stored as its last run.
+
+    Raises
+    ------
+    NotFound
+        No such connector for this tenant.
+    VendorError
+        The vendor failed; the error is recorded on the connector and the position kept.
+    """
+    tools = tools or SyncTools()
+    connector = get_connector(storage, tenant_id, connector_id)
+    http = tools.http()
+    try:
+        credentials = tools.secrets.read(connector.credentials)
+        if connector.vendor in PUSHES:
+            return _push(storage, clock, connector, http, credentials)
+        source = build_source(connector, http, credentials)
+        figures = run_sync(
+            storage=storage, notifier=notifier, clock=clock, connector=connector, source=source, full=full
+        )
+    except VendorError as exc:
+        _record(storage, connector, SyncFigures(started_at=clock.now(), finished_at=clock.now(), error=str(exc)[:500]))
+        log_warning("sync failed", tenant_id=tenant_id, connector_id=connector_id, vendor=connector.vendor.value)
+        raise
+    log_event("sync finished", tenant_id=tenant_id, connector_id=connector_id, requests=http.requests_made)
+    return figures
+
+
+def sync_all(storage: Storage, notifier: Notifier, clock: Clock, *, tools: SyncTools | None = None) -> dict[str, int]:
+    """Run every enabled connector of every tenant, one after another, each failure contained to its connector."""
+    counts = {"connectors": 0, "synced": 0, "failed": 0}
+    for connector in storage.connectors.enabled():
+        counts["connectors"] += 1
+        try:
+            sync_connector(
+                storage,
+                notifier,
+                clock,
+                tenant_id=connector.tenant_id,
+                connector_id=connector.connector_id,
+                tools=tools,
+            )
+        except VendorError:
+            counts["failed"] += 1
+        # One tenant's surprise (a bug, a throttled table) must not stop every other tenant's sync.
+        except Exception as exc:
+            counts["failed"] += 1
+            _record(
+                storage, connector, SyncFigures(started_at=clock.now(), error=f"internal error ({type(exc).__name__})")
+            )
+            log_warning("sync crashed", tenant_id=connector.tenant_id, connector_id=connector.connector_id)
+        else:
+            counts["synced"] += 1
+    return counts
+
+
+def sync_from_webhook(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    tenant_id: str,
+    vendor: str,
+    records: Sequence[Mapping[str, Any]],
+    tools: SyncTools | None = None,
+) -> SyncFigures | None:
+    """Apply what a vendor's webhook announced: its records when it carries them, else a sync of the connector now.
+
+    Returns None when the tenant has no pulling connector of that vendor.
+    """
+    connectors = [
+        c
+        for c in storage.connectors.list(tenant_id)
+        if c.vendor.value == vendor and c.enabled and c.vendor not in PUSHES
+    ]
+    if not connectors:
+        return None
+    connector = connectors[0]
+    if records:
+        return apply_records(storage=storage, notifier=notifier, clock=clock, connector=connector, records=records)
+    return sync_connector(
+        storage, notifier, clock, tenant_id=tenant_id, connector_id=connector.connector_id, tools=tools
+    )
+
+
+def _push(
+    storage: Storage, clock: Clock, connector: SyncConnector, http: VendorHttp, credentials: Mapping[str, str]
+) -> SyncFigures:
+    figures = SyncFigures(started_at=clock.now())
+    statuses: list[ProgrammeStatus] = []
+    for scope in connector.scopes:
+        programme = storage.programmes.get(connector.tenant_id, scope.programme_id)
+        if programme is None:
+            continue
+        cursor: str | None = None
+        while True:
+            page = storage.participants.list(connector.tenant_id, programme.programme_id, limit=100, cursor=cursor)
+            statuses.extend(
+                ProgrammeStatus(
+                    email=p.email,
+                    programme_id=programme.programme_id,
+                    programme_name=programme.name,
+                    status=p.status.value,
+                    role=p.role.value,
+                )
+                for p in page.items
+                if p.status is not ParticipantStatus.APPLIED
+            )
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    figures.read = len(statuses)
+    figures.pushed = build_push(connector, http, credentials).push(statuses)
+    figures.finished_at = clock.now()
+    _record(storage, connector, figures)
+    return figures
+
+
+def _record(storage: Storage, connector: SyncConnector, figures: SyncFigures) -> None:
+    def change(current: SyncConnector) -> SyncConnector:
+        current.last_run = figures
+        return current
+
+    update_with_retry(
+        lambda: get_connector(storage, connector.tenant_id, connector.connector_id),
+        change,
+        storage.connectors.save,
+        message="the connector kept changing",
+    )
