@@ -13,7 +13,18 @@ from collections.abc import Mapping
 from chalicelib.domain.webhook import Purpose
 from chalicelib.intake.processor import handle_signup
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
-from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
+from chalicelib.sync.handler import handle_people_change
+from chalicelib.webhooks.sources import (
+    bamboohr,
+    google_forms,
+    hibob,
+    hubspot,
+    jotform,
+    merge,
+    standard,
+    tally,
+    typeform,
+)
 
 SOURCES: tuple[SourceSpec, ...] = (
     typeform.SPEC,
@@ -21,10 +32,15 @@ SOURCES: tuple[SourceSpec, ...] = (
     jotform.SPEC,
     google_forms.SPEC,
     standard.SPEC,
+    bamboohr.SPEC,
+    hibob.SPEC,
+    merge.SPEC,
+    hubspot.SPEC,
 )
 
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
+    Purpose.PEOPLE: handle_people_change,
 }
 
 

@@ -310,11 +310,14 @@ def fields_hash(person: MappedPerson) -> str:
 
 
 class PeopleChange(BaseModel):
-    """A vendor's webhook read: whose records changed, and the records themselves when the payload carries them."""
+    """A vendor's webhook, read: which event, about whose records. Nothing else of the payload is kept.
+
+    The records themselves are pulled through the connector, so a webhook and the nightly
+    sync read a person through the same mapping and fingerprint.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     source: str
     event: str = Field(max_length=100)
-    external_ids: list[str] = Field(default_factory=list)
-    records: list[dict[str, Any]] = Field(default_factory=list, repr=False)
+    external_ids: list[str] = Field(default_factory=list, max_length=1000)

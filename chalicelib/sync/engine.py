@@ -105,22 +105,6 @@ def run_sync(
     return figures
 
 
-def apply_records(
-    *,
-    storage: Storage,
-    notifier: Notifier,
-    clock: Clock,
-    connector: SyncConnector,
-    records: Sequence[Mapping[str, Any]],
-) -> SyncFigures:
-    """Apply records a webhook carried, leaving the connector's cursor where it is."""
-    figures = SyncFigures(started_at=clock.now())
-    run = _Run(storage, notifier, clock, connector, _programmes(storage, connector), figures, clock.now().date())
-    _apply_page(run, records)
-    figures.finished_at = clock.now()
-    return figures
-
-
 def _programmes(storage: Storage, connector: SyncConnector) -> dict[str, Programme]:
     found = {}
     for scope in connector.scopes:

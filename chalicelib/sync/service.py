@@ -18,7 +18,7 @@ from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event, log_warning
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.sync.connectors import PUSHES, build_push, build_source
-from chalicelib.sync.engine import apply_records, run_sync
+from chalicelib.sync.engine import run_sync
 from chalicelib.sync.http import VendorError, VendorHttp
 from chalicelib.sync.ports import ProgrammeStatus
 from chalicelib.sync.secrets import SecretReader
@@ -196,26 +196,15 @@ def sync_from_webhook(
     *,
     tenant_id: str,
     vendor: str,
-    records: Sequence[Mapping[str, Any]],
     tools: SyncTools | None = None,
 ) -> SyncFigures | None:
-    """Apply what a vendor's webhook announced: its records when it carries them, else a sync of the connector now.
-
-    Returns None when the tenant has no pulling connector of that vendor.
-    """
-    connectors = [
-        c
-        for c in storage.connectors.list(tenant_id)
-        if c.vendor.value == vendor and c.enabled and c.vendor not in PUSHES
-    ]
-    if not connectors:
-        return None
-    connector = connectors[0]
-    if records:
-        return apply_records(storage=storage, notifier=notifier, clock=clock, connector=connector, records=records)
-    return sync_connector(
-        storage, notifier, clock, tenant_id=tenant_id, connector_id=connector.connector_id, tools=tools
-    )
+    """Sync at once the connector a vendor's webhook concerns; None when the tenant pulls nothing from that vendor."""
+    for connector in storage.connectors.list(tenant_id):
+        if connector.vendor.value == vendor and connector.enabled and connector.vendor not in PUSHES:
+            return sync_connector(
+                storage, notifier, clock, tenant_id=tenant_id, connector_id=connector.connector_id, tools=tools
+            )
+    return None
 
 
 def _push(
