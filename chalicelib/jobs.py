@@ -81,6 +81,12 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
 
 
+def _sync_people(container: Container) -> dict[str, Any]:
+    from chalicelib.sync.service import sync_all
+
+    return sync_all(container.storage, container.notifier, container.clock)
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -118,6 +124,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _expire_acceptances,
         "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+    Job(
+        "sync-people",
+        Cron("0", "2", "*", "*", "?", "*"),
+        _sync_people,
+        "Sync every enabled HR or CRM connector from its cursor, nightly; one vendor failing stops no other.",
     ),
 )
 

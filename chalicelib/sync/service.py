@@ -8,9 +8,9 @@ connector runs regardless.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SyncConnector, SyncFigures, Vendor
@@ -52,25 +52,24 @@ class ConnectorSettings(BaseModel):
     enabled: bool = True
 
 
-def connect(storage: Storage, *, tenant_id: str, body: Mapping[str, Any], clock: Clock) -> SyncConnector:
-    """Create a connector from ``body`` (``ConnectorSettings``).
+def connect(storage: Storage, *, tenant_id: str, settings: ConnectorSettings, clock: Clock) -> SyncConnector:
+    """Create a connector.
 
     Raises
     ------
     ValidationFailed
-        The body does not fit, or a scope names a programme the tenant does not have.
+        A scope names a programme the tenant does not have.
     """
-    wanted = _settings(body)
-    _check_programmes(storage, tenant_id, wanted.scopes)
+    _check_programmes(storage, tenant_id, settings.scopes)
     now = clock.now()
-    connector = SyncConnector(tenant_id=tenant_id, created_at=now, updated_at=now, **dict(wanted))
+    connector = SyncConnector(tenant_id=tenant_id, created_at=now, updated_at=now, **dict(settings))
     return storage.connectors.save(connector)
 
 
 def configure(
-    storage: Storage, *, tenant_id: str, connector_id: str, body: Mapping[str, Any], clock: Clock
+    storage: Storage, *, tenant_id: str, connector_id: str, settings: ConnectorSettings, clock: Clock
 ) -> SyncConnector:
-    """Replace a connector's settings; its cursor is kept unless the vendor changes.
+    """Replace a connector's settings; its cursor is kept unless the vendor or the mapping changes.
 
     Raises
     ------
@@ -79,28 +78,24 @@ def configure(
     ValidationFailed
         As for ``connect``.
     """
+    _check_programmes(storage, tenant_id, settings.scopes)
 
     def change(current: SyncConnector) -> SyncConnector:
-        merged = current.model_dump(include=set(ConnectorSettings.model_fields)) | dict(body)
-        wanted = _settings(merged)
-        _check_programmes(storage, tenant_id, wanted.scopes)
-        if wanted.vendor is not current.vendor:
+        if settings.vendor is not current.vendor or settings.mapping != current.mapping:
+            # What was read under another mapping must be read again: a full sync, fingerprints forgotten.
             current.cursor = current.page = current.run_watermark = None
-        for name, value in wanted:
+            storage.synced_people.delete_all(tenant_id, connector_id)
+        for name, value in settings:
             setattr(current, name, value)
         current.updated_at = clock.now()
         return current
 
     return update_with_retry(
-        lambda: get_connector(storage, tenant_id, connector_id), change, storage.connectors.save, message="try again"
+        lambda: get_connector(storage, tenant_id, connector_id),
+        change,
+        storage.connectors.save,
+        message="the connector kept changing; try again",
     )
-
-
-def _settings(body: Mapping[str, Any]) -> ConnectorSettings:
-    try:
-        return ConnectorSettings.model_validate(dict(body))
-    except ValidationError as exc:
-        raise ValidationFailed.from_pydantic(exc, where="body") from exc
 
 
 def _check_programmes(storage: Storage, tenant_id: str, scopes: Sequence[ScopeRule]) -> None:

@@ -155,6 +155,9 @@ def test_a_survey_delivery_to_a_typeform_endpoint_onboards_nobody(world: World) 
 def test_the_openapi_document_lists_the_registered_sources_and_the_purposes(world: World) -> None:
     document = world.client.http.get(f"{V1}/openapi.json").json_body
     create = document["components"]["schemas"]["EndpointCreate"]["properties"]
-    assert create["source"]["enum"] == ["google-forms", "jotform", "standard", "tally", "throwaway", "typeform"]
+    assert create["source"]["enum"] == [
+        *("bamboohr", "google-forms", "hibob", "hubspot", "jotform", "merge", "standard", "tally", "throwaway"),
+        "typeform",
+    ]
     purpose = document["components"]["schemas"]["Purpose"]
     assert purpose["enum"] == ["signup", "survey", "meetings", "people"]
