@@ -121,6 +121,9 @@ class ScopeRule(BaseModel):
     departments: list[str] = Field(default_factory=list, max_length=200)
     locations: list[str] = Field(default_factory=list, max_length=200)
     started_within_days: int | None = Field(default=None, ge=0, le=3650)
+    languages: list[str] = Field(
+        default_factory=list, max_length=20, description="Languages assumed spoken when the vendor names none."
+    )
     consent: ConsentPolicy = ConsentPolicy.AGREEMENT
     agreement_reference: str = Field(default="organisational agreement", max_length=100)
 

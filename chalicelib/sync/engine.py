@@ -263,7 +263,7 @@ def _enrol(run: _Run, scope: ScopeRule, person: MappedPerson) -> Participant | N
             name=person.name or person.email.split("@")[0],
             # Consent by the organisation's agreement with its people, recorded with its reference.
             consent=Consent(given=True, at=now, text_version=scope.agreement_reference),
-            languages=[person.language] if person.language else [],
+            languages=[person.language] if person.language else scope.languages,
             **values,
         )
     except ValidationError:

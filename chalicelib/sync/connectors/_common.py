@@ -28,3 +28,13 @@ def secret(credentials: Mapping[str, str], *names: str) -> str:
         if credentials.get(name):
             return credentials[name]
     raise VendorError(f"the credential has none of {', '.join(names)}")
+
+
+def page_size(connector: SyncConnector, default: int) -> int:
+    """The page size a connector asks for: its ``page_size`` setting, else the vendor's usual one."""
+    text = connector.settings.get("page_size")
+    if text is None:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise VendorError("the setting 'page_size' must be a whole number from 1 to 1000")
+    return int(text)

@@ -22,6 +22,7 @@ class MergeSource:
     def __init__(self, connector: SyncConnector, http: VendorHttp, credentials: Mapping[str, str]) -> None:
         self._base = connector.settings.get("base_url") or API
         self._http = http
+        self._page_size = connectors.page_size(connector, PAGE_SIZE)
         self._headers = {
             "Authorization": f"Bearer {connectors.secret(credentials, 'api_key', 'token')}",
             "X-Account-Token": connectors.secret(credentials, "account_token"),
@@ -34,7 +35,7 @@ class MergeSource:
         ]
 
     def pull(self, *, since: str | None, page: str | None) -> PullPage:
-        params: dict[str, str | int] = {"page_size": PAGE_SIZE}
+        params: dict[str, str | int] = {"page_size": self._page_size}
         if self._expand:
             params["expand"] = ",".join(self._expand)
         if since is not None:

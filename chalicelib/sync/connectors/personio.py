@@ -21,6 +21,7 @@ class PersonioSource:
     def __init__(self, connector: SyncConnector, http: VendorHttp, credentials: Mapping[str, str]) -> None:
         self._base = connector.settings.get("base_url") or API
         self._http = http
+        self._page_size = connectors.page_size(connector, PAGE_SIZE)
         self._client = {
             "client_id": connectors.secret(credentials, "client_id"),
             "client_secret": connectors.secret(credentials, "client_secret"),
@@ -38,7 +39,7 @@ class PersonioSource:
 
     def pull(self, *, since: str | None, page: str | None) -> PullPage:
         offset = int(page) if page and page.isdigit() else 0
-        params: dict[str, str | int] = {"limit": PAGE_SIZE, "offset": offset}
+        params: dict[str, str | int] = {"limit": self._page_size, "offset": offset}
         if since is not None:
             # Personio takes a local time without zone: the stored UTC text is cut to seconds.
             params["updated_since"] = since[:19]
@@ -53,5 +54,5 @@ class PersonioSource:
             raise VendorError("Personio's employee list has no data")
         records = [item for item in data["data"] if isinstance(item, dict)]
         total = (data.get("metadata") or {}).get("total_elements")
-        more = len(records) == PAGE_SIZE if not isinstance(total, int) else offset + len(records) < total
+        more = len(records) == self._page_size if not isinstance(total, int) else offset + len(records) < total
         return PullPage(records=records, next_page=str(offset + len(records)) if more and records else None)
