@@ -17,6 +17,10 @@ def main() -> int:
 
     status = status or intake_bench.main([])
     print()
+    from bench import sync_bench
+
+    status = sync_bench.main([]) or status
+    print()
     # Each figure comes from fresh subprocesses, so what this process has loaded does not count.
     from bench import coldstart_bench
 

@@ -80,11 +80,10 @@ def run_sync(
         connector = _commit(storage, connector, cursor=None, page=None, watermark=None)
     resuming = connector.page is not None
     figures = SyncFigures(started_at=clock.now(), full=connector.cursor is None)
-    if not resuming:
-        connector = _commit(storage, connector, cursor=connector.cursor, page=None, watermark=utc_text(clock.now()))
+    # The position is committed with each page; a run stopped before its first commit simply starts again.
+    watermark = connector.run_watermark if resuming and connector.run_watermark else utc_text(clock.now())
     run = _Run(storage, notifier, clock, connector, _programmes(storage, connector), figures, clock.now().date())
     since, page = connector.cursor, connector.page
-    watermark = connector.run_watermark
     while True:
         try:
             pulled = source.pull(since=since, page=page)
@@ -97,9 +96,9 @@ def run_sync(
         _apply_page(run, pulled.records)
         watermark = pulled.watermark or watermark
         page = pulled.next_page
-        run.connector = _commit(storage, run.connector, cursor=run.connector.cursor, page=page, watermark=watermark)
         if page is None:
             break
+        run.connector = _commit(storage, run.connector, cursor=since, page=page, watermark=watermark)
     figures.finished_at = clock.now()
     run.connector = _commit(storage, run.connector, cursor=watermark, page=None, watermark=None, figures=figures)
     return figures

@@ -340,7 +340,9 @@ class FakeMerge(FakeVendor):
         )
 
     def render(self, e: Employee, expand: set[str]) -> dict[str, Any]:
-        manager = next((m for m in self.employees.values() if m.email and m.email == e.manager_email), None)
+        manager = None
+        if e.manager_email:
+            manager = next((m for m in self.employees.values() if m.email == e.manager_email), None)
         manager_id = f"merge-{manager.number}" if manager else None
         return {
             "id": f"merge-{e.number}",
