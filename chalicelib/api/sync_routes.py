@@ -7,8 +7,10 @@ connector's last run error; credentials are references and are shown as such.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import ApiContext, api_route
 from chalicelib.domain.sync import SyncConnector, SyncFigures
@@ -21,6 +23,19 @@ TAG = "sync"
 
 class ConnectorList(BaseModel):
     items: list[SyncConnector]
+
+
+class VendorSecret(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    secret: str = Field(min_length=16, max_length=500, repr=False)
+    grace_hours: int = Field(default=24, ge=0, le=24 * 30)
+
+
+class EndpointSecretSet(BaseModel):
+    endpoint_id: str
+    source: str
+    secrets: int
 
 
 class RunRequest(BaseModel):
@@ -104,3 +119,25 @@ def run_connector(ctx: ApiContext, body: RunRequest, connector_id: str) -> SyncF
         connector_id=connector_id,
         full=body.full,
     )
+
+
+@api_route(
+    bp,
+    f"{V1}/endpoints/{{endpoint_id}}/vendor-secret",
+    "PUT",
+    summary="Verify a people endpoint with the signing key its HR vendor issued (the old key expires after a grace)",
+    body=VendorSecret,
+    response=EndpointSecretSet,
+    tag=TAG,
+)
+def put_vendor_secret(ctx: ApiContext, body: VendorSecret, endpoint_id: str) -> EndpointSecretSet:
+    endpoint = service.use_vendor_secret(
+        ctx.container.storage,
+        tenant_id=ctx.tenant_id,
+        endpoint_id=endpoint_id,
+        secret=body.secret,
+        grace=timedelta(hours=body.grace_hours),
+        clock=ctx.container.clock,
+    )
+    valid = endpoint.valid_secrets(ctx.container.clock.now())
+    return EndpointSecretSet(endpoint_id=endpoint.endpoint_id, source=endpoint.source, secrets=len(valid))

@@ -8,12 +8,14 @@ connector runs regardless.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SyncConnector, SyncFigures, Vendor
+from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event, log_warning
 from chalicelib.services.concurrency import update_with_retry
@@ -246,3 +248,27 @@ def _record(storage: Storage, connector: SyncConnector, figures: SyncFigures) ->
         storage.connectors.save,
         message="the connector kept changing",
     )
+
+
+def use_vendor_secret(
+    storage: Storage, *, tenant_id: str, endpoint_id: str, secret: str, grace: timedelta, clock: Clock
+) -> WebhookEndpoint:
+    """Make the signing key an HR vendor issued the endpoint's secret; the previous one stays valid for ``grace``.
+
+    BambooHR, HiBob, Merge and HubSpot each generate the key they sign with, so a people
+    endpoint verifies with theirs rather than one mentorflow made up.
+
+    Raises
+    ------
+    NotFound
+        No such endpoint for this tenant.
+    ValidationFailed
+        The endpoint is not a people endpoint.
+    """
+    endpoint = storage.endpoints.get(endpoint_id)
+    if endpoint is None or endpoint.tenant_id != tenant_id:
+        raise NotFound("no such webhook endpoint")
+    if endpoint.purpose is not Purpose.PEOPLE:
+        raise ValidationFailed("only a people endpoint takes a vendor's signing key")
+    endpoint.rotate(secret, at=clock.now(), grace=grace)
+    return storage.endpoints.save(endpoint)

@@ -151,8 +151,16 @@ def test_a_signed_hibob_webhook_syncs_and_its_ping_is_answered_unsigned(world: W
     vendor.hire(Employee(3332883854254932743, "Ona", "Čiurlionytė", "ona@kcb.lt", department="Muzika"))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         vendor.install(mock)
-        coordinator, programme_id, secret = _connected(world, vendor)
+        coordinator, programme_id, _ = _connected(world, vendor)
         endpoint_id = _endpoint_id(world, coordinator)
+        # HiBob generates the key it signs with; the coordinator hands it to the endpoint.
+        secret = "bob-generated-signing-key-7f3a"
+        handed = world.client.http.put(
+            f"{V1}/endpoints/{endpoint_id}/vendor-secret",
+            headers=coordinator.headers(),
+            body=json.dumps({"secret": secret}),
+        )
+        assert handed.status_code == 200, handed.json_body
         vendor.change(3332883854254932743, world.clock.now(), department="Muzika", manager_email="jonas@kcb.lt")
         body = load_event("hibob_table.entry.created_v2.json")
 
