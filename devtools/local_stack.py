@@ -25,6 +25,7 @@ import http.client
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -106,6 +107,14 @@ class StackPaths:
     def logs(self) -> Path:
         return self.data_dir / "logs"
 
+    def link_keys(self) -> str:
+        """This machine's key for one-click links, made on the first run and kept, so sent links keep working."""
+        path = self.data_dir / "link-keys"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
 
 def local_aws_environment(base: Mapping[str, str]) -> dict[str, str]:
     env = {key: value for key, value in base.items() if key not in _AWS_ENV_TO_DROP}
@@ -170,6 +179,7 @@ def make_container(database: Database, paths: StackPaths, base_url: str) -> Any:
         public_base_url=base_url,
         email_channel="file",
         outbox_dir=str(paths.outbox),
+        link_keys=paths.link_keys(),
     )
     return Container(settings=settings)
 
@@ -420,6 +430,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
             "MENTORFLOW_EMAIL_CHANNEL": "file",
             "MENTORFLOW_OUTBOX_DIR": str(paths.outbox),
             "MENTORFLOW_PUBLIC_BASE_URL": base_url,
+            "MENTORFLOW_LINK_KEYS": paths.link_keys(),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalicelib.storage.base import Page
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
+from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
@@ -53,6 +54,7 @@ class Storage:
     deliveries: DeliveryRepository = field(metadata=backends(DynamoDeliveries, InMemoryDeliveries))
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
+    used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
     connectors: SyncConnectorRepository = field(metadata=backends(DynamoSyncConnectors, InMemorySyncConnectors))
     synced_people: SyncedPersonRepository = field(metadata=backends(DynamoSyncedPeople, InMemorySyncedPeople))
 

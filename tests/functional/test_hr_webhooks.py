@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,16 +21,12 @@ from chalicelib.domain.webhook import DeliveryState, Purpose
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import bamboohr, hibob, hubspot, merge
+from tests.support.events import load_event
 from tests.support.hr_vendors import VENDORS, Employee, FakeVendor
 from tests.support.world import TenantHandle, World, world_with
 
 V1 = "/api/v1"
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 HOST = "mentorflow.example.org"
-
-
-def load_event(name: str) -> bytes:
-    return (EVENTS / name).read_bytes()
 
 
 @pytest.fixture

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from chalicelib.domain.sync import PROFILE_FIELDS, map_person
 from chalicelib.sync.connectors import PUSHES, SOURCES
 from chalicelib.sync.service import ConnectorSettings
+from tests.support.events import INTEGRATIONS
 from tests.support.hr_vendors import VENDORS, Employee
 
-KITS = Path(__file__).resolve().parents[3] / "integrations"
+KITS = INTEGRATIONS
 VENDOR_KITS = sorted(vendor.value for vendor in (*SOURCES, *PUSHES))
 
 
