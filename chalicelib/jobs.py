@@ -82,9 +82,10 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
 
 
 def _sync_people(container: Container) -> dict[str, Any]:
+    from chalicelib.registry import sync_tools
     from chalicelib.sync.service import sync_all
 
-    return sync_all(container.storage, container.notifier, container.clock)
+    return sync_all(container.storage, container.notifier, container.clock, tools=sync_tools(container))
 
 
 def _as_dict(report: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import ApiContext, api_route
 from chalicelib.domain.sync import SyncConnector, SyncFigures
+from chalicelib.registry import sync_tools
 from chalicelib.sync import service
 
 bp = Blueprint(__name__)
@@ -117,6 +118,7 @@ def run_connector(ctx: ApiContext, body: RunRequest, connector_id: str) -> SyncF
         container.clock,
         tenant_id=ctx.tenant_id,
         connector_id=connector_id,
+        tools=sync_tools(container),
         full=body.full,
     )
 

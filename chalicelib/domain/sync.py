@@ -105,6 +105,7 @@ class ConsentPolicy(StrEnum):
     """How a synced person's consent is established: the organisation's agreement, or their own acceptance."""
 
     AGREEMENT = "agreement"
+    INVITATION = "invitation"
 
 
 class ScopeRule(BaseModel):
@@ -152,6 +153,7 @@ class SyncFigures(BaseModel):
     out_of_scope: int = 0
     unchanged: int = 0
     enrolled: int = 0
+    invited: int = 0
     updated: int = 0
     withdrawn: int = 0
     pushed: int = 0

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile
 from chalicelib.domain.sync import (
     SYNCED_PERSON_RETENTION,
+    ConsentPolicy,
     MappedPerson,
     ScopeRule,
     SyncConnector,
@@ -30,6 +31,7 @@ from chalicelib.domain.sync import (
     fields_hash,
     map_person,
 )
+from chalicelib.errors import ConfigurationError
 from chalicelib.services import enrolment, participants
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.storage.keys import utc_text
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.programme import Programme
     from chalicelib.notify.outbox import Notifier
     from chalicelib.storage.repositories import Storage
+    from chalicelib.sync.invitations import Inviter
     from chalicelib.sync.ports import PeopleSource
 
 LEFT_REASON = "left the organisation"
@@ -57,6 +60,7 @@ class _Run:
     programmes: dict[str, Programme]
     figures: SyncFigures
     today: date
+    inviter: Inviter | None = None
     emails: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,6 +72,7 @@ def run_sync(
     connector: SyncConnector,
     source: PeopleSource,
     full: bool = False,
+    inviter: Inviter | None = None,
 ) -> SyncFigures:
     """Run (or resume) a sync of ``connector`` from ``source`` and return its figures.
 
@@ -82,7 +87,8 @@ def run_sync(
     figures = SyncFigures(started_at=clock.now(), full=connector.cursor is None)
     # The position is committed with each page; a run stopped before its first commit simply starts again.
     watermark = connector.run_watermark if resuming and connector.run_watermark else utc_text(clock.now())
-    run = _Run(storage, notifier, clock, connector, _programmes(storage, connector), figures, clock.now().date())
+    programmes = _programmes(storage, connector)
+    run = _Run(storage, notifier, clock, connector, programmes, figures, clock.now().date(), inviter)
     since, page = connector.cursor, connector.page
     while True:
         try:
@@ -269,6 +275,14 @@ def _enrol(run: _Run, scope: ScopeRule, person: MappedPerson) -> Participant | N
         run.figures.skip("field values the profile refuses")
         return None
     programme = run.programmes[scope.programme_id]
+    if scope.consent is ConsentPolicy.INVITATION:
+        if run.inviter is None:
+            raise ConfigurationError("this scope invites people, and no invitations can be sent from here")
+        invited = run.inviter.invite(
+            storage=run.storage, notifier=run.notifier, clock=run.clock, programme=programme, profile=profile
+        )
+        run.figures.invited += 1
+        return invited
     enrolled = enrolment.enrol(
         storage=run.storage,
         notifier=run.notifier,

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SyncConnector, SyncFigures, Vendor
 from chalicelib.domain.webhook import Purpose, WebhookEndpoint
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import ConfigurationError, NotFound, ValidationFailed
 from chalicelib.logging import log_event, log_warning
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.sync.connectors import PUSHES, build_push, build_source
 from chalicelib.sync.engine import run_sync
 from chalicelib.sync.http import VendorError, VendorHttp
+from chalicelib.sync.invitations import Inviter
 from chalicelib.sync.ports import ProgrammeStatus
 from chalicelib.sync.secrets import SecretReader
 
@@ -39,6 +40,7 @@ class SyncTools:
 
     http: Callable[[], VendorHttp] = VendorHttp
     secrets: SecretReader = field(default_factory=SecretReader)
+    inviter: Inviter | None = None
 
 
 class ConnectorSettings(BaseModel):
@@ -150,7 +152,7 @@ def sync_connector(
         figures = run_sync(
             storage=storage, notifier=notifier, clock=clock, connector=connector, source=source, full=full
         )
-    except VendorError as exc:
+    except (VendorError, ConfigurationError) as exc:
         _record(storage, connector, SyncFigures(started_at=clock.now(), finished_at=clock.now(), error=str(exc)[:500]))
         log_warning("sync failed", tenant_id=tenant_id, connector_id=connector_id, vendor=connector.vendor.value)
         raise
@@ -172,7 +174,7 @@ def sync_all(storage: Storage, notifier: Notifier, clock: Clock, *, tools: SyncT
                 connector_id=connector.connector_id,
                 tools=tools,
             )
-        except VendorError:
+        except (VendorError, ConfigurationError):
             counts["failed"] += 1
         # One tenant's surprise (a bug, a throttled table) must not stop every other tenant's sync.
         except Exception as exc:
