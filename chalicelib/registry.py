@@ -27,6 +27,7 @@ from chalicelib.webhooks.sources import (
     hubspot,
     jotform,
     merge,
+    salesforce,
     standard,
     tally,
     typeform,
@@ -45,6 +46,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     hibob.SPEC,
     merge.SPEC,
     hubspot.SPEC,
+    salesforce.SPEC,
 )
 
 HANDLERS: dict[Purpose, Handler] = {

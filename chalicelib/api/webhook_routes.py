@@ -57,6 +57,10 @@ def receive_webhook(source: str, endpoint_id: str) -> Response:
         return error_response(exc)
     if isinstance(receipt, HandshakeAnswer):
         return Response(body=receipt.body, status_code=receipt.status, headers={"Content-Type": receipt.content_type})
+    spec = container.sources.spec(source)
+    if spec is not None and spec.acknowledge is not None:
+        ack = spec.acknowledge()
+        return Response(body=ack.body, status_code=ack.status, headers={"Content-Type": ack.content_type})
     # 202 for anything we keep and retry ourselves: the vendor must not resend it.
     status = 200 if receipt.state.value in ("done", "ignored") else 202
     return json_response(

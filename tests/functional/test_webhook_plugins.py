@@ -155,8 +155,8 @@ def test_the_openapi_document_lists_the_registered_sources_and_the_purposes(worl
     document = world.client.http.get(f"{V1}/openapi.json").json_body
     create = document["components"]["schemas"]["EndpointCreate"]["properties"]
     assert create["source"]["enum"] == [
-        *("bamboohr", "google-forms", "hibob", "hubspot", "jotform", "merge", "standard", "tally", "throwaway"),
-        "typeform",
+        *("bamboohr", "google-forms", "hibob", "hubspot", "jotform", "merge", "salesforce", "standard", "tally"),
+        *("throwaway", "typeform"),
     ]
     purpose = document["components"]["schemas"]["Purpose"]
     assert purpose["enum"] == ["signup", "survey", "meetings", "people"]
