@@ -300,6 +300,7 @@ def _enrol(run: _Run, scope: ScopeRule, person: MappedPerson) -> Participant | N
 def _withdraw(run: _Run, participant: Participant) -> None:
     if participant.status in _FINISHED:
         return
+    had_pair = participant.status in (ParticipantStatus.MATCHED, ParticipantStatus.ACTIVE)
     participants.withdraw(
         run.storage,
         tenant_id=participant.tenant_id,
@@ -311,3 +312,15 @@ def _withdraw(run: _Run, participant: Participant) -> None:
         notifier=run.notifier,
     )
     run.figures.withdrawn += 1
+    programme = run.programmes.get(participant.programme_id)
+    if programme is not None and programme.coordinator_email:
+        # The coordinator hears of every leaver in the programme's language; the partner was told by the withdrawal.
+        run.notifier.queue_to_address(
+            tenant_id=programme.tenant_id,
+            email=programme.coordinator_email,
+            language=programme.default_language,
+            template="sync_participant_left",
+            context={"participant_name": participant.profile.name, "had_pair": had_pair},
+            idempotency_key=f"sync_participant_left:{participant.participant_id}",
+            programme=programme,
+        )

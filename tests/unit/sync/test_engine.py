@@ -11,6 +11,7 @@ from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Role, participant_id_for
 from chalicelib.domain.sync import SyncConnector, SyncFigures
 from chalicelib.notify.outbox import Notifier
+from chalicelib.services import programmes as programme_service
 from chalicelib.storage.repositories import Storage, in_memory_storage
 from chalicelib.sync.engine import run_sync
 from tests.unit.matching_service.scene import NOW, TENANT, Scene
@@ -111,6 +112,14 @@ def test_a_new_department_and_manager_update_the_participant_and_so_the_matching
 
 def test_a_mentor_who_leaves_is_withdrawn_and_the_mentee_told_and_rematched(scene: Scene) -> None:
     # GIVEN mentors from the HR system, an approved pair with a mentee who signed up, and another mentor
+    scene.programme = programme_service.update_programme(
+        scene.storage,
+        tenant_id=TENANT,
+        programme_id=scene.programme_id,
+        changes={"coordinator_email": "koordinator@kcb.rs"},
+        expected_version=None,
+        clock=scene.clock,
+    )
     _connect(scene, role=Role.MENTOR)
     org = FakeOrganisation()
     org.add(employee(1, "Jelena Đorđević", "jelena@kcb.rs"), employee(2, "Søren Ærø", "soren@kcb.rs"))
@@ -132,6 +141,10 @@ def test_a_mentor_who_leaves_is_withdrawn_and_the_mentee_told_and_rematched(scen
     assert scene.pair(pair.pair_id).status is PairStatus.ENDED_EARLY
     assert [m.language for m in scene.messages_to(ana) if m.template == "pair_ended"] == ["sl"]
     assert scene.open_pair_of(ana).mentor_id != leaver
+    # and the coordinator is told in the programme's language
+    told = [m for m in scene.storage.messages.all if m.template == "sync_participant_left"]  # type: ignore[attr-defined]
+    assert [(m.recipient, m.language) for m in told] == [("koordinator@kcb.rs", "sr")]
+    assert "Njen mentorski par je završen" in told[0].body_text
 
 
 def test_a_termination_of_someone_who_signed_up_by_form_is_found_by_e_mail(scene: Scene) -> None:
