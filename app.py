@@ -11,6 +11,7 @@ from chalicelib.api import (
     link_routes,
     matching_routes,
     meeting_routes,
+    sync_routes,
     webhook_routes,
 )
 from chalicelib.api import routes as api_routes
@@ -27,3 +28,4 @@ app.register_blueprint(connect_routes.bp)
 app.register_blueprint(invite_mail.bp)
 app.register_blueprint(link_routes.bp)
 app.register_blueprint(jobs.bp)
+app.register_blueprint(sync_routes.bp)

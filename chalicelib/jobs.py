@@ -96,6 +96,13 @@ def _check_meeting_health(container: Container) -> dict[str, Any]:
     return check_due_health(storage=container.storage, clock=container.clock, notifier=container.notifier, links=links)
 
 
+def _sync_people(container: Container) -> dict[str, Any]:
+    from chalicelib.registry import sync_tools
+    from chalicelib.sync.service import sync_all
+
+    return sync_all(container.storage, container.notifier, container.clock, tools=sync_tools(container))
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -145,6 +152,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=15),
         _renew_calendar_watches,
         "Renew Google channels and Graph subscriptions a day before they lapse; open missing ones.",
+    ),
+    Job(
+        "sync-people",
+        Cron("0", "2", "*", "*", "?", "*"),
+        _sync_people,
+        "Sync every enabled HR or CRM connector from its cursor, nightly; one vendor failing stops no other.",
     ),
 )
 

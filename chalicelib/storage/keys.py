@@ -44,6 +44,9 @@ Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUT
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
 Use of a single-use link by link id (one-click pages)  table   PK=LINK#<l>, SK=USED
+Sync connector by id / connectors of a tenant          table   PK=TENANT#<t>, SK=CONNECTOR#<c> / begins_with
+Enabled sync connectors, all tenants (nightly sync)    GSI1    GSI1PK=SYNC_CONNECTORS
+Synced person's fingerprint by vendor id               table   PK=TENANT#<t>#CONNECTOR#<c>, SK=PERSON#<external id>
 =====================================================  ======  =====================================================
 """
 
@@ -222,3 +225,19 @@ def link_pk(link_id: str) -> str:
 
 
 USED_LINK_SK = "USED"
+
+
+def connector_sk(connector_id: str) -> str:
+    return f"CONNECTOR#{connector_id}"
+
+
+CONNECTOR_SK_PREFIX = "CONNECTOR#"
+SYNC_CONNECTORS_GSI1 = "SYNC_CONNECTORS"
+
+
+def synced_people_pk(tenant_id: str, connector_id: str) -> str:
+    return f"TENANT#{tenant_id}#CONNECTOR#{connector_id}"
+
+
+def synced_person_sk(external_id: str) -> str:
+    return f"PERSON#{external_id}"

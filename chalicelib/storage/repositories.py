@@ -28,6 +28,8 @@ from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, Messag
 from chalicelib.storage.pairs import DynamoPairs, InMemoryPairs, PairRepository
 from chalicelib.storage.participants import DynamoParticipants, InMemoryParticipants, ParticipantRepository
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
+from chalicelib.storage.sync_connectors import DynamoSyncConnectors, InMemorySyncConnectors, SyncConnectorRepository
+from chalicelib.storage.synced_people import DynamoSyncedPeople, InMemorySyncedPeople, SyncedPersonRepository
 from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
 
 if TYPE_CHECKING:
@@ -61,6 +63,8 @@ class Storage:
         metadata=backends(DynamoCalendarConnections, InMemoryCalendarConnections)
     )
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
+    connectors: SyncConnectorRepository = field(metadata=backends(DynamoSyncConnectors, InMemorySyncConnectors))
+    synced_people: SyncedPersonRepository = field(metadata=backends(DynamoSyncedPeople, InMemorySyncedPeople))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:

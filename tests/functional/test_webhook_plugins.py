@@ -155,13 +155,18 @@ def test_the_openapi_document_lists_the_registered_sources_and_the_purposes(worl
     document = world.client.http.get(f"{V1}/openapi.json").json_body
     create = document["components"]["schemas"]["EndpointCreate"]["properties"]
     assert create["source"]["enum"] == [
+        "bamboohr",
         "calcom",
         "calendly",
         "google-calendar",
         "google-forms",
+        "hibob",
+        "hubspot",
         "invite",
         "jotform",
+        "merge",
         "msgraph",
+        "salesforce",
         "standard",
         "tally",
         "throwaway",
