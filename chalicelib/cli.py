@@ -141,7 +141,10 @@ def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
         if not args.yes:
             out.write("erasure cannot be undone; add --yes to confirm\n")
             return 2
-        _print(out, privacy.erase_person(storage, tenant_id=args.tenant, email=args.email))
+        erasure = privacy.erase_person(
+            storage, container.notifier, container.clock, tenant_id=args.tenant, email=args.email, erased_by="cli"
+        )
+        _print(out, privacy.erasure_summary(erasure))
     return 0
 
 

@@ -32,6 +32,11 @@ class Settings(BaseModel):
     delivery_max_attempts: int = Field(default=8, ge=1)
     secret_rotation_grace_hours: int = Field(default=24, ge=0)
     log_level: str = "INFO"
+    # The key of erasure tombstones' hashes: an SSM SecureString in a deployment, or the value itself locally.
+    erasure_key_parameter: str | None = None
+    erasure_key: str | None = Field(default=None, repr=False)
+    # Deliveries a person must look at are dropped this long after arrival, unless the tenant sets its own.
+    attention_retention_days: int = Field(default=90, ge=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

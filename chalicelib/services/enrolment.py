@@ -38,6 +38,7 @@ from chalicelib.domain.common import StatusChange
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.errors import Conflict
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.erasures import refuse_if_erased
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -133,11 +134,15 @@ def enrol(
     ------
     Conflict
         A coordinator enrols an e-mail the programme already has.
+    PersonErased
+        A signup made before its sender's data was erased (a replay or redelivery).
     VersionConflict
         Others kept writing the same record through every attempt; try again later.
     """
     if channel is Channel.SIGNUP and (profile.consent is None or not profile.consent.given):
         return Enrolled(EnrolmentOutcome.NO_CONSENT)
+    if channel is Channel.SIGNUP:
+        refuse_if_erased(storage, programme.tenant_id, profile.email, submitted_at)
     participant_id = participant_id_for(programme.tenant_id, programme.programme_id, profile.email)
     outcome = EnrolmentOutcome.UNCHANGED
 

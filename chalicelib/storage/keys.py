@@ -39,6 +39,8 @@ Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
+Messages of a tenant (erasure)                         table   PK=TENANT#<t>#OUTBOX, begins_with MESSAGE#
+Erasure by subject hash / erasures of a tenant         table   PK=TENANT#<t>, SK=ERASURE#<hmac> / begins_with
 =====================================================  ======  =====================================================
 """
 
@@ -186,6 +188,16 @@ def messages_by_state_gsi1(state: str) -> str:
 
 def participant_messages_gsi2(tenant_id: str, participant_id: str) -> str:
     return f"TENANT#{tenant_id}#PARTICIPANT#{participant_id}"
+
+
+MESSAGE_SK_PREFIX = "MESSAGE#"
+
+
+def erasure_sk(subject: str) -> str:
+    return f"ERASURE#{subject}"
+
+
+ERASURE_SK_PREFIX = "ERASURE#"
 
 
 def utc_text(at: datetime) -> str:

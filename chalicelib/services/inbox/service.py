@@ -26,6 +26,7 @@ from chalicelib.errors import (
 )
 from chalicelib.logging import log_event, log_warning
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.erasures import PersonErased
 from chalicelib.services.inbox.ports import (
     HandshakeAnswer,
     ProcessingContext,
@@ -156,6 +157,8 @@ def process(
     attempts = delivery.attempts + 1
     try:
         outcome = dispatch(delivery, endpoint, specs, ctx)
+    except PersonErased as exc:
+        return _forget(delivery, ctx, policy, attempts, exc.message)
     except MentoringError as exc:
         return _record_failure(delivery, ctx, policy, attempts, f"{type(exc).__name__}: {exc.message}"[:300])
     # The inbox is the boundary that must never lose a delivery: whatever a processor raises
@@ -218,6 +221,26 @@ def _record_outcome(
         state=outcome.state.value,
         attempts=attempts,
     )
+    return saved
+
+
+def _forget(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, attempts: int, reason: str) -> Delivery:
+    """Keep only the delivery's id (for idempotency), never its erased sender's data."""
+    now = ctx.clock.now()
+    update = {
+        "state": DeliveryState.IGNORED,
+        "attempts": attempts,
+        "body": None,
+        "headers": {},
+        "query": {},
+        "result": None,
+        "last_error": reason,
+        "next_attempt_at": None,
+        "updated_at": now,
+        "expires_at": now + policy.raw_body_ttl,
+    }
+    saved = _save_latest(delivery, ctx, update)
+    log_event("webhook from an erased person ignored", endpoint_id=delivery.endpoint_id, source=delivery.source)
     return saved
 
 
