@@ -62,7 +62,8 @@ def laura_signup() -> bytes:
 
 
 def post_typeform(world: World, issued: IssuedEndpoint, body: bytes) -> Any:
-    headers = {"Content-Type": "application/json", "Typeform-Signature": typeform_vendor.SIGNING.sign(issued.secret, body)}
+    signature = typeform_vendor.SIGNING.sign(issued.secret, body)
+    headers = {"Content-Type": "application/json", "Typeform-Signature": signature}
     return world.client.http.post(f"/hooks/typeform/{issued.endpoint.endpoint_id}", headers=headers, body=body)
 
 
