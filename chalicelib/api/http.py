@@ -27,6 +27,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.container import Container, get_container
+from chalicelib.domain import json_limits
 from chalicelib.domain.tenant import hash_api_key
 from chalicelib.errors import (
     MentoringError,
@@ -119,7 +120,9 @@ def read_json_body(raw: bytes, content_type: str | None, max_bytes: int) -> Any:
     if _media_type(content_type) != "application/json":
         raise UnsupportedMediaType("the admin API accepts application/json only")
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json_limits.loads(raw)
+    except json_limits.JsonLimitExceeded as exc:
+        raise ValidationFailed(f"request body is not accepted: {exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationFailed("request body is not valid JSON") from exc
 

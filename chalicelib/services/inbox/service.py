@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.domain.json_limits import json_problem
 from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
 from chalicelib.domain.retry import exponential_backoff
 from chalicelib.domain.webhook import Delivery, DeliveryState, WebhookEndpoint, delivery_id_for_body
@@ -116,7 +117,12 @@ def receive(
     now = ctx.clock.now()
     spec.verifier(ctx.clock).verify(request, endpoint.valid_secrets(now))
 
-    delivery_id = spec.delivery_id(request) or delivery_id_for_body(request.body)
+    try:
+        vendor_id = spec.delivery_id(request)
+    # A verified body is kept whatever it holds; one whose id cannot be read is known by its hash.
+    except (ValueError, RecursionError):
+        vendor_id = None
+    delivery_id = vendor_id or delivery_id_for_body(request.body)
     if len(delivery_id) > 500:
         raise ValidationFailed("delivery id is too long")
     secret_parameters = _SECRET_PARAMETERS | {spec.token_parameter or ""}
@@ -183,13 +189,27 @@ def dispatch(
             f"nothing handles {endpoint.purpose.value} deliveries from {delivery.source}"
         )
     parse, handle = route
+    problem = _unreadable(delivery.body)
+    if problem is not None:
+        return ProcessOutcome.needs_attention(f"the body cannot be read: {problem}")
     try:
         item = parse(delivery)
     except IrrelevantEvent as exc:
         return ProcessOutcome.ignored(str(exc))
     except PayloadParseError as exc:
         return ProcessOutcome.needs_attention(f"the {exc.what} cannot be read: {exc}")
+    # Reading the same bytes fails the same way every time: a person must look, retrying cannot help.
+    # Only the type is kept, as a parser's message may quote an answer.
+    except (ValueError, RecursionError) as exc:
+        return ProcessOutcome.needs_attention(f"the body cannot be read ({type(exc).__name__})")
     return handle(item, endpoint, ctx)
+
+
+def _unreadable(body: bytes | None) -> str | None:
+    """Why a body would break a parser (too deep, too long a number), found before any parser runs."""
+    if body is None:
+        return None
+    return json_problem(body.decode("utf-8", errors="replace"))
 
 
 def _record_outcome(

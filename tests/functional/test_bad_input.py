@@ -1,0 +1,90 @@
+"""No 500 on any input: bodies too deep or with too long numbers answer 400 on the admin API, and
+signed webhook bodies like that are kept as needing attention with a reason, not retried to death."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.domain.webhook import DeliveryState
+from chalicelib.jobs import run_job
+from chalicelib.storage.repositories import Storage
+from chalicelib.webhooks.sources import tally as tally_vendor
+from chalicelib.webhooks.sources import typeform as typeform_vendor
+from tests.support.world import World, world_with
+from tests.unit.intake.builders import event_json
+
+V1 = "/api/v1"
+DEEP = "[" * 1000 + "]" * 1000
+HUGE = "9" * 5000
+
+
+@pytest.fixture
+def world(storage: Storage) -> Iterator[World]:
+    with world_with(storage) as built:
+        yield built
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ('{"name": ' + DEEP + "}", "nests deeper than 64 levels"),
+        ('{"name": "Mentorski program", "max_mentees": ' + HUGE + "}", "number longer than 100 digits"),
+    ],
+)
+def test_the_admin_api_answers_400_naming_the_problem_of_a_body_too_deep_or_with_a_huge_number(
+    world: World, body: str, problem: str
+) -> None:
+    # GIVEN a coordinator
+    coordinator = world.tenant()
+
+    # WHEN they post such a body to create a programme
+    answer = world.client.http.post(f"{V1}/programmes", headers=coordinator.headers(), body=body)
+
+    # THEN it is refused with 400 naming the problem
+    assert answer.status_code == 400
+    assert problem in answer.json_body["message"]
+
+
+def _typeform_with(value: str) -> bytes:
+    text = json.dumps(event_json("typeform_form_response.json"))
+    return text.replace('"number": 5', f'"number": {value}', 1).encode()
+
+
+def _tally_with(value: str) -> bytes:
+    event = event_json("tally_FORM_RESPONSE.json")
+    text = json.dumps(event)
+    return text.replace('"value": 10', f'"value": {value}', 1).encode()
+
+
+@pytest.mark.parametrize("value", [HUGE, DEEP], ids=["huge-integer", "deep-nesting"])
+@pytest.mark.parametrize("source", ["typeform", "tally"])
+def test_a_signed_body_that_cannot_be_read_is_kept_for_attention_with_a_reason(
+    world: World, source: str, value: str
+) -> None:
+    # GIVEN a form endpoint, and a body its vendor signed that holds a huge number or deep nesting
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), source)
+    body = _typeform_with(value) if source == "typeform" else _tally_with(value)
+    assert value in body.decode()
+    signing = typeform_vendor.SIGNING if source == "typeform" else tally_vendor.SIGNING
+    header = "Typeform-Signature" if source == "typeform" else "Tally-Signature"
+
+    # WHEN the vendor posts it, and the retry sweeper runs later
+    answer = world.client.http.post(
+        f"/hooks/{source}/{issued.endpoint.endpoint_id}",
+        headers={"Content-Type": "application/json", header: signing.sign(issued.secret, body)},
+        body=body,
+    )
+    world.clock.advance(timedelta(minutes=30))
+    run_job("retry-deliveries", world.container)
+
+    # THEN the vendor is answered without a 5xx, and the delivery is kept, needing attention, with the reason
+    assert answer.status_code < 500
+    (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
+    assert stored.state is DeliveryState.NEEDS_ATTENTION
+    assert stored.body == body
+    assert "cannot be read" in (stored.last_error or "")
