@@ -51,6 +51,8 @@ class InboxPolicy:
     max_body_bytes: int = 1_048_576
     max_attempts: int = 8
     raw_body_ttl: timedelta = timedelta(days=14)
+    # Deliveries a person must look at (needs attention, dead) hold raw answers too: they end as well.
+    attention_ttl: timedelta = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,18 @@ def receive(
         return Receipt(delivery_id=delivery_id, state=state, duplicate=True)
 
     # What add() stored: the same delivery at its first version.
-    processed = process(delivery.model_copy(update={"version": 1}), endpoint, specs, ctx, policy)
+    try:
+        processed = process(delivery.model_copy(update={"version": 1}), endpoint, specs, ctx, policy)
+    # Once stored, the delivery is safe and the sweeper takes it over as interrupted; a vendor told
+    # 5xx now would send it again or, worse, give up on the endpoint.
+    except Exception as exc:
+        log_warning(
+            "webhook stored, recording its outcome failed",
+            endpoint_id=endpoint.endpoint_id,
+            source=source,
+            error_type=type(exc).__name__,
+        )
+        return Receipt(delivery_id=delivery_id, state=DeliveryState.RECEIVED, duplicate=False)
     return Receipt(delivery_id=delivery_id, state=processed.state, duplicate=False)
 
 
@@ -229,8 +242,8 @@ def _record_outcome(
         "next_attempt_at": None,
         "updated_at": now,
         # Finished deliveries stay (for idempotency and dry runs) only until their TTL; those that
-        # need a person stay until resolved.
-        "expires_at": delivery.received_at + policy.raw_body_ttl if finished else None,
+        # need a person stay for the longer retention a coordinator needs to look at them.
+        "expires_at": delivery.received_at + (policy.raw_body_ttl if finished else policy.attention_ttl),
     }
     saved = _save_latest(delivery, ctx, update)
     log_event(
@@ -275,7 +288,7 @@ def _record_failure(
         "last_error": error,
         "next_attempt_at": None if dead else now + backoff(attempts),
         "updated_at": now,
-        "expires_at": None,
+        "expires_at": delivery.received_at + policy.attention_ttl if dead else None,
     }
     saved = _save_latest(delivery, ctx, update)
     log_warning(
@@ -320,7 +333,7 @@ def retry_due(
         for delivery in ctx.storage.deliveries.by_state(state, due_before=now, limit=limit):
             endpoint = ctx.storage.endpoints.get(delivery.endpoint_id)
             if endpoint is None or specs.spec(delivery.source) is None:
-                _park(delivery, ctx, "endpoint or source no longer configured")
+                _park(delivery, ctx, policy, "endpoint or source no longer configured")
                 counts["dead"] += 1
                 continue
             result = process(delivery, endpoint, specs, ctx, policy)
@@ -334,12 +347,18 @@ def retry_due(
     return counts
 
 
-def _park(delivery: Delivery, ctx: ProcessingContext, reason: str) -> None:
+def _park(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, reason: str) -> None:
     now = ctx.clock.now()
     _save_latest(
         delivery,
         ctx,
-        {"state": DeliveryState.DEAD, "last_error": reason, "next_attempt_at": None, "updated_at": now},
+        {
+            "state": DeliveryState.DEAD,
+            "last_error": reason,
+            "next_attempt_at": None,
+            "updated_at": now,
+            "expires_at": delivery.received_at + policy.attention_ttl,
+        },
     )
 
 
