@@ -30,6 +30,7 @@ Meetings of a pair                                     table   PK=TENANT#<t>#PRO
 Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>#MEETING#<source>#<external id>
 Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
 Per-person detail of a run, in parts                   table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with RUNPART#<id>#
+Mentee place slots of a programme (places limit)       table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with PLACE#
 Matching lease of a programme (one run at a time)      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=MATCHING_LEASE
 Webhook endpoint by id (every webhook request)         table   PK=ENDPOINT#<e>, SK=ENDPOINT
 Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>#ENDPOINTS
@@ -145,6 +146,13 @@ def run_parts_prefix(run_id: str) -> str:
 
 
 MATCHING_LEASE_SK = "MATCHING_LEASE"
+
+
+def place_sk(index: int) -> str:
+    return f"PLACE#{index:05d}"
+
+
+PLACE_SK_PREFIX = "PLACE#"
 PAIRS_AWAITING_MENTOR_GSI1 = "PAIRS_AWAITING_MENTOR"
 
 

@@ -22,6 +22,7 @@ from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, Meetin
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
 from chalicelib.storage.pairs import DynamoPairs, InMemoryPairs, PairRepository
 from chalicelib.storage.participants import DynamoParticipants, InMemoryParticipants, ParticipantRepository
+from chalicelib.storage.places import DynamoPlaces, InMemoryPlaces, PlaceRepository
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
 from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
 
@@ -53,6 +54,7 @@ class Storage:
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
     erasures: ErasureRepository = field(metadata=backends(DynamoErasures, InMemoryErasures))
+    places: PlaceRepository = field(metadata=backends(DynamoPlaces, InMemoryPlaces))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
@@ -91,6 +93,7 @@ __all__ = [
     "Page",
     "PairRepository",
     "ParticipantRepository",
+    "PlaceRepository",
     "ProgrammeRepository",
     "Storage",
     "TenantRepository",
