@@ -9,9 +9,12 @@ and processed once.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.json_limits import json_problem
 from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
@@ -215,7 +218,55 @@ def dispatch(
     # Only the type is kept, as a parser's message may quote an answer.
     except (ValueError, RecursionError) as exc:
         return ProcessOutcome.needs_attention(f"the body cannot be read ({type(exc).__name__})")
-    return handle(item, endpoint, ctx)
+    outcome = handle(item, endpoint, ctx)
+    if outcome.reason is None:
+        return outcome
+    # Reasons end up in last_error, which the CLI prints and lists show: they name questions, never answers.
+    answers = _answer_texts(item)
+    return dataclasses.replace(
+        outcome,
+        reason=_unquoted(outcome.reason, answers),
+        result=_unquoted_all(outcome.result, answers),
+    )
+
+
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _answer_texts(item: object) -> set[str]:
+    """The text of every answer a parsed item holds, whitespace-folded as problem reasons quote it."""
+    texts: set[str] = set()
+    for answer in getattr(item, "answers", None) or []:
+        value = getattr(answer, "value", None)
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        for part in values:
+            for text in part if isinstance(part, list) else [part]:
+                if isinstance(text, str | int | float) and not isinstance(text, bool):
+                    texts.add(" ".join(str(text).split()))
+    return texts
+
+
+def _unquoted(text: str, answers: set[str]) -> str:
+    """``text`` with every quoted answer (whole, or clipped with an ellipsis) replaced by an ellipsis."""
+
+    def hide(match: re.Match[str]) -> str:
+        quoted = match.group(1)
+        clipped = quoted.removesuffix("…")
+        if quoted in answers or (clipped != quoted and any(a.startswith(clipped) for a in answers)):
+            return '"…"'
+        return match.group(0)
+
+    return _QUOTED.sub(hide, text) if answers else text
+
+
+def _unquoted_all(value: Any, answers: set[str]) -> Any:
+    if isinstance(value, str):
+        return _unquoted(value, answers)
+    if isinstance(value, dict):
+        return {k: _unquoted_all(v, answers) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unquoted_all(v, answers) for v in value]
+    return value
 
 
 def _unreadable(body: bytes | None) -> str | None:
