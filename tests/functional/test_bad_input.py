@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.domain.webhook import DeliveryState
 from chalicelib.jobs import run_job
+from chalicelib.storage.base import DynamoRepository
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import tally as tally_vendor
 from chalicelib.webhooks.sources import typeform as typeform_vendor
@@ -88,3 +89,46 @@ def test_a_signed_body_that_cannot_be_read_is_kept_for_attention_with_a_reason(
     assert stored.state is DeliveryState.NEEDS_ATTENTION
     assert stored.body == body
     assert "cannot be read" in (stored.last_error or "")
+
+
+def test_an_admin_body_too_large_for_one_stored_item_answers_413_before_anything_is_written(world: World) -> None:
+    # GIVEN a form endpoint, and a field mapping whose choices table is larger than a DynamoDB item
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), "typeform")
+    choices = {f"Choice number {n:06d} with a long label": "leadership" for n in range(12_000)}
+    mapping = {"role": {"constant": "mentee"}, "email": {"ref": "e"}, "tags": {"ref": "t", "choices": choices}}
+
+    # WHEN the coordinator stores it
+    answer = world.client.http.put(
+        f"{V1}/endpoints/{issued.endpoint.endpoint_id}/mapping", headers=coordinator.headers(), body=json.dumps(mapping)
+    )
+
+    # THEN it is refused with 413 and the endpoint is unchanged
+    assert answer.status_code == 413
+    stored = world.storage.endpoints.get(issued.endpoint.endpoint_id)
+    assert stored is not None
+    assert stored.field_mapping is None
+
+
+def test_a_programme_grown_past_one_stored_item_by_patches_answers_413_and_keeps_what_it_had(
+    world: World, storage: Storage
+) -> None:
+    if not isinstance(storage.programmes, DynamoRepository):
+        pytest.skip("the 400 KB item limit is DynamoDB's")
+    # GIVEN a programme patched with about 320 KB of milestones
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    title = "x" * 170
+    milestones = [{"kind": "other", "date": "2026-10-01", "title": f"{n:05d} {title}"} for n in range(1400)]
+    first = coordinator.patch(f"{V1}/programmes/{programme_id}", {"milestones": milestones})
+    assert first.status_code == 200, first.json_body
+
+    # WHEN another patch adds about 200 KB in another field
+    surveys = [{"kind": "pulse", "offset_days": 30 + n % 300, "repeat_every_days": 60} for n in range(3000)]
+    grown = coordinator.patch(f"{V1}/programmes/{programme_id}", {"surveys": surveys})
+
+    # THEN no 500: it is refused as too large, and the programme keeps what it had
+    assert grown.status_code == 413, grown.json_body
+    stored = world.storage.programmes.get(coordinator.tenant_id, programme_id)
+    assert stored is not None
+    assert (len(stored.milestones), len(stored.surveys)) == (1400, 3)
