@@ -108,7 +108,8 @@ def admin_request(draw: st.DrawFn, target: Target) -> tuple[str, str, bytes, dic
     path = route.path
     for name in [part[1:-1] for part in route.path.split("/") if part.startswith("{")]:
         path = path.replace("{" + name + "}", draw(_path_param(target, name)))
-    query = draw(st.dictionaries(st.sampled_from(["state", "status", "role", "limit", "cursor", "x"]), st.text(max_size=20)))
+    names = st.sampled_from(["state", "status", "role", "limit", "cursor", "x"])
+    query = draw(st.dictionaries(names, st.text(max_size=20)))
     if query:
         path += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
     headers = dict(target.headers)
