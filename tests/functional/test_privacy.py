@@ -181,7 +181,9 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     assert traces(table_text(table)) == []
     assert traces(outbox_text(outbox)) == []
     captured = capsys.readouterr()
-    assert traces(captured.out + captured.err + caplog.text) == []
+    logged = captured.out + captured.err + caplog.text
+    assert traces(logged) == []
+    assert [secret for secret in (coordinator.api_key, issued.secret) if secret in logged] == []
 
 
 def test_an_erasure_needs_confirmation_and_an_address(table_world: tuple[World, Any, Path]) -> None:
