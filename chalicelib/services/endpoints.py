@@ -130,6 +130,8 @@ def delete_endpoint(storage: Storage, *, tenant_id: str, endpoint_id: str) -> in
     endpoint = get_endpoint(storage, tenant_id, endpoint_id)
     deliveries = storage.deliveries.for_endpoint(endpoint_id, limit=_ALL_DELIVERIES)
     for delivery in deliveries:
+        if delivery.body_parts:
+            storage.delivery_bodies.delete(endpoint_id, delivery.delivery_id)
         storage.deliveries.delete(delivery)
     storage.endpoints.delete(endpoint)
     return len(deliveries)

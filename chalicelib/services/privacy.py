@@ -84,12 +84,17 @@ def names(delivery: Delivery, email: str) -> bool:
 
 
 def _deliveries(storage: Storage, tenant_id: str, email: str) -> list[Delivery]:
-    return [
-        delivery
-        for endpoint in storage.endpoints.list(tenant_id)
-        for delivery in storage.deliveries.for_endpoint(endpoint.endpoint_id, limit=_ALL)
-        if names(delivery, email)
-    ]
+    """Deliveries whose raw body names ``email``, each with its body in hand (parts read back)."""
+    found = []
+    for endpoint in storage.endpoints.list(tenant_id):
+        for delivery in storage.deliveries.for_endpoint(endpoint.endpoint_id, limit=_ALL):
+            if delivery.body_parts:
+                delivery = delivery.model_copy(
+                    update={"body": storage.delivery_bodies.read(delivery.endpoint_id, delivery.delivery_id)}
+                )
+            if names(delivery, email):
+                found.append(delivery)
+    return found
 
 
 def _mentions(message: Message, words: set[str]) -> bool:
@@ -209,6 +214,8 @@ def erase_person(
         scrubbed = {"subject": _scrub_text(message.subject, words), "body_text": _scrub_text(message.body_text, words)}
         storage.messages.save(message.model_copy(update=scrubbed))
     for delivery in held.deliveries:
+        if delivery.body_parts:
+            storage.delivery_bodies.delete(delivery.endpoint_id, delivery.delivery_id)
         storage.deliveries.delete(delivery)
     for participant in held.participants:
         storage.participants.delete(participant)

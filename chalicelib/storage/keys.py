@@ -35,6 +35,7 @@ Matching lease of a programme (one run at a time)      table   PK=TENANT#<t>#PRO
 Webhook endpoint by id (every webhook request)         table   PK=ENDPOINT#<e>, SK=ENDPOINT
 Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>#ENDPOINTS
 Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, SK=DELIVERY#<d>
+Parts of a delivery's body too large for its item      table   PK=ENDPOINT#<e>, begins_with BODYPART#<d>#
 Deliveries of an endpoint (admin, needs attention)     table   PK=ENDPOINT#<e>, begins_with DELIVERY#
 Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES#<state>, GSI1SK<=<iso time>#...
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
@@ -172,6 +173,14 @@ def delivery_sk(delivery_id: str) -> str:
 
 
 DELIVERY_SK_PREFIX = "DELIVERY#"
+
+
+def body_part_sk(delivery_id: str, index: int) -> str:
+    return f"BODYPART#{delivery_id}#{index:05d}"
+
+
+def body_parts_prefix(delivery_id: str) -> str:
+    return f"BODYPART#{delivery_id}#"
 
 
 def deliveries_by_state_gsi1(state: str) -> str:

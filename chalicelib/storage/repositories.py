@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.storage.base import Page
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
+from chalicelib.storage.delivery_bodies import DeliveryBodyRepository, DynamoDeliveryBodies, InMemoryDeliveryBodies
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
 from chalicelib.storage.erasures import DynamoErasures, ErasureRepository, InMemoryErasures
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
@@ -55,6 +56,7 @@ class Storage:
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
     erasures: ErasureRepository = field(metadata=backends(DynamoErasures, InMemoryErasures))
     places: PlaceRepository = field(metadata=backends(DynamoPlaces, InMemoryPlaces))
+    delivery_bodies: DeliveryBodyRepository = field(metadata=backends(DynamoDeliveryBodies, InMemoryDeliveryBodies))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
@@ -84,6 +86,7 @@ def in_memory_storage() -> Storage:
 
 
 __all__ = [
+    "DeliveryBodyRepository",
     "DeliveryRepository",
     "EndpointRepository",
     "ErasureRepository",

@@ -3,7 +3,10 @@ signed webhook bodies like that are kept as needing attention with a reason, not
 
 from __future__ import annotations
 
+import base64
 import json
+import random
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,6 +14,7 @@ import pytest
 
 from chalicelib.domain.webhook import DeliveryState
 from chalicelib.jobs import run_job
+from chalicelib.services.inbox.service import with_body
 from chalicelib.storage.base import DynamoRepository
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import tally as tally_vendor
@@ -132,3 +136,29 @@ def test_a_programme_grown_past_one_stored_item_by_patches_answers_413_and_keeps
     stored = world.storage.programmes.get(coordinator.tenant_id, programme_id)
     assert stored is not None
     assert (len(stored.milestones), len(stored.surveys)) == (1400, 3)
+
+
+def test_a_signed_body_too_large_for_one_item_is_kept_in_parts_and_processed(world: World) -> None:
+    # GIVEN a Typeform endpoint, and a signed response whose free-text answer barely compresses (900 KB)
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), "typeform")
+    event = event_json("typeform_form_response.json")
+    event["form_response"]["answers"][0]["text"] = base64.b64encode(random.Random(9).randbytes(660_000)).decode()
+    body = json.dumps(event).encode()
+    assert len(zlib.compress(body, 6)) > 400_000
+    signature = typeform_vendor.SIGNING.sign(issued.secret, body)
+
+    # WHEN Typeform posts it
+    answer = world.client.http.post(
+        f"/hooks/typeform/{issued.endpoint.endpoint_id}",
+        headers={"Content-Type": "application/json", "Typeform-Signature": signature},
+        body=body,
+    )
+
+    # THEN it is kept (not 413), read whole for processing, and goes with its endpoint
+    assert answer.status_code in (200, 202), answer.json_body
+    (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
+    assert stored.last_error == "no field mapping is configured for this endpoint"
+    assert with_body(stored, world.container.processing).body == body
+    coordinator.delete(f"{V1}/endpoints/{issued.endpoint.endpoint_id}")
+    assert world.storage.delivery_bodies.read(issued.endpoint.endpoint_id, stored.delivery_id) is None

@@ -38,6 +38,7 @@ from chalicelib.services.inbox.ports import (
     SourceRegistry,
     WebhookRequest,
 )
+from chalicelib.storage.delivery_bodies import split
 
 MAX_BACKOFF = timedelta(hours=6)
 FIRST_BACKOFF = timedelta(minutes=1)
@@ -145,7 +146,15 @@ def receive(
         updated_at=now,
         next_attempt_at=now + STALE_RECEIVED_AFTER,
     )
-    if not ctx.storage.deliveries.add(delivery):
+    try:
+        added = ctx.storage.deliveries.add(delivery)
+    except PayloadTooLarge:
+        # Verified, so the vendor will not send it again: the body goes beside the item, in parts.
+        delivery = delivery.model_copy(
+            update={"body": None, "body_parts": _store_parts(delivery, request.body, ctx, policy)}
+        )
+        added = ctx.storage.deliveries.add(delivery)
+    if not added:
         existing = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id)
         state = existing.state if existing else DeliveryState.RECEIVED
         log_event("webhook duplicate", endpoint_id=endpoint.endpoint_id, source=source, state=state.value)
@@ -178,7 +187,7 @@ def process(
     now = ctx.clock.now()
     attempts = delivery.attempts + 1
     try:
-        outcome = dispatch(delivery, endpoint, specs, ctx)
+        outcome = dispatch(with_body(delivery, ctx), endpoint, specs, ctx)
     except PersonErased as exc:
         return _forget(delivery, ctx, policy, attempts, exc.message)
     except MentoringError as exc:
@@ -308,13 +317,37 @@ def _record_outcome(
     return saved
 
 
+def _store_parts(delivery: Delivery, body: bytes, ctx: ProcessingContext, policy: InboxPolicy) -> int:
+    parts = split(
+        body,
+        tenant_id=delivery.tenant_id,
+        endpoint_id=delivery.endpoint_id,
+        delivery_id=delivery.delivery_id,
+        expires_at=delivery.received_at + policy.attention_ttl,
+    )
+    ctx.storage.delivery_bodies.put(parts)
+    return len(parts)
+
+
+def with_body(delivery: Delivery, ctx: ProcessingContext) -> Delivery:
+    """The delivery with its raw body in hand, read from its parts when it was too large for the item."""
+    if delivery.body is not None or not delivery.body_parts:
+        return delivery
+    return delivery.model_copy(
+        update={"body": ctx.storage.delivery_bodies.read(delivery.endpoint_id, delivery.delivery_id)}
+    )
+
+
 def _forget(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, attempts: int, reason: str) -> Delivery:
     """Keep only the delivery's id (for idempotency), never its erased sender's data."""
     now = ctx.clock.now()
+    if delivery.body_parts:
+        ctx.storage.delivery_bodies.delete(delivery.endpoint_id, delivery.delivery_id)
     update = {
         "state": DeliveryState.IGNORED,
         "attempts": attempts,
         "body": None,
+        "body_parts": 0,
         "headers": {},
         "query": {},
         "result": None,
@@ -433,7 +466,7 @@ def replay(
     delivery = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id)
     if delivery is None:
         raise NotFound("no such delivery")
-    if delivery.body is None:
+    if delivery.body is None and not delivery.body_parts:
         raise ValidationFailed("this delivery's body has expired; it cannot be replayed")
     if specs.spec(delivery.source) is None:
         raise NotFound("no such webhook source")
