@@ -13,6 +13,7 @@ from chalicelib.clock import Clock
 from chalicelib.domain.webhook import EndpointSecret, Purpose, SecretStyle, WebhookEndpoint, generate_secret
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.services.inbox.ports import SourceRegistry
+from chalicelib.services.inbox.service import delete_delivery
 from chalicelib.services.programmes import get_programme
 from chalicelib.storage.repositories import Storage
 
@@ -130,8 +131,6 @@ def delete_endpoint(storage: Storage, *, tenant_id: str, endpoint_id: str) -> in
     endpoint = get_endpoint(storage, tenant_id, endpoint_id)
     deliveries = storage.deliveries.for_endpoint(endpoint_id, limit=_ALL_DELIVERIES)
     for delivery in deliveries:
-        if delivery.body_parts:
-            storage.delivery_bodies.delete(endpoint_id, delivery.delivery_id)
-        storage.deliveries.delete(delivery)
+        delete_delivery(delivery, storage)
     storage.endpoints.delete(endpoint)
     return len(deliveries)

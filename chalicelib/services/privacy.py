@@ -33,6 +33,7 @@ from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import erasures
+from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.storage.repositories import Storage
 
@@ -87,11 +88,8 @@ def _deliveries(storage: Storage, tenant_id: str, email: str) -> list[Delivery]:
     """Deliveries whose raw body names ``email``, each with its body in hand (parts read back)."""
     found = []
     for endpoint in storage.endpoints.list(tenant_id):
-        for delivery in storage.deliveries.for_endpoint(endpoint.endpoint_id, limit=_ALL):
-            if delivery.body_parts:
-                delivery = delivery.model_copy(
-                    update={"body": storage.delivery_bodies.read(delivery.endpoint_id, delivery.delivery_id)}
-                )
+        for stored in storage.deliveries.for_endpoint(endpoint.endpoint_id, limit=_ALL):
+            delivery = with_body(stored, storage)
             if names(delivery, email):
                 found.append(delivery)
     return found
@@ -214,9 +212,7 @@ def erase_person(
         scrubbed = {"subject": _scrub_text(message.subject, words), "body_text": _scrub_text(message.body_text, words)}
         storage.messages.save(message.model_copy(update=scrubbed))
     for delivery in held.deliveries:
-        if delivery.body_parts:
-            storage.delivery_bodies.delete(delivery.endpoint_id, delivery.delivery_id)
-        storage.deliveries.delete(delivery)
+        delete_delivery(delivery, storage)
     for participant in held.participants:
         storage.participants.delete(participant)
 

@@ -159,6 +159,6 @@ def test_a_signed_body_too_large_for_one_item_is_kept_in_parts_and_processed(wor
     assert answer.status_code in (200, 202), answer.json_body
     (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
     assert stored.last_error == "no field mapping is configured for this endpoint"
-    assert with_body(stored, world.container.processing).body == body
+    assert with_body(stored, world.storage).body == body
     coordinator.delete(f"{V1}/endpoints/{issued.endpoint.endpoint_id}")
     assert world.storage.delivery_bodies.read(issued.endpoint.endpoint_id, stored.delivery_id) is None

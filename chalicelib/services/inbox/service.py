@@ -39,6 +39,7 @@ from chalicelib.services.inbox.ports import (
     WebhookRequest,
 )
 from chalicelib.storage.delivery_bodies import split
+from chalicelib.storage.repositories import Storage
 
 MAX_BACKOFF = timedelta(hours=6)
 FIRST_BACKOFF = timedelta(minutes=1)
@@ -187,7 +188,7 @@ def process(
     now = ctx.clock.now()
     attempts = delivery.attempts + 1
     try:
-        outcome = dispatch(with_body(delivery, ctx), endpoint, specs, ctx)
+        outcome = dispatch(with_body(delivery, ctx.storage), endpoint, specs, ctx)
     except PersonErased as exc:
         return _forget(delivery, ctx, policy, attempts, exc.message)
     except MentoringError as exc:
@@ -329,13 +330,20 @@ def _store_parts(delivery: Delivery, body: bytes, ctx: ProcessingContext, policy
     return len(parts)
 
 
-def with_body(delivery: Delivery, ctx: ProcessingContext) -> Delivery:
+def with_body(delivery: Delivery, storage: Storage) -> Delivery:
     """The delivery with its raw body in hand, read from its parts when it was too large for the item."""
     if delivery.body is not None or not delivery.body_parts:
         return delivery
     return delivery.model_copy(
-        update={"body": ctx.storage.delivery_bodies.read(delivery.endpoint_id, delivery.delivery_id)}
+        update={"body": storage.delivery_bodies.read(delivery.endpoint_id, delivery.delivery_id)}
     )
+
+
+def delete_delivery(delivery: Delivery, storage: Storage) -> None:
+    """Delete a delivery with the parts of its body, if it has any."""
+    if delivery.body_parts:
+        storage.delivery_bodies.delete(delivery.endpoint_id, delivery.delivery_id)
+    storage.deliveries.delete(delivery)
 
 
 def _forget(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, attempts: int, reason: str) -> Delivery:
