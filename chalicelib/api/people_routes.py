@@ -46,6 +46,10 @@ class ErasureOut(BaseModel):
     items: dict[str, int]
 
 
+class ErasureList(BaseModel):
+    items: list[ErasureOut]
+
+
 @api_route(
     bp,
     f"{V1}/people/export",
@@ -81,3 +85,15 @@ def erase_person(ctx: ApiContext, body: EraseRequest) -> dict[str, Any]:
         erased_by=f"api key {ctx.key_id}",
     )
     return privacy.erasure_summary(erasure)
+
+
+@api_route(
+    bp,
+    f"{V1}/people/erasures",
+    "GET",
+    summary="The tenant's erasures: who, when and how many items, never whom",
+    response=ErasureList,
+    tag=TAG,
+)
+def list_erasures(ctx: ApiContext) -> dict[str, Any]:
+    return {"items": privacy.erasure_log(ctx.container.storage, tenant_id=ctx.tenant_id)}

@@ -231,3 +231,9 @@ def erase_person(
 def erasure_summary(erasure: Erasure) -> dict[str, Any]:
     """The erasure as answered to an operator: no subject hash, which would let them look the address up."""
     return {"erased_at": erasure.erased_at.isoformat(), "erased_by": erasure.erased_by, "items": erasure.items}
+
+
+def erasure_log(storage: Storage, *, tenant_id: str) -> list[dict[str, Any]]:
+    """Every erasure of the tenant, newest first, as ``erasure_summary`` gives it."""
+    erased = sorted(storage.erasures.list(tenant_id), key=lambda e: e.erased_at, reverse=True)
+    return [erasure_summary(e) for e in erased]

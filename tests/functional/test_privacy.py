@@ -186,6 +186,27 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     assert [secret for secret in (coordinator.api_key, issued.secret) if secret in logged] == []
 
 
+def test_the_erasure_log_says_who_erased_when_and_how_many_items_but_not_whom(
+    table_world: tuple[World, Any, Path],
+) -> None:
+    # GIVEN Laura, matched, and erased through the API
+    world, _table, _outbox = table_world
+    coordinator, _issued, _programme_id = matched_laura(world)
+    coordinator.post(f"{V1}/people/erase", {"email": EMAIL, "confirm": True})
+
+    # WHEN the coordinator lists the erasures
+    answer = coordinator.get(f"{V1}/people/erasures")
+
+    # THEN there is one, by their key, with its counts, and nothing that names or identifies her
+    assert answer.status_code == 200
+    (erasure,) = answer.json_body["items"]
+    (key,) = world.storage.tenants.list_keys(coordinator.tenant_id)
+    assert erasure["erased_by"] == f"api key {key.key_id}"
+    assert erasure["items"]["participants"] == 1
+    assert traces(json.dumps(answer.json_body, ensure_ascii=False)) == []
+    assert set(erasure) == {"erased_at", "erased_by", "items"}
+
+
 def test_an_erasure_needs_confirmation_and_an_address(table_world: tuple[World, Any, Path]) -> None:
     # GIVEN a tenant
     world, _table, _outbox = table_world
