@@ -9,7 +9,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_EC2_METADATA_DISABLED := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck unit package bench bench-coldstart clean
+.PHONY: setup run test lint typecheck unit package bench bench-coldstart fuzz clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -36,6 +36,10 @@ lint: setup
 
 test: lint
 	$(VENV)/bin/pytest -q
+
+# The seeded fuzz of every route at full size; `make test` runs a slice of 300 cases.
+fuzz: setup
+	MENTORFLOW_FUZZ_CASES=5000 $(VENV)/bin/pytest -q -s tests/functional/test_fuzz.py
 
 package: setup
 	$(PY) -m devtools.package

@@ -11,6 +11,7 @@ from chalicelib.api import (
     link_routes,
     matching_routes,
     meeting_routes,
+    people_routes,
     sync_routes,
     webhook_routes,
 )
@@ -27,5 +28,6 @@ app.register_blueprint(calendar_routes.bp)
 app.register_blueprint(connect_routes.bp)
 app.register_blueprint(invite_mail.bp)
 app.register_blueprint(link_routes.bp)
+app.register_blueprint(people_routes.bp)
 app.register_blueprint(jobs.bp)
 app.register_blueprint(sync_routes.bp)

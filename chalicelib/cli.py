@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--email", required=True)
         if name == "erase-person":
             cmd.add_argument("--yes", action="store_true", help="confirm the erasure")
+    offboard = sub.add_parser("offboard-tenant", help="delete everything of a tenant, its API keys first")
+    offboard.add_argument("--tenant", required=True)
+    offboard.add_argument("--yes", action="store_true", help="confirm the deletion")
     return parser
 
 
@@ -141,7 +144,16 @@ def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
         if not args.yes:
             out.write("erasure cannot be undone; add --yes to confirm\n")
             return 2
-        _print(out, privacy.erase_person(storage, tenant_id=args.tenant, email=args.email))
+        erasure = privacy.erase_person(
+            storage, container.notifier, container.clock, tenant_id=args.tenant, email=args.email, erased_by="cli"
+        )
+        _print(out, privacy.erasure_summary(erasure))
+    elif args.command == "offboard-tenant":
+        if not args.yes:
+            out.write("off-boarding deletes every item of the tenant and cannot be undone; add --yes to confirm\n")
+            return 2
+        deleted = tenants.offboard_tenant(storage, tenant_id=args.tenant)
+        _print(out, {"tenant_id": args.tenant, "deleted_items": deleted})
     return 0
 
 

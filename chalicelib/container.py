@@ -149,6 +149,7 @@ class Container:
             max_body_bytes=self.settings.max_body_bytes,
             max_attempts=self.settings.delivery_max_attempts,
             raw_body_ttl=timedelta(days=self.settings.raw_body_ttl_days),
+            attention_ttl=timedelta(days=self.settings.attention_retention_days),
         )
 
 

@@ -42,6 +42,11 @@ class Settings(BaseModel):
     # SecureString holding them (comma-separated); the local stack and tests pass them directly.
     link_keys: str | None = Field(default=None, repr=False)
     link_keys_parameter: str | None = None
+    # The key of erasure tombstones' hashes: an SSM SecureString in a deployment, or the value itself locally.
+    erasure_key_parameter: str | None = None
+    erasure_key: str | None = Field(default=None, repr=False)
+    # Deliveries a person must look at are dropped this long after arrival, unless the tenant sets its own.
+    attention_retention_days: int = Field(default=90, ge=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -240,7 +240,9 @@ class ApiServer:
         command = [
             sys.executable,
             "-c",
-            "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())",
+            # The access log would hold webhook tokens from query strings; it is written without them.
+            "import sys; from devtools.access_log import redact_access_log; redact_access_log(); "
+            "from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())",
             "local",
             "--no-autoreload",
             "--host",

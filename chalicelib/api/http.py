@@ -27,6 +27,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.container import Container, get_container
+from chalicelib.domain import json_limits
 from chalicelib.domain.tenant import hash_api_key
 from chalicelib.errors import (
     MentoringError,
@@ -39,6 +40,8 @@ from chalicelib.errors import (
 from chalicelib.logging import begin, bind, log_warning
 
 ANY_CONTENT_TYPE = ["*/*"]
+MAX_ADMIN_BODY_BYTES = 350_000
+"""The largest body an admin write takes: what it stores must fit in one DynamoDB item (400 KB)."""
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 
@@ -119,7 +122,9 @@ def read_json_body(raw: bytes, content_type: str | None, max_bytes: int) -> Any:
     if _media_type(content_type) != "application/json":
         raise UnsupportedMediaType("the admin API accepts application/json only")
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json_limits.loads(raw)
+    except json_limits.JsonLimitExceeded as exc:
+        raise ValidationFailed(f"request body is not accepted: {exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationFailed("request body is not valid JSON") from exc
 
@@ -174,8 +179,9 @@ def api_route(
                 container = get_container()
                 kwargs: dict[str, Any] = {name: checked_path_param(name, value) for name, value in path_params.items()}
                 raw = raw_bytes(request.raw_body)
-                if len(raw) > container.settings.max_body_bytes:
-                    raise PayloadTooLarge(f"request body is over {container.settings.max_body_bytes} bytes")
+                limit = min(container.settings.max_body_bytes, MAX_ADMIN_BODY_BYTES)
+                if len(raw) > limit:
+                    raise PayloadTooLarge(f"request body is over {limit} bytes, more than one stored item holds")
                 ctx: ApiContext | None = None
                 if authenticated:
                     tenant_id, key_id = authenticate(container, request.headers.get("authorization"))
@@ -188,7 +194,7 @@ def api_route(
                         base_url=container.settings.public_base_url or public_base_url(request),
                     )
                 if body is not None:
-                    data = read_json_body(raw, request.headers.get("content-type"), container.settings.max_body_bytes)
+                    data = read_json_body(raw, request.headers.get("content-type"), limit)
                     kwargs["body"] = parse_model(body, data, where="body")
                 if query is not None:
                     kwargs["query"] = parse_model(query, dict(request.query_params or {}), where="query")

@@ -105,6 +105,7 @@ class Delivery(DomainModel):
     state: DeliveryState = DeliveryState.RECEIVED
     content_type: str
     body: bytes | None = Field(default=None, repr=False)
+    body_parts: int = Field(default=0, ge=0, description="A body too large for the item is kept in this many parts.")
     headers: dict[str, str] = Field(default_factory=dict, repr=False)
     query: dict[str, str] = Field(default_factory=dict, repr=False)
     attempts: int = 0

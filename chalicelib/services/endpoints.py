@@ -13,6 +13,7 @@ from chalicelib.clock import Clock
 from chalicelib.domain.webhook import EndpointSecret, Purpose, SecretStyle, WebhookEndpoint, generate_secret
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.services.inbox.ports import SourceRegistry
+from chalicelib.services.inbox.service import delete_delivery
 from chalicelib.services.programmes import get_programme
 from chalicelib.storage.repositories import Storage
 
@@ -117,5 +118,19 @@ def rotate_secret(
     return IssuedEndpoint(endpoint=saved, secret=secret, url=endpoint_url(base_url, saved, secret, sources=sources))
 
 
-def delete_endpoint(storage: Storage, *, tenant_id: str, endpoint_id: str) -> None:
-    storage.endpoints.delete(get_endpoint(storage, tenant_id, endpoint_id))
+# Deliveries of one endpoint are bounded by their retention; this is no page size but a safety stop.
+_ALL_DELIVERIES = 1_000_000
+
+
+def delete_endpoint(storage: Storage, *, tenant_id: str, endpoint_id: str) -> int:
+    """Delete an endpoint with every delivery it received (raw personal data among them); how many went.
+
+    Deliveries go first: should this stop half-way, the endpoint is still there to delete
+    again, and no delivery is left that nothing can list, replay or erase.
+    """
+    endpoint = get_endpoint(storage, tenant_id, endpoint_id)
+    deliveries = storage.deliveries.for_endpoint(endpoint_id, limit=_ALL_DELIVERIES)
+    for delivery in deliveries:
+        delete_delivery(delivery, storage)
+    storage.endpoints.delete(endpoint)
+    return len(deliveries)

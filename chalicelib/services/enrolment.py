@@ -14,8 +14,9 @@ Rules
   places taken = mentees currently ``accepted``, ``matched`` or ``active`` (waitlisted,
   applied, completed and withdrawn people hold none); once they reach
   ``Programme.max_mentees`` new mentees are ``waitlisted``. No limit means no waitlist.
-  The count is read, not locked, so two enrolments for the last place at the same
-  instant may both be accepted: the limit is a soft one.
+  The limit is hard: an accepted mentee also takes one of the programme's place slots
+  (``domain.places``) with a conditional write, so of many signups racing for the last
+  place one is accepted and the rest are waitlisted.
 * Someone who withdrew and signs up again goes back through ``applied`` to accepted or
   waitlisted, and gets a new confirmation.
 * The confirmation (``welcome`` or ``waitlisted``) is queued in the person's language
@@ -36,8 +37,10 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
+from chalicelib.domain.places import PlaceSlot
 from chalicelib.errors import Conflict
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.erasures import refuse_if_erased
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -133,11 +136,15 @@ def enrol(
     ------
     Conflict
         A coordinator enrols an e-mail the programme already has.
+    PersonErased
+        A signup made before its sender's data was erased (a replay or redelivery).
     VersionConflict
         Others kept writing the same record through every attempt; try again later.
     """
     if channel is Channel.SIGNUP and (profile.consent is None or not profile.consent.given):
         return Enrolled(EnrolmentOutcome.NO_CONSENT)
+    if channel is Channel.SIGNUP:
+        refuse_if_erased(storage, programme.tenant_id, profile.email, submitted_at)
     participant_id = participant_id_for(programme.tenant_id, programme.programme_id, profile.email)
     outcome = EnrolmentOutcome.UNCHANGED
 
@@ -207,10 +214,30 @@ def _apply(
 def _place(participant: Participant, programme: Programme, storage: Storage, now: datetime, *, reason: str) -> None:
     if participant.role is Role.MENTEE and programme.max_mentees is not None:
         taken = places_taken(storage, programme, exclude=participant.participant_id)
-        if taken >= programme.max_mentees:
+        if taken >= programme.max_mentees or not _take_slot(storage, programme, participant.participant_id, now):
             participant.move_to(ParticipantStatus.WAITLISTED, at=now, reason="no mentee places left")
             return
     participant.move_to(ParticipantStatus.ACCEPTED, at=now, reason=reason)
+
+
+def _take_slot(storage: Storage, programme: Programme, participant_id: str, now: datetime) -> bool:
+    """Take a free place slot (or keep the one already taken, when an enrolment is applied again)."""
+    assert programme.max_mentees is not None
+    tenant_id, programme_id = programme.tenant_id, programme.programme_id
+    slots = {s.index: s for s in storage.places.slots(tenant_id, programme_id) if s.index < programme.max_mentees}
+    if any(s.holder_id == participant_id for s in slots.values()):
+        return True
+    slot = PlaceSlot(tenant_id=tenant_id, programme_id=programme_id, index=0, holder_id=participant_id, claimed_at=now)
+    for index in range(programme.max_mentees):
+        if index not in slots and storage.places.take(slot.model_copy(update={"index": index}), from_holder=None):
+            return True
+    for index, held in slots.items():
+        holder = storage.participants.get(tenant_id, programme_id, held.holder_id)
+        gone = holder is None or holder.status not in PLACE_HOLDING or holder.role is not Role.MENTEE
+        passed_on = gone and not held.fresh(now)
+        if passed_on and storage.places.take(slot.model_copy(update={"index": index}), from_holder=held.holder_id):
+            return True
+    return False
 
 
 def places_taken(storage: Storage, programme: Programme, *, exclude: str | None = None) -> int:

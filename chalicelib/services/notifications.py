@@ -14,8 +14,13 @@ given up: it stays failed, with ``not_before`` set to ``NEVER_DUE`` so that no s
 lists it as due again; to retry it by hand, set it pending with ``attempts`` 0 and no
 ``not_before``.
 
-The one window left is a crash between a provider accepting a message and the sent
-mark being stored: the claim's lease then expires and the message is sent again.
+A storage error while marking a sent message (throttling, a timeout) neither stops
+the sweep nor leads to a second send: the mark is tried again after the rest of the
+sweep, ``MARK_ROUNDS`` times in all. The window left is at-least-once: when the
+provider times out (it may or may not have accepted the message), or the process dies
+between the provider accepting a message and the sent mark being stored, or every
+round of marking fails, the claim's lease expires after ``CLAIM_LEASE`` and the
+message is sent again.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ NEVER_DUE = datetime(9999, 1, 1, tzinfo=UTC)
 
 CLAIM_LEASE = timedelta(minutes=15)
 """How long a claimed message is hidden from other sweeps; longer than one send can take."""
+
+MARK_ROUNDS = 3
+"""How many times a sweep tries to store that a message was sent before it leaves it to the lease."""
 
 RETRY_BASE_DELAY = timedelta(minutes=5)
 RETRY_MAX_DELAY = timedelta(hours=6)
@@ -82,6 +90,7 @@ def send_pending(
         due += messages.by_state(MessageState.FAILED, due_before=now, limit=limit - len(due))
 
     sent = failed = skipped = gave_up = 0
+    unmarked: list[tuple[Message, str, datetime, datetime | None]] = []
     for message in due:
         if message.attempts >= max_attempts:
             skipped += 1
@@ -99,11 +108,16 @@ def send_pending(
         provider_id, error = _send(channel, claimed, sender)
         if provider_id is not None:
             sent += 1
-            _mark_sent(messages, claimed, provider_id, clock.now(), original_not_before=message.not_before)
+            if not _mark_sent(messages, claimed, provider_id, clock.now(), original_not_before=message.not_before):
+                unmarked.append((claimed, provider_id, clock.now(), message.not_before))
         else:
             failed += 1
             gave_up += _mark_failed(messages, claimed, error, clock.now(), max_attempts)
 
+    for _ in range(MARK_ROUNDS - 1):
+        unmarked = [m for m in unmarked if not _mark_sent(messages, m[0], m[1], m[2], original_not_before=m[3])]
+    for claimed, _provider_id, _at, _not_before in unmarked:
+        log_warning("sent message could not be marked sent", message_id=claimed.message_id)
     report = SendReport(sent=sent, failed=failed, skipped=skipped, gave_up=gave_up)
     log_event("outbox sweep finished", sent=sent, failed=failed, skipped=skipped, gave_up=gave_up)
     return report
@@ -128,7 +142,8 @@ def _mark_sent(
     at: datetime,
     *,
     original_not_before: datetime | None,
-) -> None:
+) -> bool:
+    """Store that the message went out; False when storage failed and it is worth trying again."""
     done = claimed.model_copy(
         update={
             "state": MessageState.SENT,
@@ -143,8 +158,13 @@ def _mark_sent(
     except VersionConflict:
         # Only possible when a send outlasted the claim lease and another sweep claimed it too.
         log_warning("sent message was claimed again before it was marked", message_id=claimed.message_id)
-        return
+        return True
+    # Throttling or a timeout of the store must not stop the sweep: the caller tries again later.
+    except Exception as exc:
+        log_warning("marking a sent message failed", message_id=claimed.message_id, error_type=type(exc).__name__)
+        return False
     log_event("message sent", message_id=claimed.message_id, attempts=claimed.attempts)
+    return True
 
 
 def _mark_failed(messages: MessageRepository, claimed: Message, error: str, at: datetime, max_attempts: int) -> int:

@@ -1,13 +1,62 @@
-"""Per-person data export and erasure (GDPR articles 15 and 17), within one tenant."""
+"""Per-person data export and erasure (GDPR articles 15 and 17), within one tenant.
+
+What holds a person, and how each is found from their e-mail address:
+
+* participant records, one per programme (the tenant's e-mail index);
+* raw webhook deliveries of the tenant's endpoints whose body names the address;
+* pairs they are in (history, end reason, the explanation that quotes their goals);
+* messages to them (the outbox's participant index) and about them (a partner's match
+  or pair-ended e-mail that names them: the tenant's outbox, read whole).
+
+Erasure releases their open pairs the way a withdrawal does (the partner is told and
+the place offered again), scrubs the rest, and leaves a tombstone (``services.erasures``)
+that turns a later replay or redelivery of their data into a no-op. The erasure record
+holds who asked, when and how many items went, never the person.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
+from chalicelib.clock import Clock
 from chalicelib.domain.common import normalise_email
+from chalicelib.domain.erasure import Erasure
+from chalicelib.domain.message import Message
+from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant
+from chalicelib.domain.webhook import Delivery
 from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.logging import log_event
+from chalicelib.notify.outbox import Notifier
+from chalicelib.services import erasures
+from chalicelib.services.inbox.service import delete_delivery, with_body
+from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.storage.repositories import Storage
+
+ERASED_NAME = "a former participant"
+ERASED_REASON = "erased at the person's request"
+# Listing an endpoint's deliveries is bounded by retention (TTL), not by this.
+_ALL = 1_000_000
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Everything one tenant holds about one address."""
+
+    email: str
+    participants: list[Participant]
+    pairs: list[Pair]
+    messages_to: list[Message]
+    messages_about: list[Message]
+    deliveries: list[Delivery]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.participants or self.pairs or self.messages_to or self.messages_about or self.deliveries)
 
 
 def _email(value: str) -> str:
@@ -17,17 +66,89 @@ def _email(value: str) -> str:
         raise ValidationFailed("not a valid e-mail address") from exc
 
 
+def _texts_of(body: bytes) -> Iterator[str]:
+    """A body as the text a vendor may have encoded an address in: raw, URL-decoded, JSON-unescaped."""
+    text = body.decode("utf-8", errors="replace")
+    yield text
+    yield unquote_plus(text)
+    try:
+        yield json.dumps(json.loads(text), ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return
+
+
+def names(delivery: Delivery, email: str) -> bool:
+    """Whether a stored delivery's raw body holds ``email`` (already normalised)."""
+    if delivery.body is None:
+        return False
+    return any(email in text.lower() for text in _texts_of(delivery.body))
+
+
+def _deliveries(storage: Storage, tenant_id: str, email: str) -> list[Delivery]:
+    """Deliveries whose raw body names ``email``, each with its body in hand (parts read back)."""
+    found = []
+    for endpoint in storage.endpoints.list(tenant_id):
+        for stored in storage.deliveries.for_endpoint(endpoint.endpoint_id, limit=_ALL):
+            delivery = with_body(stored, storage)
+            if names(delivery, email):
+                found.append(delivery)
+    return found
+
+
+def _mentions(message: Message, words: set[str]) -> bool:
+    text = f"{message.subject}\n{message.body_text}".lower()
+    return any(word in text for word in words)
+
+
+def holdings(storage: Storage, tenant_id: str, email: str) -> Holdings:
+    """Find every item of the tenant that holds ``email`` or its owner's name (see the module docstring)."""
+    address = _email(email)
+    participants = storage.participants.by_email(tenant_id, address)
+    ids = {p.participant_id for p in participants}
+    pairs = [
+        pair
+        for programme_id in sorted({p.programme_id for p in participants})
+        for pair in storage.pairs.list(tenant_id, programme_id)
+        if ids & {pair.mentor_id, pair.mentee_id}
+    ]
+    to = [m for pid in sorted(ids) for m in storage.messages.for_participant(tenant_id, pid)]
+    words = {address} | {p.profile.name.lower() for p in participants if p.profile.name}
+    about = [
+        m
+        for m in storage.messages.for_tenant(tenant_id)
+        if m.participant_id not in ids and (m.recipient.lower() == address or _mentions(m, words))
+    ]
+    return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address))
+
+
 def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, Any]:
-    """Everything stored about one person: their enrolments and the messages sent to them."""
-    enrolments = storage.participants.by_email(tenant_id, _email(email))
-    if not enrolments:
-        raise NotFound("no participant with that e-mail")
+    """Everything the tenant holds about one person as one JSON-ready document.
+
+    Raises
+    ------
+    NotFound
+        Nothing is held about that address.
+    """
+    held = holdings(storage, tenant_id, email)
+    if held.empty:
+        raise NotFound("nothing is held about that e-mail address")
     return {
-        "participants": [p.model_dump(mode="json") for p in enrolments],
-        "messages": [
-            m.model_dump(mode="json")
-            for p in enrolments
-            for m in storage.messages.for_participant(tenant_id, p.participant_id)
+        "email": held.email,
+        "participants": [p.model_dump(mode="json") for p in held.participants],
+        "pairs": [p.model_dump(mode="json") for p in held.pairs],
+        "messages": [m.model_dump(mode="json") for m in held.messages_to],
+        "messages_about": [m.model_dump(mode="json") for m in held.messages_about],
+        "submissions": [
+            {
+                "endpoint_id": d.endpoint_id,
+                "delivery_id": d.delivery_id,
+                "source": d.source,
+                "state": d.state.value,
+                "received_at": d.received_at.isoformat(),
+                "content_type": d.content_type,
+                "body": d.body.decode("utf-8", errors="replace") if d.body is not None else None,
+            }
+            for d in held.deliveries
         ],
     }
 
@@ -43,16 +164,89 @@ def erase_calendars(storage: Storage, *, tenant_id: str, email: str, participant
     return gone
 
 
-def erase_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, int]:
-    """Delete one person's enrolments and messages. Pairs keep only the opaque ids, no personal data."""
-    enrolments = storage.participants.by_email(tenant_id, _email(email))
-    if not enrolments:
-        raise NotFound("no participant with that e-mail")
-    messages = 0
-    for participant in enrolments:
-        for message in storage.messages.for_participant(tenant_id, participant.participant_id):
+def _scrub_text(text: str, words: set[str]) -> str:
+    lowered = text.lower()
+    for word in sorted(words, key=len, reverse=True):
+        start = lowered.find(word)
+        while start >= 0:
+            text = text[:start] + ERASED_NAME + text[start + len(word) :]
+            lowered = text.lower()
+            start = lowered.find(word, start + len(ERASED_NAME))
+    return text
+
+
+def erase_person(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    tenant_id: str,
+    email: str,
+    erased_by: str,
+) -> Erasure:
+    """Erase everything the tenant holds about one person and leave a tombstone; see the module docstring.
+
+    The tombstone is written first, so a delivery arriving while the erasure runs is
+    already a no-op; erasing again finishes an interrupted erasure.
+
+    Raises
+    ------
+    ValidationFailed
+        ``email`` is not an e-mail address.
+    """
+    address = _email(email)
+    tombstone = Erasure(
+        tenant_id=tenant_id,
+        subject=erasures.subject(tenant_id, address),
+        erased_by=erased_by,
+        erased_at=clock.now(),
+    )
+    storage.erasures.record(tombstone)
+    for participant in storage.participants.by_email(tenant_id, address):
+        programme = storage.programmes.get(tenant_id, participant.programme_id)
+        if programme is not None:
+            release_pairs_of(storage, notifier, clock, programme, participant, reason=ERASED_REASON)
+
+    held = holdings(storage, tenant_id, address)
+    words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
+    for pair in held.pairs:
+        update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None}
+        if pair.end_reason is not None:
+            update["end_reason"] = ERASED_REASON
+        storage.pairs.save(pair.model_copy(update=update))
+    for message in held.messages_to:
+        storage.messages.delete(message)
+    for message in held.messages_about:
+        if message.recipient.lower() == address:
             storage.messages.delete(message)
-            messages += 1
+            continue
+        scrubbed = {"subject": _scrub_text(message.subject, words), "body_text": _scrub_text(message.body_text, words)}
+        storage.messages.save(message.model_copy(update=scrubbed))
+    for delivery in held.deliveries:
+        delete_delivery(delivery, storage)
+    for participant in held.participants:
         storage.participants.delete(participant)
-    calendars = erase_calendars(storage, tenant_id=tenant_id, email=_email(email), participants=enrolments)
-    return {"participants": len(enrolments), "messages": messages, "calendars": calendars}
+
+    calendars = erase_calendars(storage, tenant_id=tenant_id, email=address, participants=held.participants)
+    counts = {
+        "participants": len(held.participants),
+        "pairs_scrubbed": len(held.pairs),
+        "messages_deleted": len(held.messages_to) + sum(m.recipient.lower() == address for m in held.messages_about),
+        "messages_scrubbed": sum(m.recipient.lower() != address for m in held.messages_about),
+        "deliveries_deleted": len(held.deliveries),
+        "calendars_deleted": calendars,
+    }
+    recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
+    log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))
+    return recorded
+
+
+def erasure_summary(erasure: Erasure) -> dict[str, Any]:
+    """The erasure as answered to an operator: no subject hash, which would let them look the address up."""
+    return {"erased_at": erasure.erased_at.isoformat(), "erased_by": erasure.erased_by, "items": erasure.items}
+
+
+def erasure_log(storage: Storage, *, tenant_id: str) -> list[dict[str, Any]]:
+    """Every erasure of the tenant, newest first, as ``erasure_summary`` gives it."""
+    erased = sorted(storage.erasures.list(tenant_id), key=lambda e: e.erased_at, reverse=True)
+    return [erasure_summary(e) for e in erased]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from chalicelib.clock import Clock
 from chalicelib.domain.tenant import ApiKey, Tenant, generate_api_key, hash_api_key
 from chalicelib.errors import NotFound
+from chalicelib.storage.offboarding import purge_tenant
 from chalicelib.storage.repositories import Storage
 
 
@@ -51,3 +52,16 @@ def revoke_key(storage: Storage, *, tenant_id: str, key_id: str, clock: Clock) -
             key.revoked_at = clock.now()
             return storage.tenants.save_key(key)
     raise NotFound("no such API key")
+
+
+def offboard_tenant(storage: Storage, *, tenant_id: str) -> int:
+    """Delete everything of a tenant, its API keys first; how many items went.
+
+    Raises
+    ------
+    NotFound
+        No such tenant.
+    """
+    if storage.tenants.get(tenant_id) is None:
+        raise NotFound("no such tenant")
+    return purge_tenant(storage, tenant_id)

@@ -116,6 +116,8 @@ class DynamoRepository:
         except _client_error() as exc:
             if _condition_failed(exc):
                 raise VersionConflict("the record was changed by someone else; read it again") from exc
+            if _item_too_large(exc):
+                raise PayloadTooLarge(f"the {type(entity).__name__} is too large to store") from exc
             raise
         return saved
 

@@ -37,6 +37,10 @@ class DeliveryRepository(ABC):
     ) -> list[Delivery]: ...
 
     @abstractmethod
+    def delete(self, delivery: Delivery) -> None:
+        """Remove the delivery for good (erasure, its endpoint's deletion)."""
+
+    @abstractmethod
     def by_state(self, state: DeliveryState, *, due_before: datetime | None = None, limit: int = 100) -> list[Delivery]:
         """Deliveries of every tenant in a state that needs work (retrying, dead, needs attention), oldest first."""
 
@@ -98,6 +102,9 @@ class DynamoDeliveries(DynamoRepository, DeliveryRepository):
             query["FilterExpression"] = Attr("state").eq(state.value)
         return self._query(Delivery, limit=limit, **query)
 
+    def delete(self, delivery: Delivery) -> None:
+        self._delete(delivery)
+
     def by_state(
         self, state: DeliveryState, *, due_before: datetime | None = None, limit: int = 100
     ) -> builtins.list[Delivery]:
@@ -131,6 +138,9 @@ class InMemoryDeliveries(DeliveryRepository):
             lambda d: d.delivery_id,
         )
         return chosen[:limit]
+
+    def delete(self, delivery: Delivery) -> None:
+        self.items.remove((delivery.endpoint_id, delivery.delivery_id))
 
     def by_state(self, state: DeliveryState, *, due_before: datetime | None = None, limit: int = 100) -> list[Delivery]:
         if state not in LISTABLE_DELIVERY_STATES:

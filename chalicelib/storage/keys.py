@@ -31,10 +31,12 @@ Meetings of a pair                                     table   PK=TENANT#<t>#PRO
 Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>#MEETING#<source>#<external id>
 Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
 Per-person detail of a run, in parts                   table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with RUNPART#<id>#
+Mentee place slots of a programme (places limit)       table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with PLACE#
 Matching lease of a programme (one run at a time)      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=MATCHING_LEASE
 Webhook endpoint by id (every webhook request)         table   PK=ENDPOINT#<e>, SK=ENDPOINT
 Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>#ENDPOINTS
 Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, SK=DELIVERY#<d>
+Parts of a delivery's body too large for its item      table   PK=ENDPOINT#<e>, begins_with BODYPART#<d>#
 Deliveries of an endpoint (admin, needs attention)     table   PK=ENDPOINT#<e>, begins_with DELIVERY#
 Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES#<state>, GSI1SK<=<iso time>#...
 Calendar connection by id / connections of a tenant   table   PK=TENANT#<t>, SK=CALENDAR#<c> / begins_with
@@ -47,6 +49,8 @@ Use of a single-use link by link id (one-click pages)  table   PK=LINK#<l>, SK=U
 Sync connector by id / connectors of a tenant          table   PK=TENANT#<t>, SK=CONNECTOR#<c> / begins_with
 Enabled sync connectors, all tenants (nightly sync)    GSI1    GSI1PK=SYNC_CONNECTORS
 Synced person's fingerprint by vendor id               table   PK=TENANT#<t>#CONNECTOR#<c>, SK=PERSON#<external id>
+Messages of a tenant (erasure)                         table   PK=TENANT#<t>#OUTBOX, begins_with MESSAGE#
+Erasure by subject hash / erasures of a tenant         table   PK=TENANT#<t>, SK=ERASURE#<hmac> / begins_with
 =====================================================  ======  =====================================================
 """
 
@@ -156,6 +160,13 @@ def run_parts_prefix(run_id: str) -> str:
 
 
 MATCHING_LEASE_SK = "MATCHING_LEASE"
+
+
+def place_sk(index: int) -> str:
+    return f"PLACE#{index:05d}"
+
+
+PLACE_SK_PREFIX = "PLACE#"
 PAIRS_AWAITING_MENTOR_GSI1 = "PAIRS_AWAITING_MENTOR"
 
 
@@ -175,6 +186,14 @@ def delivery_sk(delivery_id: str) -> str:
 
 
 DELIVERY_SK_PREFIX = "DELIVERY#"
+
+
+def body_part_sk(delivery_id: str, index: int) -> str:
+    return f"BODYPART#{delivery_id}#{index:05d}"
+
+
+def body_parts_prefix(delivery_id: str) -> str:
+    return f"BODYPART#{delivery_id}#"
 
 
 def deliveries_by_state_gsi1(state: str) -> str:
@@ -211,6 +230,16 @@ def messages_by_state_gsi1(state: str) -> str:
 
 def participant_messages_gsi2(tenant_id: str, participant_id: str) -> str:
     return f"TENANT#{tenant_id}#PARTICIPANT#{participant_id}"
+
+
+MESSAGE_SK_PREFIX = "MESSAGE#"
+
+
+def erasure_sk(subject: str) -> str:
+    return f"ERASURE#{subject}"
+
+
+ERASURE_SK_PREFIX = "ERASURE#"
 
 
 def utc_text(at: datetime) -> str:

@@ -39,6 +39,10 @@ class MessageRepository(ABC):
     def delete(self, message: Message) -> None:
         """Remove the message for good (erasure)."""
 
+    @abstractmethod
+    def for_tenant(self, tenant_id: str) -> list[Message]:
+        """Every message of a tenant (erasure looks for messages naming someone; off-boarding)."""
+
 
 def message_key(tenant_id: str, message_id: str) -> dict[str, str]:
     return {PK: keys.outbox_pk(tenant_id), SK: keys.message_sk(message_id)}
@@ -109,6 +113,12 @@ class DynamoMessages(DynamoRepository, MessageRepository):
     def delete(self, message: Message) -> None:
         self._delete(message)
 
+    def for_tenant(self, tenant_id: str) -> builtins.list[Message]:
+        return self._query(
+            Message,
+            KeyConditionExpression=Key(PK).eq(keys.outbox_pk(tenant_id)) & Key(SK).begins_with(keys.MESSAGE_SK_PREFIX),
+        )
+
 
 class InMemoryMessages(MessageRepository):
     def __init__(self) -> None:
@@ -140,6 +150,9 @@ class InMemoryMessages(MessageRepository):
 
     def delete(self, message: Message) -> None:
         self.items.remove((message.tenant_id, message.message_id))
+
+    def for_tenant(self, tenant_id: str) -> list[Message]:
+        return self.items.select(lambda m: m.tenant_id == tenant_id, lambda m: m.message_id)
 
     @property
     def all(self) -> Iterable[Message]:

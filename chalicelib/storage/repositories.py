@@ -20,13 +20,16 @@ from chalicelib.storage.calendar_connections import (
     InMemoryCalendarConnections,
 )
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
+from chalicelib.storage.delivery_bodies import DeliveryBodyRepository, DynamoDeliveryBodies, InMemoryDeliveryBodies
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
+from chalicelib.storage.erasures import DynamoErasures, ErasureRepository, InMemoryErasures
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
 from chalicelib.storage.pairs import DynamoPairs, InMemoryPairs, PairRepository
 from chalicelib.storage.participants import DynamoParticipants, InMemoryParticipants, ParticipantRepository
+from chalicelib.storage.places import DynamoPlaces, InMemoryPlaces, PlaceRepository
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
 from chalicelib.storage.sync_connectors import DynamoSyncConnectors, InMemorySyncConnectors, SyncConnectorRepository
 from chalicelib.storage.synced_people import DynamoSyncedPeople, InMemorySyncedPeople, SyncedPersonRepository
@@ -65,6 +68,9 @@ class Storage:
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
     connectors: SyncConnectorRepository = field(metadata=backends(DynamoSyncConnectors, InMemorySyncConnectors))
     synced_people: SyncedPersonRepository = field(metadata=backends(DynamoSyncedPeople, InMemorySyncedPeople))
+    erasures: ErasureRepository = field(metadata=backends(DynamoErasures, InMemoryErasures))
+    places: PlaceRepository = field(metadata=backends(DynamoPlaces, InMemoryPlaces))
+    delivery_bodies: DeliveryBodyRepository = field(metadata=backends(DynamoDeliveryBodies, InMemoryDeliveryBodies))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
@@ -94,14 +100,17 @@ def in_memory_storage() -> Storage:
 
 
 __all__ = [
+    "DeliveryBodyRepository",
     "DeliveryRepository",
     "EndpointRepository",
+    "ErasureRepository",
     "MatchRunRepository",
     "MeetingRepository",
     "MessageRepository",
     "Page",
     "PairRepository",
     "ParticipantRepository",
+    "PlaceRepository",
     "ProgrammeRepository",
     "Storage",
     "TenantRepository",

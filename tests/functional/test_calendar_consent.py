@@ -86,10 +86,17 @@ def test_erasing_a_person_deletes_the_calendar_connections_they_consented_to() -
         scene.world.client.http.get(f"/connect/google/callback?state={consent['state']}&code={AUTH_CODE}")
 
         # WHEN the mentee is erased
-        counts = erase_person(scene.world.storage, tenant_id=scene.tenant.tenant_id, email=MENTEE)
+        erasure = erase_person(
+            scene.world.storage,
+            scene.world.container.notifier,
+            scene.world.clock,
+            tenant_id=scene.tenant.tenant_id,
+            email=MENTEE,
+            erased_by="key_coordinator",
+        )
 
         # THEN their connection is gone and the mentor's stays
-        assert counts["calendars"] == 1
+        assert erasure.items["calendars_deleted"] == 1
         assert scene.world.storage.calendars.get(scene.tenant.tenant_id, connection_id) is None
         assert [c.connection_id for c in scene.world.storage.calendars.list(scene.tenant.tenant_id)] == [
             scene.connection_id

@@ -9,10 +9,14 @@ and processed once.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from chalicelib.domain.json_limits import json_problem
 from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
 from chalicelib.domain.retry import exponential_backoff
 from chalicelib.domain.webhook import Delivery, DeliveryState, WebhookEndpoint, delivery_id_for_body
@@ -26,6 +30,7 @@ from chalicelib.errors import (
 )
 from chalicelib.logging import log_event, log_warning
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.erasures import PersonErased
 from chalicelib.services.inbox.ports import (
     HandshakeAnswer,
     ProcessingContext,
@@ -33,6 +38,8 @@ from chalicelib.services.inbox.ports import (
     SourceRegistry,
     WebhookRequest,
 )
+from chalicelib.storage.delivery_bodies import split
+from chalicelib.storage.repositories import Storage
 
 MAX_BACKOFF = timedelta(hours=6)
 FIRST_BACKOFF = timedelta(minutes=1)
@@ -49,6 +56,8 @@ class InboxPolicy:
     max_body_bytes: int = 1_048_576
     max_attempts: int = 8
     raw_body_ttl: timedelta = timedelta(days=14)
+    # Deliveries a person must look at (needs attention, dead) hold raw answers too: they end as well.
+    attention_ttl: timedelta = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,12 @@ def receive(
     now = ctx.clock.now()
     spec.verifier(ctx.clock).verify(request, endpoint.valid_secrets(now))
 
-    delivery_id = spec.delivery_id(request) or delivery_id_for_body(request.body)
+    try:
+        vendor_id = spec.delivery_id(request)
+    # A verified body is kept whatever it holds; one whose id cannot be read is known by its hash.
+    except (ValueError, RecursionError):
+        vendor_id = None
+    delivery_id = vendor_id or delivery_id_for_body(request.body)
     if len(delivery_id) > 500:
         raise ValidationFailed("delivery id is too long")
     secret_parameters = _SECRET_PARAMETERS | {spec.token_parameter or ""}
@@ -133,14 +147,33 @@ def receive(
         updated_at=now,
         next_attempt_at=now + STALE_RECEIVED_AFTER,
     )
-    if not ctx.storage.deliveries.add(delivery):
+    try:
+        added = ctx.storage.deliveries.add(delivery)
+    except PayloadTooLarge:
+        # Verified, so the vendor will not send it again: the body goes beside the item, in parts.
+        delivery = delivery.model_copy(
+            update={"body": None, "body_parts": _store_parts(delivery, request.body, ctx, policy)}
+        )
+        added = ctx.storage.deliveries.add(delivery)
+    if not added:
         existing = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id)
         state = existing.state if existing else DeliveryState.RECEIVED
         log_event("webhook duplicate", endpoint_id=endpoint.endpoint_id, source=source, state=state.value)
         return Receipt(delivery_id=delivery_id, state=state, duplicate=True)
 
     # What add() stored: the same delivery at its first version.
-    processed = process(delivery.model_copy(update={"version": 1}), endpoint, specs, ctx, policy)
+    try:
+        processed = process(delivery.model_copy(update={"version": 1}), endpoint, specs, ctx, policy)
+    # Once stored, the delivery is safe and the sweeper takes it over as interrupted; a vendor told
+    # 5xx now would send it again or, worse, give up on the endpoint.
+    except Exception as exc:
+        log_warning(
+            "webhook stored, recording its outcome failed",
+            endpoint_id=endpoint.endpoint_id,
+            source=source,
+            error_type=type(exc).__name__,
+        )
+        return Receipt(delivery_id=delivery_id, state=DeliveryState.RECEIVED, duplicate=False)
     return Receipt(delivery_id=delivery_id, state=processed.state, duplicate=False)
 
 
@@ -155,7 +188,9 @@ def process(
     now = ctx.clock.now()
     attempts = delivery.attempts + 1
     try:
-        outcome = dispatch(delivery, endpoint, specs, ctx)
+        outcome = dispatch(with_body(delivery, ctx.storage), endpoint, specs, ctx)
+    except PersonErased as exc:
+        return _forget(delivery, ctx, policy, attempts, exc.message)
     except MentoringError as exc:
         return _record_failure(delivery, ctx, policy, attempts, f"{type(exc).__name__}: {exc.message}"[:300])
     # The inbox is the boundary that must never lose a delivery: whatever a processor raises
@@ -180,13 +215,75 @@ def dispatch(
             f"nothing handles {endpoint.purpose.value} deliveries from {delivery.source}"
         )
     parse, handle = route
+    problem = _unreadable(delivery.body)
+    if problem is not None:
+        return ProcessOutcome.needs_attention(f"the body cannot be read: {problem}")
     try:
         item = parse(delivery)
     except IrrelevantEvent as exc:
         return ProcessOutcome.ignored(str(exc))
     except PayloadParseError as exc:
         return ProcessOutcome.needs_attention(f"the {exc.what} cannot be read: {exc}")
-    return handle(item, endpoint, ctx)
+    # Reading the same bytes fails the same way every time: a person must look, retrying cannot help.
+    # Only the type is kept, as a parser's message may quote an answer.
+    except (ValueError, RecursionError) as exc:
+        return ProcessOutcome.needs_attention(f"the body cannot be read ({type(exc).__name__})")
+    outcome = handle(item, endpoint, ctx)
+    if outcome.reason is None:
+        return outcome
+    # Reasons end up in last_error, which the CLI prints and lists show: they name questions, never answers.
+    answers = _answer_texts(item)
+    return dataclasses.replace(
+        outcome,
+        reason=_unquoted(outcome.reason, answers),
+        result=_unquoted_all(outcome.result, answers),
+    )
+
+
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _answer_texts(item: object) -> set[str]:
+    """The text of every answer a parsed item holds, whitespace-folded as problem reasons quote it."""
+    texts: set[str] = set()
+    for answer in getattr(item, "answers", None) or []:
+        value = getattr(answer, "value", None)
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        for part in values:
+            for text in part if isinstance(part, list) else [part]:
+                if isinstance(text, str | int | float) and not isinstance(text, bool):
+                    texts.add(" ".join(str(text).split()))
+    return texts
+
+
+def _unquoted(text: str, answers: set[str]) -> str:
+    """``text`` with every quoted answer (whole, or clipped with an ellipsis) replaced by an ellipsis."""
+
+    def hide(match: re.Match[str]) -> str:
+        quoted = match.group(1)
+        clipped = quoted.removesuffix("…")
+        if quoted in answers or (clipped != quoted and any(a.startswith(clipped) for a in answers)):
+            return '"…"'
+        return match.group(0)
+
+    return _QUOTED.sub(hide, text) if answers else text
+
+
+def _unquoted_all(value: Any, answers: set[str]) -> Any:
+    if isinstance(value, str):
+        return _unquoted(value, answers)
+    if isinstance(value, dict):
+        return {k: _unquoted_all(v, answers) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unquoted_all(v, answers) for v in value]
+    return value
+
+
+def _unreadable(body: bytes | None) -> str | None:
+    """Why a body would break a parser (too deep, too long a number), found before any parser runs."""
+    if body is None:
+        return None
+    return json_problem(body.decode("utf-8", errors="replace"))
 
 
 def _record_outcome(
@@ -206,8 +303,8 @@ def _record_outcome(
         "next_attempt_at": None,
         "updated_at": now,
         # Finished deliveries stay (for idempotency and dry runs) only until their TTL; those that
-        # need a person stay until resolved.
-        "expires_at": delivery.received_at + policy.raw_body_ttl if finished else None,
+        # need a person stay for the longer retention a coordinator needs to look at them.
+        "expires_at": delivery.received_at + (policy.raw_body_ttl if finished else policy.attention_ttl),
     }
     saved = _save_latest(delivery, ctx, update)
     log_event(
@@ -218,6 +315,57 @@ def _record_outcome(
         state=outcome.state.value,
         attempts=attempts,
     )
+    return saved
+
+
+def _store_parts(delivery: Delivery, body: bytes, ctx: ProcessingContext, policy: InboxPolicy) -> int:
+    parts = split(
+        body,
+        tenant_id=delivery.tenant_id,
+        endpoint_id=delivery.endpoint_id,
+        delivery_id=delivery.delivery_id,
+        expires_at=delivery.received_at + policy.attention_ttl,
+    )
+    ctx.storage.delivery_bodies.put(parts)
+    return len(parts)
+
+
+def with_body(delivery: Delivery, storage: Storage) -> Delivery:
+    """The delivery with its raw body in hand, read from its parts when it was too large for the item."""
+    if delivery.body is not None or not delivery.body_parts:
+        return delivery
+    return delivery.model_copy(
+        update={"body": storage.delivery_bodies.read(delivery.endpoint_id, delivery.delivery_id)}
+    )
+
+
+def delete_delivery(delivery: Delivery, storage: Storage) -> None:
+    """Delete a delivery with the parts of its body, if it has any."""
+    if delivery.body_parts:
+        storage.delivery_bodies.delete(delivery.endpoint_id, delivery.delivery_id)
+    storage.deliveries.delete(delivery)
+
+
+def _forget(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, attempts: int, reason: str) -> Delivery:
+    """Keep only the delivery's id (for idempotency), never its erased sender's data."""
+    now = ctx.clock.now()
+    if delivery.body_parts:
+        ctx.storage.delivery_bodies.delete(delivery.endpoint_id, delivery.delivery_id)
+    update = {
+        "state": DeliveryState.IGNORED,
+        "attempts": attempts,
+        "body": None,
+        "body_parts": 0,
+        "headers": {},
+        "query": {},
+        "result": None,
+        "last_error": reason,
+        "next_attempt_at": None,
+        "updated_at": now,
+        "expires_at": now + policy.raw_body_ttl,
+    }
+    saved = _save_latest(delivery, ctx, update)
+    log_event("webhook from an erased person ignored", endpoint_id=delivery.endpoint_id, source=delivery.source)
     return saved
 
 
@@ -232,7 +380,7 @@ def _record_failure(
         "last_error": error,
         "next_attempt_at": None if dead else now + backoff(attempts),
         "updated_at": now,
-        "expires_at": None,
+        "expires_at": delivery.received_at + policy.attention_ttl if dead else None,
     }
     saved = _save_latest(delivery, ctx, update)
     log_warning(
@@ -277,7 +425,7 @@ def retry_due(
         for delivery in ctx.storage.deliveries.by_state(state, due_before=now, limit=limit):
             endpoint = ctx.storage.endpoints.get(delivery.endpoint_id)
             if endpoint is None or specs.spec(delivery.source) is None:
-                _park(delivery, ctx, "endpoint or source no longer configured")
+                _park(delivery, ctx, policy, "endpoint or source no longer configured")
                 counts["dead"] += 1
                 continue
             result = process(delivery, endpoint, specs, ctx, policy)
@@ -291,12 +439,18 @@ def retry_due(
     return counts
 
 
-def _park(delivery: Delivery, ctx: ProcessingContext, reason: str) -> None:
+def _park(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, reason: str) -> None:
     now = ctx.clock.now()
     _save_latest(
         delivery,
         ctx,
-        {"state": DeliveryState.DEAD, "last_error": reason, "next_attempt_at": None, "updated_at": now},
+        {
+            "state": DeliveryState.DEAD,
+            "last_error": reason,
+            "next_attempt_at": None,
+            "updated_at": now,
+            "expires_at": delivery.received_at + policy.attention_ttl,
+        },
     )
 
 
@@ -320,7 +474,7 @@ def replay(
     delivery = ctx.storage.deliveries.get(endpoint.endpoint_id, delivery_id)
     if delivery is None:
         raise NotFound("no such delivery")
-    if delivery.body is None:
+    if delivery.body is None and not delivery.body_parts:
         raise ValidationFailed("this delivery's body has expired; it cannot be replayed")
     if specs.spec(delivery.source) is None:
         raise NotFound("no such webhook source")

@@ -156,10 +156,11 @@ def test_answers_that_do_not_fit_are_kept_with_each_problem(ctx: ProcessingConte
 
     # THEN
     assert outcome.state is DeliveryState.NEEDS_ATTENTION
-    assert outcome.reason == 'the answers do not fit the field mapping: language: unknown choice "London" for language'
+    # (the answer itself is not quoted: the reason is stored on the delivery and printed by the CLI)
+    assert outcome.reason == 'the answers do not fit the field mapping: language: unknown choice "…" for language'
     assert outcome.result == {
         "submission_id": "a3a12ec67a1365927098a606107fac15",
-        "problems": [{"field": "language", "code": "unknown_choice", "reason": 'unknown choice "London" for language'}],
+        "problems": [{"field": "language", "code": "unknown_choice", "reason": 'unknown choice "…" for language'}],
     }
     json.dumps(outcome.result)
 

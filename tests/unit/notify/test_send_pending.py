@@ -15,7 +15,7 @@ from chalicelib.notify.channels import RecordingChannel
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services.notifications import CLAIM_LEASE, NEVER_DUE, retry_delay, send_pending
 from chalicelib.storage.messages import InMemoryMessages
-from chalicelib.storage.repositories import Storage
+from chalicelib.storage.repositories import Storage, in_memory_storage
 
 from .conftest import NOW, TENANT, make_participant, make_programme
 
@@ -398,3 +398,40 @@ def test_queueing_and_sending_log_no_address_name_subject_or_body(
     assert "outbox sweep finished" in logged
     for sensitive in ("dragana@example.rs", "soren@example.dk", "Đorđević", "Ærø", "Primili smo", "Kære"):
         assert sensitive not in logged
+
+
+class Throttled(Exception):
+    """Stands for DynamoDB refusing a write for a moment (ProvisionedThroughputExceeded, a timeout)."""
+
+
+class MarkingThrottled(InMemoryMessages):
+    """In-memory messages whose first ``times`` writes of a sent mark fail."""
+
+    def __init__(self, times: int) -> None:
+        super().__init__()
+        self.times = times
+
+    def save(self, message: Message) -> Message:
+        if message.state is MessageState.SENT and self.times > 0:
+            self.times -= 1
+            raise Throttled
+        return super().save(message)
+
+
+def test_a_throttled_sent_mark_neither_stops_the_sweep_nor_sends_the_message_again(
+    clock: FixedClock, channel: RecordingChannel
+) -> None:
+    # GIVEN three queued welcomes, and a store that refuses the first two sent marks
+    storage = in_memory_storage()
+    storage.messages = MarkingThrottled(times=2)
+    queued = queue_welcomes(Notifier(storage.messages, clock), 3)
+
+    # WHEN the sweep runs, and again after the claim lease has long passed
+    report = send_pending(storage=storage, channel=channel, clock=clock, sender=SENDER)
+    clock.advance(CLAIM_LEASE * 4)
+    again = send_pending(storage=storage, channel=channel, clock=clock, sender=SENDER)
+
+    # THEN each went out once and is marked sent, and the second sweep had nothing to send
+    assert (report.sent, again.sent) == (3, 0)
+    assert sorted(m.message_id for m in channel.sent) == sorted(m.message_id for m in queued)
+    assert {stored(storage, m).state for m in queued} == {MessageState.SENT}

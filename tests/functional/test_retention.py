@@ -1,0 +1,100 @@
+"""Retention by design: deliveries go with their endpoint, and those waiting for a person end too."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from chalicelib.domain.webhook import Delivery, DeliveryState
+from chalicelib.jobs import run_job
+from chalicelib.storage.deliveries import InMemoryDeliveries
+from chalicelib.storage.repositories import in_memory_storage
+from tests.support.world import RecordingProcessor, World, signed_standard, standard_source, world_with
+
+BODY = json.dumps({"type": "form.submitted", "data": {"answers": [{"id": "goals", "value": "Vođenje tima"}]}}).encode()
+
+
+def _deliver(world: World, secret: str, endpoint_id: str, msg_id: str) -> int:
+    headers = signed_standard(secret, BODY, msg_id=msg_id, at=world.clock.now())
+    return int(world.client.http.post(f"/hooks/standard/{endpoint_id}", headers=headers, body=BODY).status_code)
+
+
+def test_deleting_an_endpoint_deletes_every_delivery_it_received(world: World, processor: RecordingProcessor) -> None:
+    # GIVEN an endpoint with a done delivery and one that failed and waits for a retry
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), "standard")
+    endpoint_id = issued.endpoint.endpoint_id
+    _deliver(world, issued.secret, endpoint_id, "msg_done")
+    processor.failures_left = 1
+    _deliver(world, issued.secret, endpoint_id, "msg_retrying")
+    assert len(world.storage.deliveries.for_endpoint(endpoint_id)) == 2
+
+    # WHEN the coordinator deletes the endpoint
+    answer = coordinator.delete(f"/api/v1/endpoints/{endpoint_id}")
+
+    # THEN no delivery of it is left, and none is waiting in the retry sweep
+    assert answer.status_code in (200, 204)
+    assert world.storage.deliveries.for_endpoint(endpoint_id) == []
+    assert world.storage.deliveries.by_state(DeliveryState.RETRYING) == []
+
+
+def test_a_delivery_needing_attention_or_parked_dead_expires_after_the_retention(
+    world: World, processor: RecordingProcessor
+) -> None:
+    # GIVEN an endpoint whose handler always fails, with at most a few attempts
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), "standard")
+    processor.failures_left = 100
+    received = world.clock.now()
+
+    # WHEN a delivery fails until it is parked
+    _deliver(world, issued.secret, issued.endpoint.endpoint_id, "msg_dead")
+    for _ in range(10):
+        world.clock.advance(timedelta(hours=7))
+        run_job("retry-deliveries", world.container)
+
+    # THEN it is dead and ends after the default retention of 90 days, raw answers with it
+    stored = world.storage.deliveries.get(issued.endpoint.endpoint_id, "msg_dead")
+    assert stored is not None
+    assert stored.state is DeliveryState.DEAD
+    assert stored.expires_at == received + timedelta(days=90)
+
+
+class Throttled(Exception):
+    """Stands for DynamoDB refusing a write for a moment."""
+
+
+class SavesThrottledOnce(InMemoryDeliveries):
+    """Deliveries whose first outcome write fails, after the delivery itself was stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures_left = 1
+
+    def save(self, delivery: Delivery) -> Delivery:
+        if self.failures_left > 0:
+            self.failures_left -= 1
+            raise Throttled
+        return super().save(delivery)
+
+
+def test_a_storage_error_after_a_delivery_is_stored_answers_the_vendor_202_and_the_sweeper_finishes_it(
+    processor: RecordingProcessor,
+) -> None:
+    # GIVEN storage that fails to record the first outcome of a stored delivery
+    storage = in_memory_storage()
+    storage.deliveries = SavesThrottledOnce()
+    with world_with(storage, sources=standard_source(processor)) as world:
+        coordinator = world.tenant()
+        issued = coordinator.endpoint(coordinator.programme(), "standard")
+
+        # WHEN the vendor posts, and the sweeper runs once the delivery counts as interrupted
+        status = _deliver(world, issued.secret, issued.endpoint.endpoint_id, "msg_throttled")
+        world.clock.advance(timedelta(minutes=6))
+        run_job("retry-deliveries", world.container)
+
+        # THEN the vendor was told it is kept, not 500, and the delivery is done
+        assert status == 202
+        stored = storage.deliveries.get(issued.endpoint.endpoint_id, "msg_throttled")
+        assert stored is not None
+        assert stored.state is DeliveryState.DONE
