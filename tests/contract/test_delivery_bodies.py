@@ -6,7 +6,7 @@ import random
 from typing import TYPE_CHECKING
 
 from chalicelib.storage.delivery_bodies import PART_BYTES, split
-from tests.contract.entities import at
+from tests.support.builders import at
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.erasure import Erasure, erasure_subject
-from tests.contract.entities import at
+from tests.support.builders import at
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

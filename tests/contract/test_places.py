@@ -13,7 +13,7 @@ from chalicelib.domain.participant import Consent, ParticipantStatus, Role
 from chalicelib.domain.places import PlaceSlot
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services.enrolment import onboard
-from tests.contract.entities import at, profile, programme
+from tests.support.builders import at, profile, programme
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

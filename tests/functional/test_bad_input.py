@@ -19,8 +19,8 @@ from chalicelib.storage.base import DynamoRepository
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import tally as tally_vendor
 from chalicelib.webhooks.sources import typeform as typeform_vendor
+from tests.support.events import load_event_json
 from tests.support.world import World, world_with
-from tests.unit.intake.builders import event_json
 
 V1 = "/api/v1"
 DEEP = "[" * 1000 + "]" * 1000
@@ -55,12 +55,12 @@ def test_the_admin_api_answers_400_naming_the_problem_of_a_body_too_deep_or_with
 
 
 def _typeform_with(value: str) -> bytes:
-    text = json.dumps(event_json("typeform_form_response.json"))
+    text = json.dumps(load_event_json("typeform_form_response.json"))
     return text.replace('"number": 5', f'"number": {value}', 1).encode()
 
 
 def _tally_with(value: str) -> bytes:
-    event = event_json("tally_FORM_RESPONSE.json")
+    event = load_event_json("tally_FORM_RESPONSE.json")
     text = json.dumps(event)
     return text.replace('"value": 10', f'"value": {value}', 1).encode()
 
@@ -142,7 +142,7 @@ def test_a_signed_body_too_large_for_one_item_is_kept_in_parts_and_processed(wor
     # GIVEN a Typeform endpoint, and a signed response whose free-text answer barely compresses (900 KB)
     coordinator = world.tenant()
     issued = coordinator.endpoint(coordinator.programme(), "typeform")
-    event = event_json("typeform_form_response.json")
+    event = load_event_json("typeform_form_response.json")
     event["form_response"]["answers"][0]["text"] = base64.b64encode(random.Random(9).randbytes(660_000)).decode()
     body = json.dumps(event).encode()
     assert len(zlib.compress(body, 6)) > 400_000

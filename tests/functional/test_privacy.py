@@ -23,8 +23,8 @@ from chalicelib.settings import Settings
 from chalicelib.storage.repositories import dynamo_storage
 from chalicelib.webhooks.sources import typeform as typeform_vendor
 from tests.integration.tables import moto_table
+from tests.support.events import load_event_json
 from tests.support.world import TenantHandle, World, world_with
-from tests.unit.intake.builders import event_json
 
 V1 = "/api/v1"
 EMAIL = "laura.ciurlionyte@example.lt"
@@ -49,7 +49,7 @@ def table_world(tmp_path: Path) -> Iterator[tuple[World, Any, Path]]:
 
 
 def laura_signup() -> bytes:
-    event = event_json("typeform_form_response.json")
+    event = load_event_json("typeform_form_response.json")
     event["event_id"] = "evt_laura"
     for answer in event["form_response"]["answers"]:
         if answer["type"] == "email":
