@@ -81,6 +81,17 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
 
 
+def _send_surveys(container: Container) -> dict[str, Any]:
+    from chalicelib.errors import ConfigurationError
+    from chalicelib.services.feedback import LinkIssuer, sweep_surveys
+
+    if not container.settings.public_base_url:
+        raise ConfigurationError("survey links need the public base URL: set MENTORFLOW_PUBLIC_BASE_URL")
+    links = LinkIssuer(keys=container.link_keys, base_url=container.settings.public_base_url)
+    report = sweep_surveys(storage=container.storage, notifier=container.notifier, clock=container.clock, links=links)
+    return _as_dict(report)
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -118,6 +129,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _expire_acceptances,
         "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+    Job(
+        "send-surveys",
+        Rate(minutes=60),
+        _send_surveys,
+        "Ask each pair's feedback surveys when due and remind those who have not answered after 7, 14 and 21 days.",
     ),
 )
 

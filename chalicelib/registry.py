@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.domain.webhook import Purpose
+from chalicelib.feedback.form_handler import handle_survey
+from chalicelib.feedback.survey_page import SURVEY_ANSWER
 from chalicelib.intake.processor import handle_signup
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
@@ -27,10 +29,11 @@ SOURCES: tuple[SourceSpec, ...] = (
 
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
+    Purpose.SURVEY: handle_survey,
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = ()
+LINK_ACTIONS: tuple[LinkAction, ...] = (SURVEY_ANSWER,)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

@@ -40,6 +40,10 @@ Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUT
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
 Use of a single-use link by link id (one-click pages)  table   PK=LINK#<l>, SK=USED
+Survey plan of a pair                                  table   PK=TENANT#<t>#PROGRAMME#<p>, SK=SURVEYPLAN#<pair>
+Survey plans by next check (survey sweep, all tenants) GSI1    GSI1PK=SURVEY_PLANS_DUE, GSI1SK<=<iso time>#...
+Survey request by id / of a programme (figures)        table   PK=TENANT#<t>#PROGRAMME#<p>, SK=SURVEY#<id> / begins_with
+Survey requests by next reminder (all tenants)         GSI1    GSI1PK=SURVEY_REMINDERS_DUE, GSI1SK<=<iso time>#...
 =====================================================  ======  =====================================================
 """
 
@@ -201,3 +205,18 @@ def link_pk(link_id: str) -> str:
 
 
 USED_LINK_SK = "USED"
+
+
+def survey_plan_sk(pair_id: str) -> str:
+    return f"SURVEYPLAN#{pair_id}"
+
+
+SURVEY_PLANS_DUE_GSI1 = "SURVEY_PLANS_DUE"
+
+
+def survey_sk(survey_id: str) -> str:
+    return f"SURVEY#{survey_id}"
+
+
+SURVEY_SK_PREFIX = "SURVEY#"
+SURVEY_REMINDERS_DUE_GSI1 = "SURVEY_REMINDERS_DUE"

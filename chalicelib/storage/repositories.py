@@ -23,6 +23,7 @@ from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, Messag
 from chalicelib.storage.pairs import DynamoPairs, InMemoryPairs, PairRepository
 from chalicelib.storage.participants import DynamoParticipants, InMemoryParticipants, ParticipantRepository
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
+from chalicelib.storage.surveys import DynamoSurveys, InMemorySurveys, SurveyRepository
 from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Storage:
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
+    surveys: SurveyRepository = field(metadata=backends(DynamoSurveys, InMemorySurveys))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
