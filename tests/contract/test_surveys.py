@@ -68,7 +68,8 @@ def test_a_stale_plan_save_is_refused(storage: Storage) -> None:
     storage.surveys.add_plan(_plan("pair_1", 10))
     one = storage.surveys.get_plan("ten_a", "prg_1", "pair_1")
     two = storage.surveys.get_plan("ten_a", "prg_1", "pair_1")
-    assert one is not None and two is not None
+    assert one is not None
+    assert two is not None
     # WHEN both save
     storage.surveys.save_plan(one.model_copy(update={"sent": ["fit_check:0"]}))
     # THEN the second is refused

@@ -56,7 +56,7 @@ def _link_path(message: Message) -> str:
 
 def test_the_fit_check_is_asked_of_both_once_in_their_language_21_days_after_the_match(world: World) -> None:
     # GIVEN a pair approved today
-    coordinator, programme_id, pair_id, mentor, mentee = _matched_pair(world)
+    coordinator, _programme_id, _pair_id, mentor, mentee = _matched_pair(world)
 
     # WHEN the hourly job runs on day 20, then twice on day 21 (a re-run, or two at once)
     world.clock.advance(timedelta(days=20))
@@ -81,7 +81,7 @@ def test_a_low_answer_on_the_page_reaches_the_coordinator_and_the_figures_but_it
     world: World,
 ) -> None:
     # GIVEN the fit check was asked
-    coordinator, programme_id, pair_id, mentor, mentee = _matched_pair(world)
+    coordinator, programme_id, _pair_id, _mentor, mentee = _matched_pair(world)
     world.clock.advance(timedelta(days=21))
     run_job("send-surveys", world.container)
     (to_mentee,) = _survey_messages(world, coordinator, mentee)
@@ -99,14 +99,17 @@ def test_a_low_answer_on_the_page_reaches_the_coordinator_and_the_figures_but_it
     # THEN the page asked the three questions without running anything, and the answer was kept once
     assert scanned.status_code == opened.status_code == 200
     page = opened.body.decode()
-    assert "Is this a good fit?" in page and 'name="rating"' in page and "<textarea" in page
+    assert "Is this a good fit?" in page
+    assert 'name="rating"' in page
+    assert "<textarea" in page
     assert answered.status_code == 200
     assert "Thank you" in answered.body.decode()
     assert again.status_code == 409
     # AND the coordinator is told, in the programme's language, with the comment
     (alert,) = [m for m in world.storage.messages.by_state("pending") if m.template == "survey_alert"]  # type: ignore[arg-type]
     assert (alert.recipient, alert.language) == (COORDINATOR, "sr")
-    assert "Ocena (0–10): 3" in alert.body_text and "Jelena cancels every time" in alert.body_text
+    assert "Ocena (0–10): 3" in alert.body_text
+    assert "Jelena cancels every time" in alert.body_text
     # AND the figures count it without the comment, which only the answers listing shows
     figures = coordinator.get(f"{V1}/programmes/{programme_id}/feedback").json_body
     assert figures["total"]["asked"] == 2
@@ -124,7 +127,7 @@ def test_a_low_answer_on_the_page_reaches_the_coordinator_and_the_figures_but_it
 def test_only_those_who_have_not_answered_are_reminded_after_7_14_and_21_days(world: World) -> None:
     # GIVEN a programme whose only survey is the fit check; it was asked and Ona answered at once
     only_fit_check = [{"kind": "fit_check", "offset_days": 21}]
-    coordinator, programme_id, pair_id, mentor, mentee = _matched_pair(world, surveys=only_fit_check)
+    coordinator, _programme_id, _pair_id, mentor, mentee = _matched_pair(world, surveys=only_fit_check)
     world.clock.advance(timedelta(days=21))
     run_job("send-surveys", world.container)
     (to_mentee,) = _survey_messages(world, coordinator, mentee)
@@ -147,7 +150,7 @@ def test_only_those_who_have_not_answered_are_reminded_after_7_14_and_21_days(wo
 
 def test_a_survey_answered_in_a_form_tool_rolls_up_with_the_page_answers(world: World) -> None:
     # GIVEN the fit check was asked and the programme has a survey form endpoint
-    coordinator, programme_id, pair_id, mentor, mentee = _matched_pair(world)
+    coordinator, programme_id, _pair_id, mentor, _mentee = _matched_pair(world)
     world.clock.advance(timedelta(days=21))
     run_job("send-surveys", world.container)
     (request,) = [
@@ -191,7 +194,7 @@ def test_a_survey_answered_in_a_form_tool_rolls_up_with_the_page_answers(world: 
 
 def test_a_link_for_another_tenants_survey_finds_nothing(world: World) -> None:
     # GIVEN a survey asked in one tenant, and a link signed for the same survey id in another tenant
-    coordinator, programme_id, pair_id, mentor, mentee = _matched_pair(world)
+    coordinator, programme_id, _pair_id, _mentor, mentee = _matched_pair(world)
     world.clock.advance(timedelta(days=21))
     run_job("send-surveys", world.container)
     (request,) = [
@@ -217,4 +220,5 @@ def test_a_link_for_another_tenants_survey_finds_nothing(world: World) -> None:
     assert opened.status_code != 200
     assert posted.status_code != 200
     stored = world.storage.surveys.get_request(coordinator.tenant_id, programme_id, request.survey_id)
-    assert stored is not None and not stored.answered
+    assert stored is not None
+    assert not stored.answered

@@ -71,5 +71,6 @@ def test_a_sweep_killed_after_asking_and_run_again_asks_each_person_once(storage
     assert sorted(m.participant_id or "" for m in queued) == ["par_mentee", "par_mentor"]
     assert len(storage.surveys.requests("ten_a", "prg_1")) == 2
     plan = storage.surveys.get_plan("ten_a", "prg_1", "pair_1")
-    assert plan is not None and plan.sent == ["fit_check:0"]
+    assert plan is not None
+    assert plan.sent == ["fit_check:0"]
     assert last.surveys_asked == 0
