@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.domain.webhook import Purpose
+from chalicelib.events.rsvp_page import EVENT_RSVP
 from chalicelib.feedback.form_handler import handle_survey
 from chalicelib.feedback.survey_page import SURVEY_ANSWER
 from chalicelib.intake.processor import handle_signup
@@ -33,7 +34,7 @@ HANDLERS: dict[Purpose, Handler] = {
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = (SURVEY_ANSWER,)
+LINK_ACTIONS: tuple[LinkAction, ...] = (SURVEY_ANSWER, EVENT_RSVP)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

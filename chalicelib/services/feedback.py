@@ -15,7 +15,6 @@ nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,6 +43,7 @@ from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.link_issuer import LinkIssuer
 from chalicelib.services.links import issue_link, link_url
 
 if TYPE_CHECKING:
@@ -58,14 +58,6 @@ SURVEY_ACTION = "survey-answer"
 # A survey link outlives the last reminder by a week.
 SURVEY_LINK_TTL = timedelta(days=REMINDER_DAYS[-1] + 7)
 SWEEP_PAGE = 100
-
-
-@dataclass(frozen=True)
-class LinkIssuer:
-    """What a sweep needs to put a one-click link into a message: the signing keys and the public address."""
-
-    keys: Sequence[bytes]
-    base_url: str
 
 
 @dataclass

@@ -44,6 +44,9 @@ Survey plan of a pair                                  table   PK=TENANT#<t>#PRO
 Survey plans by next check (survey sweep, all tenants) GSI1    GSI1PK=SURVEY_PLANS_DUE, GSI1SK<=<iso time>#...
 Survey request by id / of a programme (figures)        table   PK=TENANT#<t>#PROGRAMME#<p>, SK=SURVEY#<id> / begins_with
 Survey requests by next reminder (all tenants)         GSI1    GSI1PK=SURVEY_REMINDERS_DUE, GSI1SK<=<iso time>#...
+Event by id / events of a programme                    table   PK=TENANT#<t>#PROGRAMME#<p>, SK=EVENT#<id> / begins_with
+Invitations of an event (attendance, figures)          table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with INVITE#<event>#
+Invitations by next reminder (all tenants)             GSI1    GSI1PK=EVENT_REMINDERS_DUE, GSI1SK<=<iso time>#...
 =====================================================  ======  =====================================================
 """
 
@@ -220,3 +223,21 @@ def survey_sk(survey_id: str) -> str:
 
 SURVEY_SK_PREFIX = "SURVEY#"
 SURVEY_REMINDERS_DUE_GSI1 = "SURVEY_REMINDERS_DUE"
+
+
+def event_sk(event_id: str) -> str:
+    return f"EVENT#{event_id}"
+
+
+EVENT_SK_PREFIX = "EVENT#"
+
+
+def invitation_sk(event_id: str, participant_id: str) -> str:
+    return f"INVITE#{event_id}#{participant_id}"
+
+
+def invitations_of_event_prefix(event_id: str) -> str:
+    return f"INVITE#{event_id}#"
+
+
+EVENT_REMINDERS_DUE_GSI1 = "EVENT_REMINDERS_DUE"

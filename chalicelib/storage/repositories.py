@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalicelib.storage.base import Page
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
+from chalicelib.storage.events import DynamoEvents, EventRepository, InMemoryEvents
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
@@ -55,6 +56,7 @@ class Storage:
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
     surveys: SurveyRepository = field(metadata=backends(DynamoSurveys, InMemorySurveys))
+    events: EventRepository = field(metadata=backends(DynamoEvents, InMemoryEvents))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:

@@ -11,7 +11,8 @@ from chalicelib.domain.common import StatusChange
 from chalicelib.domain.feedback import SurveyPlan
 from chalicelib.domain.pair import PairStatus
 from chalicelib.notify.outbox import Notifier
-from chalicelib.services.feedback import LinkIssuer, plan_surveys, sweep_surveys
+from chalicelib.services.feedback import plan_surveys, sweep_surveys
+from chalicelib.services.link_issuer import LinkIssuer
 from chalicelib.storage.repositories import Storage, in_memory_storage
 from chalicelib.storage.surveys import InMemorySurveys
 from tests.support import builders
