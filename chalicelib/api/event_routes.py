@@ -37,6 +37,7 @@ class EventCreate(BaseModel):
     place: HumanText | None = Field(default=None, max_length=500)
     url: str | None = Field(default=None, max_length=2000)
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1], max_length=5)
+    required_for_matching: bool = Field(default=False, description="Only attendees of its audience are matched.")
 
 
 class EventCreated(BaseModel):

@@ -64,6 +64,9 @@ class ProgrammeEvent(DomainModel):
     place: HumanText | None = Field(default=None, max_length=500)
     url: str | None = Field(default=None, max_length=2000, pattern=r"^https://\S+$")
     reminder_days: list[Annotated[int, Field(ge=1, le=60)]] = Field(default_factory=lambda: [7, 1], max_length=5)
+    required_for_matching: bool = Field(
+        default=False, description="Only those of its audience who attended are matched (mentor training)."
+    )
     cancelled: bool = False
     created_at: datetime
     expires_at: datetime

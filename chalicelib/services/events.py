@@ -10,6 +10,7 @@ whose reminder has come (a sparse index).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -336,6 +337,33 @@ def _advance(
         return current
 
     update_with_retry(load, change, storage.events.save_invitation)
+
+
+def matching_clearance(storage: Storage, programme: Programme) -> Callable[[Participant], bool] | None:
+    """Who may be matched, where the programme requires attending events first; None when it requires none.
+
+    A person must have attended every required event whose audience includes them.
+    """
+    required = [e for e in storage.events.list(programme.tenant_id, programme.programme_id) if e.required_for_matching]
+    if not required:
+        return None
+    attended = {
+        event.event_id: {
+            i.participant_id
+            for i in storage.events.invitations(programme.tenant_id, programme.programme_id, event.event_id)
+            if i.attended
+        }
+        for event in required
+    }
+
+    def cleared(person: Participant) -> bool:
+        return all(
+            person.participant_id in attended[event.event_id]
+            for event in required
+            if event.audience.includes(person.role)
+        )
+
+    return cleared
 
 
 def event_figures(storage: Storage, tenant_id: str, programme_id: str) -> dict[str, dict[str, int]]:

@@ -126,3 +126,30 @@ def test_attendance_of_someone_not_invited_is_refused(world: World) -> None:
     )
     # THEN it is refused
     assert answer.status_code == 404
+
+
+def test_where_mentor_training_is_required_only_mentors_who_attended_are_matched(world: World) -> None:
+    # GIVEN a required mentor training the mentor has not attended yet
+    coordinator, programme_id, mentor, _mentee = _programme(world)
+    created = coordinator.post(
+        f"{V1}/programmes/{programme_id}/events",
+        {
+            "kind": "mentor_training",
+            "title": "Obuka mentora",
+            "audience": "mentors",
+            "starts_at": TRAINING_AT.isoformat(),
+            "ends_at": (TRAINING_AT + timedelta(hours=2)).isoformat(),
+            "required_for_matching": True,
+        },
+    ).json_body
+    event_id = created["event"]["event_id"]
+    runs = f"{V1}/programmes/{programme_id}/matching-runs"
+
+    # WHEN the matching is previewed before and after the coordinator records her attendance
+    before = coordinator.post(runs, {"dry_run": True}).json_body
+    coordinator.post(f"{V1}/programmes/{programme_id}/events/{event_id}/attendance", {"attended": {mentor: True}})
+    after = coordinator.post(runs, {"dry_run": True}).json_body
+
+    # THEN she is matched only once she attended
+    assert before["proposals"] == []
+    assert [p["mentor_id"] for p in after["proposals"]] == [mentor]
