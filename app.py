@@ -3,7 +3,15 @@
 from chalice import Chalice
 
 from chalicelib import jobs
-from chalicelib.api import event_routes, feedback_routes, intake_routes, link_routes, matching_routes, webhook_routes
+from chalicelib.api import (
+    event_routes,
+    feedback_routes,
+    intake_routes,
+    link_routes,
+    matching_routes,
+    report_routes,
+    webhook_routes,
+)
 from chalicelib.api import routes as api_routes
 
 # Logging is Powertools' structured JSON (chalicelib.logging); Chalice's own handler would print every record twice.
@@ -15,4 +23,5 @@ app.register_blueprint(matching_routes.bp)
 app.register_blueprint(link_routes.bp)
 app.register_blueprint(feedback_routes.bp)
 app.register_blueprint(event_routes.bp)
+app.register_blueprint(report_routes.bp)
 app.register_blueprint(jobs.bp)
