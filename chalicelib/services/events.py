@@ -35,7 +35,7 @@ from chalicelib.logging import log_event
 from chalicelib.notify.ics import invitation_ics, reader_zone
 from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.services.link_issuer import LinkIssuer
+from chalicelib.services.link_issuer import LinkIssuer, link_language
 from chalicelib.services.links import issue_link, link_url
 from chalicelib.services.programmes import get_programme
 
@@ -196,7 +196,7 @@ def _send(
     template: str,
     step: str,
 ) -> bool:
-    language = person.profile.language or programme.default_language
+    language = link_language(person.profile.language, programme.default_language)
     token = issue_link(
         keys=links.keys,
         clock=clock,

@@ -43,7 +43,7 @@ from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.services.link_issuer import LinkIssuer
+from chalicelib.services.link_issuer import LinkIssuer, link_language
 from chalicelib.services.links import issue_link, link_url
 
 if TYPE_CHECKING:
@@ -223,7 +223,7 @@ def _queue(
         action=SURVEY_ACTION,
         subject_id=request.survey_id,
         participant_id=person.participant_id,
-        language=person.profile.language or programme.default_language,
+        language=link_language(person.profile.language, programme.default_language),
         ttl=SURVEY_LINK_TTL,
     )
     message = notifier.queue(

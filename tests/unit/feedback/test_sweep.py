@@ -75,3 +75,21 @@ def test_a_sweep_killed_after_asking_and_run_again_asks_each_person_once(storage
     assert plan is not None
     assert plan.sent == ["fit_check:0"]
     assert last.surveys_asked == 0
+
+
+def test_a_person_with_a_language_we_do_not_write_is_asked_in_the_programmes_language(storage: Storage) -> None:
+    # GIVEN the mentee's profile says Brazilian Portuguese, which no template is written in
+    mentee = storage.participants.get("ten_a", "prg_1", "par_mentee")
+    assert mentee is not None
+    mentee.profile = mentee.profile.model_copy(update={"language": "pt-br"})
+    storage.participants.save(mentee)
+    storage.surveys.kills_left = 0  # type: ignore[attr-defined]
+    clock = FixedClock(MATCHED + timedelta(days=21, hours=1))
+
+    # WHEN the sweep asks the fit check
+    report = sweep_surveys(storage=storage, notifier=Notifier(storage.messages, clock), clock=clock, links=LINKS)
+
+    # THEN both are asked, the mentee in the programme's default language
+    assert report.surveys_asked == 2
+    queued = {m.participant_id: m.language for m in storage.messages.by_state("pending")}  # type: ignore[arg-type]
+    assert queued["par_mentee"] == "sr"
