@@ -9,6 +9,7 @@ from chalicelib.api import (
     intake_routes,
     link_routes,
     matching_routes,
+    meeting_routes,
     report_routes,
     webhook_routes,
 )
@@ -20,6 +21,7 @@ app.register_blueprint(webhook_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(intake_routes.bp)
 app.register_blueprint(matching_routes.bp)
+app.register_blueprint(meeting_routes.bp)
 app.register_blueprint(link_routes.bp)
 app.register_blueprint(feedback_routes.bp)
 app.register_blueprint(event_routes.bp)

@@ -105,6 +105,15 @@ def _remind_event_attendees(container: Container) -> dict[str, Any]:
     return remind_attendees(storage=container.storage, notifier=container.notifier, clock=container.clock, links=links)
 
 
+def _check_meeting_health(container: Container) -> dict[str, Any]:
+    from chalicelib.services.meetings import ConfirmationLinks, check_due_health
+
+    # A schedule has no request to build URLs from: "did you meet?" links need the configured public URL.
+    base_url = container.settings.public_base_url
+    links = ConfirmationLinks(keys=container.link_keys, base_url=base_url) if base_url else None
+    return check_due_health(storage=container.storage, clock=container.clock, notifier=container.notifier, links=links)
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -154,6 +163,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _remind_event_attendees,
         "Remind those who said yes to a programme event the configured number of days before it.",
+    ),
+    Job(
+        "check-meeting-health",
+        Rate(minutes=15),
+        _check_meeting_health,
+        "Recompute the meeting health of pairs whose check time has come (a meeting ended, a cadence passed).",
     ),
 )
 

@@ -16,9 +16,11 @@ from chalicelib.events.rsvp_page import EVENT_RSVP
 from chalicelib.feedback.form_handler import handle_survey
 from chalicelib.feedback.survey_page import SURVEY_ANSWER
 from chalicelib.intake.processor import handle_signup
+from chalicelib.meetings.handler import handle_meeting
+from chalicelib.meetings.links import CONFIRM as MEETING_CONFIRM
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
-from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
+from chalicelib.webhooks.sources import calcom, calendly, google_forms, jotform, standard, tally, typeform
 
 SOURCES: tuple[SourceSpec, ...] = (
     typeform.SPEC,
@@ -26,15 +28,18 @@ SOURCES: tuple[SourceSpec, ...] = (
     jotform.SPEC,
     google_forms.SPEC,
     standard.SPEC,
+    calendly.SPEC,
+    calcom.SPEC,
 )
 
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
     Purpose.SURVEY: handle_survey,
+    Purpose.MEETINGS: handle_meeting,
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = (SURVEY_ANSWER, EVENT_RSVP)
+LINK_ACTIONS: tuple[LinkAction, ...] = (SURVEY_ANSWER, EVENT_RSVP, MEETING_CONFIRM)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

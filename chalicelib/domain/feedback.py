@@ -157,14 +157,6 @@ def next_reminder(request: SurveyRequest) -> datetime | None:
     return request.asked_at + timedelta(days=REMINDER_DAYS[request.reminders_sent])
 
 
-def matched_at(pair: Pair) -> datetime:
-    """When the pair was approved (its first approval in its history), else when it was created."""
-    for change in pair.history:
-        if change.status in (PairStatus.APPROVED.value, PairStatus.ACTIVE.value):
-            return change.at
-    return pair.created_at
-
-
 def ended_at(pair: Pair) -> datetime | None:
     if pair.status not in ENDED_PAIR_STATUSES:
         return None

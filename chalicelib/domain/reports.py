@@ -14,8 +14,9 @@ from statistics import median
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.events import Invitation, ProgrammeEvent, attendance_figures
-from chalicelib.domain.feedback import FeedbackFigures, SurveyRequest, feedback_figures, matched_at
-from chalicelib.domain.pair import Meeting, MeetingStatus, Pair, PairStatus
+from chalicelib.domain.feedback import FeedbackFigures, SurveyRequest, feedback_figures
+from chalicelib.domain.meetings import Meeting
+from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.domain.participant import Participant, Role
 
 RUNNING = frozenset({PairStatus.APPROVED, PairStatus.ACTIVE})
@@ -61,13 +62,6 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def held(meeting: Meeting, now: datetime) -> bool:
-    """A meeting counts once it took place: marked held, or scheduled and begun."""
-    return meeting.status is MeetingStatus.HELD or (
-        meeting.status is MeetingStatus.SCHEDULED and meeting.starts_at <= now
-    )
-
-
 def programme_figures(
     *,
     now: datetime,
@@ -91,8 +85,8 @@ def programme_figures(
     against_cadence: list[float] = []
     silent = 0
     for pair in started:
-        taken = sorted(m.starts_at for m in meetings.get(pair.pair_id, ()) if held(m, now))
-        start = matched_at(pair)
+        taken = sorted(m.starts_at for m in meetings.get(pair.pair_id, ()) if m.held(now))
+        start = pair.started_at
         if taken:
             first_meeting_days.append((taken[0] - start).total_seconds() / DAY_SECONDS)
         held_counts.append(len(taken))

@@ -33,7 +33,6 @@ from chalicelib.domain.feedback import (
     apply_answer,
     due_rounds,
     feedback_figures,
-    matched_at,
     next_check,
     next_reminder,
     survey_id_for,
@@ -73,7 +72,7 @@ def plan_surveys(storage: Storage, programme: Programme, pair: Pair) -> bool:
     """Give an approved pair its survey plan (once); True if this call created it."""
     if not programme.surveys:
         return False
-    start = matched_at(pair)
+    start = pair.started_at
     plan = SurveyPlan(
         tenant_id=pair.tenant_id,
         programme_id=pair.programme_id,

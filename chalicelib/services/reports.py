@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.reports import ProgrammeFigures, held, programme_figures
+from chalicelib.domain.reports import ProgrammeFigures, programme_figures
 from chalicelib.errors import NotFound
 from chalicelib.services.matching.people import all_participants
 from chalicelib.services.programmes import get_programme
@@ -119,7 +119,7 @@ def _meetings(storage: Storage, tenant_id: str, programme_id: str, now: datetime
     rows = []
     for pair in storage.pairs.list(tenant_id, programme_id):
         for m in storage.meetings.for_pair(tenant_id, programme_id, pair.pair_id):
-            rows.append((m.meeting_id, m.pair_id, m.source, m.status, m.starts_at, m.ends_at, held(m, now)))
+            rows.append((m.meeting_id, m.pair_id, m.source, m.status, m.starts_at, m.ends_at, m.held(now)))
     return _csv(("meeting_id", "pair_id", "source", "status", "starts_at", "ends_at", "held"), rows)
 
 

@@ -26,6 +26,7 @@ Participant by e-mail within a tenant (all programmes) GSI2    GSI2PK=TENANT#<t>
 Pair by id / pairs of a programme                      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PAIR#<id> / begins_with
 Pairs by next-due time (reminder sweep, all tenants)   GSI2    GSI2PK=PAIRS_DUE, GSI2SK<=<iso time>#...
 Pairs awaiting the mentor, by deadline (all tenants)   GSI1    GSI1PK=PAIRS_AWAITING_MENTOR, GSI1SK<=<iso time>#...
+Running pairs of a programme by meeting health         GSI1    GSI1PK=TENANT#<t>#PROGRAMME#<p>#HEALTH#<state>
 Meetings of a pair                                     table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with MEETING#<pair>#
 Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>#MEETING#<source>#<external id>
 Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
@@ -120,6 +121,11 @@ PAIRS_DUE_GSI2 = "PAIRS_DUE"
 
 def pair_due_gsi2sk(at: datetime, pair_id: str) -> str:
     return f"{utc_text(at)}#{pair_id}"
+
+
+def pairs_by_health_gsi1(tenant_id: str, programme_id: str, state: str) -> str:
+    """Only running pairs carry it; one awaiting its mentor is on the awaiting-mentor index instead."""
+    return f"TENANT#{tenant_id}#PROGRAMME#{programme_id}#HEALTH#{state}"
 
 
 def meeting_sk(pair_id: str, meeting_id: str) -> str:

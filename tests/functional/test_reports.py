@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
-from chalicelib.domain.pair import MeetingStatus
+from chalicelib.domain.meetings import MeetingStatus
 from tests.support import builders
 from tests.support.world import V1, World
 
