@@ -42,6 +42,7 @@ from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.links import issue_link, link_url
+from chalicelib.services.nudges import nudge_check_at, nudge_pair
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -235,6 +236,7 @@ def refresh_health(
             return _off_the_due_index(pair)
         meetings = (log or PairMeetings(storage, pair)).all()
         health = pair_health(meetings, started_at=pair.started_at, policy=health_policy(programme), now=now)
+        health = nudge_check_at(programme, pair, health, now)
         computed.append(health)
         return pair if pair.take_health(health, at=now) else None
 
@@ -458,6 +460,11 @@ def check_due_health(
             continue
         if health.state.value in counts:
             counts[health.state.value] += 1
+        if notifier is not None:
+            sent = nudge_pair(
+                storage=storage, notifier=notifier, programme=programme, pair=pair, health=health, now=now
+            )
+            counts["nudged"] = counts.get("nudged", 0) + sent
         if notifier is not None and links is not None:
             counts["asked"] += ask_to_confirm(
                 storage=storage, notifier=notifier, clock=clock, programme=programme, log=log, links=links
