@@ -1,4 +1,4 @@
-"""The survey and RSVP pages in a real headless Chromium: each renders in every language and records an answer."""
+"""The survey, RSVP and "we met" pages in headless Chromium: each renders in every language and records an answer."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from chalicelib.domain.programme import SUPPORTED_LANGUAGES
 from chalicelib.events.rsvp_page import TEXTS as RSVP_TEXTS
 from chalicelib.feedback.texts import PAGE_TEXTS as SURVEY_TEXTS
 from chalicelib.jobs import run_job
+from chalicelib.meetings.links import TEXTS as MEETING_TEXTS
+from tests.support import builders
 from tests.support.world import V1, TenantHandle, World
 
 NAMES = {"en": "Ana Lee", "sr": "Đorđe Đorđević", "lt": "Ona Čiurlionytė", "sl": "Žiga Šušteršič", "da": "Søren Ærø"}
@@ -131,3 +133,46 @@ def test_the_rsvp_page_renders_in_the_persons_language_and_records_the_yes(
     )
     assert invitation is not None
     assert invitation.rsvp is Rsvp.YES
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_we_met_page_renders_in_the_persons_language_and_records_the_meeting(
+    browser: Any, served: tuple[World, str], screenshots: Path, language: str
+) -> None:
+    # GIVEN a running pair whose booked meeting ended an hour ago, and the health job asked both people
+    world, base_url = served
+    coordinator, programme_id, _mentor, mentee = _programme(world, language)
+    run = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
+    pair_id = run["proposals"][0]["pair_id"]
+    coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{pair_id}/approve", {})
+    starts = world.clock.now() + timedelta(hours=1)
+    world.storage.meetings.save(
+        builders.meeting(
+            coordinator.tenant_id, programme_id, pair_id, "mtg_1", starts_at=starts, ends_at=starts + timedelta(hours=1)
+        )
+    )
+    world.clock.advance(timedelta(hours=3))
+    run_job("check-meeting-health", world.container)
+    (asked,) = [
+        m
+        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
+        if m.template == "meeting_confirm"
+    ]
+    text = MEETING_TEXTS[language]
+
+    # WHEN the mentee opens the link in Chromium and presses "we met"
+    page = browser.new_page()
+    try:
+        page.goto(_link(asked, base_url))
+        title = page.locator("h1").inner_text()
+        page.screenshot(path=str(screenshots / f"we-met-{language}.png"), full_page=True)
+        page.click('button[name="met"][value="yes"]')
+        thanks = page.locator("h1").inner_text()
+    finally:
+        page.close()
+
+    # THEN the page asked in the person's language and the meeting is recorded as held
+    assert (title, thanks) == (text["title"], text["thanks_met"])
+    meeting = world.storage.meetings.get(coordinator.tenant_id, programme_id, pair_id, "mtg_1")
+    assert meeting is not None
+    assert meeting.confirmed is True
