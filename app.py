@@ -6,12 +6,15 @@ from chalicelib import jobs
 from chalicelib.api import (
     calendar_routes,
     connect_routes,
+    event_routes,
+    feedback_routes,
     intake_routes,
     invite_mail,
     link_routes,
     matching_routes,
     meeting_routes,
     people_routes,
+    report_routes,
     sync_routes,
     webhook_routes,
 )
@@ -29,5 +32,8 @@ app.register_blueprint(connect_routes.bp)
 app.register_blueprint(invite_mail.bp)
 app.register_blueprint(link_routes.bp)
 app.register_blueprint(people_routes.bp)
+app.register_blueprint(feedback_routes.bp)
+app.register_blueprint(event_routes.bp)
+app.register_blueprint(report_routes.bp)
 app.register_blueprint(jobs.bp)
 app.register_blueprint(sync_routes.bp)

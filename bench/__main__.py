@@ -25,6 +25,10 @@ def main() -> int:
 
     status = sync_bench.main([]) or status
     print()
+    from bench import sweep_bench
+
+    status = status or sweep_bench.main([])
+    print()
     # Each figure comes from fresh subprocesses, so what this process has loaded does not count.
     # It packages the app first, so the unzipped size it prints is this tree's.
     from bench import coldstart_bench

@@ -87,6 +87,30 @@ def _renew_calendar_watches(container: Container) -> dict[str, Any]:
     return renew_due(storage=container.storage, apis=container.calendar_apis, clock=container.clock)
 
 
+def _link_issuer(container: Container) -> Any:
+    from chalicelib.errors import ConfigurationError
+    from chalicelib.services.link_issuer import LinkIssuer
+
+    if not container.settings.public_base_url:
+        raise ConfigurationError("links in messages need the public base URL: set MENTORFLOW_PUBLIC_BASE_URL")
+    return LinkIssuer(keys=container.link_keys, base_url=container.settings.public_base_url)
+
+
+def _send_surveys(container: Container) -> dict[str, Any]:
+    from chalicelib.services.feedback import sweep_surveys
+
+    links = _link_issuer(container)
+    report = sweep_surveys(storage=container.storage, notifier=container.notifier, clock=container.clock, links=links)
+    return _as_dict(report)
+
+
+def _remind_event_attendees(container: Container) -> dict[str, Any]:
+    from chalicelib.services.events import remind_attendees
+
+    links = _link_issuer(container)
+    return remind_attendees(storage=container.storage, notifier=container.notifier, clock=container.clock, links=links)
+
+
 def _check_meeting_health(container: Container) -> dict[str, Any]:
     from chalicelib.services.meetings import ConfirmationLinks, check_due_health
 
@@ -140,6 +164,18 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _expire_acceptances,
         "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+    Job(
+        "send-surveys",
+        Rate(minutes=60),
+        _send_surveys,
+        "Ask each pair's feedback surveys when due and remind those who have not answered after 7, 14 and 21 days.",
+    ),
+    Job(
+        "remind-event-attendees",
+        Rate(minutes=60),
+        _remind_event_attendees,
+        "Remind those who said yes to a programme event the configured number of days before it.",
     ),
     Job(
         "check-meeting-health",

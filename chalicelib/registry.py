@@ -18,6 +18,9 @@ from chalicelib.domain.calendars import CalendarPush, Invitation
 from chalicelib.domain.meetings import MeetingEvent
 from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.errors import ConfigurationError
+from chalicelib.events.rsvp_page import EVENT_RSVP
+from chalicelib.feedback.form_handler import handle_survey
+from chalicelib.feedback.survey_page import SURVEY_ANSWER
 from chalicelib.intake.processor import handle_signup
 from chalicelib.meetings.handler import handle_meeting
 from chalicelib.meetings.links import CONFIRM as MEETING_CONFIRM
@@ -93,12 +96,13 @@ MEETING_HANDLERS: dict[type, Handler] = {
 
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
+    Purpose.SURVEY: handle_survey,
     Purpose.MEETINGS: ByItemType(MEETING_HANDLERS),
     Purpose.PEOPLE: people_handler(lambda: sync_tools()),
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = (MEETING_CONFIRM, JOIN_PROGRAMME)
+LINK_ACTIONS: tuple[LinkAction, ...] = (MEETING_CONFIRM, JOIN_PROGRAMME, SURVEY_ANSWER, EVENT_RSVP)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.common import DomainModel, stable_id
 
@@ -14,6 +14,20 @@ class MessageState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+# "type/subtype" with optional "; name=value" parameters, as the MIME part will carry them.
+_CONTENT_TYPE = r"^[a-z]+/[a-z0-9.+\-]+(; ?[a-z\-]+=[A-Za-z0-9\-]+)*$"
+
+
+class Attachment(BaseModel):
+    """A small text file sent with a message (an iCalendar invitation); kept with the message until it is sent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filename: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    content_type: str = Field(min_length=3, max_length=100, pattern=_CONTENT_TYPE)
+    text: str = Field(max_length=100_000)
 
 
 class Message(DomainModel):
@@ -42,6 +56,7 @@ class Message(DomainModel):
     provider_message_id: str | None = None
     created_at: datetime
     sent_at: datetime | None = None
+    attachments: list[Attachment] = Field(default_factory=list, max_length=3)
 
 
 def message_id_for(tenant_id: str, idempotency_key: str) -> str:

@@ -74,14 +74,22 @@ class SesEmailChannel:
     def send(self, message: Message, *, sender: str) -> str:
         client = self._get_client()
         try:
-            response = client.send_email(
-                Source=sender,
-                Destination={"ToAddresses": [message.recipient]},
-                Message={
-                    "Subject": {"Data": message.subject, "Charset": _CHARSET},
-                    "Body": {"Text": {"Data": message.body_text, "Charset": _CHARSET}},
-                },
-            )
+            if message.attachments:
+                # SendEmail carries no attachments; the raw form is the whole MIME message.
+                response = client.send_raw_email(
+                    Source=sender,
+                    Destinations=[message.recipient],
+                    RawMessage={"Data": mime_message(message, sender=sender).as_bytes()},
+                )
+            else:
+                response = client.send_email(
+                    Source=sender,
+                    Destination={"ToAddresses": [message.recipient]},
+                    Message={
+                        "Subject": {"Data": message.subject, "Charset": _CHARSET},
+                        "Body": {"Text": {"Data": message.body_text, "Charset": _CHARSET}},
+                    },
+                )
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
             log_warning("SES did not accept a message", message_id=message.message_id, code=code)
@@ -110,31 +118,54 @@ class FileEmailChannel:
 
     def send(self, message: Message, *, sender: str) -> str:
         message_id_header = f"<{message.message_id}@mentorflow.local>"
-        email = EmailMessage(policy=SMTP)
-        email["From"] = sender
-        email["To"] = message.recipient
-        email["Subject"] = message.subject
-        email["Date"] = format_datetime(message.created_at)
+        email = mime_message(message, sender=sender)
         email["Message-ID"] = message_id_header
         email["X-Mentorflow-Template"] = message.template
-        email["Content-Language"] = message.language
-        email.set_content(message.body_text, charset="utf-8", cte="quoted-printable")
-        target = self._folder / f"{message.message_id}.eml"
         try:
-            self._folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(email.as_bytes())
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            self._write(f"{message.message_id}.eml", email.as_bytes())
+            # Beside the mail, so a developer can open an invitation in a calendar straight away.
+            for attachment in message.attachments:
+                self._write(f"{message.message_id}.{attachment.filename}", attachment.text.encode("utf-8"))
         except OSError as exc:
             kind = type(exc).__name__
             log_warning("could not write a message file", message_id=message.message_id, error_type=kind)
             raise DeliveryFailed(f"outbox folder not writable ({kind})", details={"code": kind}) from exc
         return message_id_header
+
+    def _write(self, name: str, data: bytes) -> None:
+        self._folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, self._folder / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def mime_message(message: Message, *, sender: str) -> EmailMessage:
+    """The message as RFC 5322 MIME: UTF-8 plain text, and its attachments (an invitation as text/calendar)."""
+    email = EmailMessage(policy=SMTP)
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    email["Content-Language"] = message.language
+    email.set_content(message.body_text, charset="utf-8", cte="quoted-printable")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition(";")[0].partition("/")
+        params = dict(
+            part.strip().split("=", 1) for part in attachment.content_type.split(";")[1:] if "=" in part
+        )
+        email.add_attachment(
+            attachment.text.encode("utf-8"),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
+    return email
 
 
 class RecordingChannel:
@@ -181,4 +212,5 @@ __all__ = [
     "RecordingChannel",
     "SesEmailChannel",
     "channel_from_settings",
+    "mime_message",
 ]

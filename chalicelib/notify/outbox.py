@@ -12,13 +12,13 @@ time at which the recipient may be disturbed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.clock import Clock
 from chalicelib.domain.common import normalise_email, require
-from chalicelib.domain.message import Message, message_id_for
+from chalicelib.domain.message import Attachment, Message, message_id_for
 from chalicelib.domain.participant import Participant
 from chalicelib.domain.programme import Programme
 from chalicelib.errors import ValidationFailed
@@ -87,6 +87,7 @@ class Notifier:
         idempotency_key: str,
         not_before: datetime | None = None,
         quiet_hours: QuietHours | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Message | None:
         """Queue ``template`` for a participant; ``None`` when this idempotency key was queued before.
 
@@ -126,6 +127,7 @@ class Notifier:
             idempotency_key=idempotency_key,
             not_before=not_before,
             quiet_hours=quiet_hours,
+            attachments=attachments,
         )
 
     def queue_to_address(
@@ -141,6 +143,7 @@ class Notifier:
         timezone: str | None = None,
         not_before: datetime | None = None,
         quiet_hours: QuietHours | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Message | None:
         """Queue ``template`` for an address that is no participant (a coordinator, a manager).
 
@@ -176,6 +179,7 @@ class Notifier:
             idempotency_key=idempotency_key,
             not_before=not_before,
             quiet_hours=quiet_hours,
+            attachments=attachments,
         )
 
     def _enqueue(
@@ -193,6 +197,7 @@ class Notifier:
         idempotency_key: str,
         not_before: datetime | None,
         quiet_hours: QuietHours | None,
+        attachments: Sequence[Attachment] = (),
     ) -> Message | None:
         require(0 < len(idempotency_key) <= 500, "the idempotency key must have 1 to 500 characters")
         if not_before is not None and not_before.tzinfo is None:
@@ -216,6 +221,7 @@ class Notifier:
             body_text=rendered.body_text,
             not_before=send_at if send_at != now else None,
             created_at=now,
+            attachments=list(attachments),
         )
         if not self._messages.add(message):
             log_event("message already queued", tenant_id=tenant_id, message_id=message.message_id, template=template)

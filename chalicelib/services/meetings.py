@@ -42,6 +42,7 @@ from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.links import issue_link, link_url
+from chalicelib.services.nudges import nudge_check_at, nudge_pair
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -232,12 +233,10 @@ def refresh_health(
             return None
         if not pair.running:
             # Waiting for the mentor, or closed: nothing to watch until it starts (move_to looks again then).
-            if pair.next_due_at is None:
-                return None
-            pair.next_due_at = None
-            return pair
+            return _off_the_due_index(pair)
         meetings = (log or PairMeetings(storage, pair)).all()
         health = pair_health(meetings, started_at=pair.started_at, policy=health_policy(programme), now=now)
+        health = nudge_check_at(programme, pair, health, now)
         computed.append(health)
         return pair if pair.take_health(health, at=now) else None
 
@@ -414,6 +413,20 @@ def ask_to_confirm(
     return queued
 
 
+def _off_the_due_index(pair: Pair | None) -> Pair | None:
+    if pair is None or pair.next_due_at is None:
+        return None
+    pair.next_due_at = None
+    return pair
+
+
+def _leave_due_index(storage: Storage, pair: Pair) -> None:
+    def load() -> Pair | None:
+        return storage.pairs.get(pair.tenant_id, pair.programme_id, pair.pair_id)
+
+    update_with_retry(load, _off_the_due_index, storage.pairs.save, message="the pair kept changing")
+
+
 def check_due_health(
     *,
     storage: Storage,
@@ -437,6 +450,8 @@ def check_due_health(
             programmes[key] = storage.programmes.get(*key)
         programme = programmes[key]
         if programme is None:
+            # Its programme is gone: nothing will ever be due, so the pair leaves the index.
+            _leave_due_index(storage, pair)
             continue
         log = PairMeetings(storage, pair)
         health = refresh_health(storage=storage, clock=clock, programme=programme, pair_id=pair.pair_id, log=log)
@@ -445,6 +460,11 @@ def check_due_health(
             continue
         if health.state.value in counts:
             counts[health.state.value] += 1
+        if notifier is not None:
+            sent = nudge_pair(
+                storage=storage, notifier=notifier, programme=programme, pair=pair, health=health, now=now
+            )
+            counts["nudged"] = counts.get("nudged", 0) + sent
         if notifier is not None and links is not None:
             counts["asked"] += ask_to_confirm(
                 storage=storage, notifier=notifier, clock=clock, programme=programme, log=log, links=links

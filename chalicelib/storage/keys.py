@@ -51,6 +51,13 @@ Enabled sync connectors, all tenants (nightly sync)    GSI1    GSI1PK=SYNC_CONNE
 Synced person's fingerprint by vendor id               table   PK=TENANT#<t>#CONNECTOR#<c>, SK=PERSON#<external id>
 Messages of a tenant (erasure)                         table   PK=TENANT#<t>#OUTBOX, begins_with MESSAGE#
 Erasure by subject hash / erasures of a tenant         table   PK=TENANT#<t>, SK=ERASURE#<hmac> / begins_with
+Survey plan of a pair                                  table   PK=TENANT#<t>#PROGRAMME#<p>, SK=SURVEYPLAN#<pair>
+Survey plans by next check (survey sweep, all tenants) GSI1    GSI1PK=SURVEY_PLANS_DUE, GSI1SK<=<iso time>#...
+Survey request by id / of a programme (figures)        table   PK=TENANT#<t>#PROGRAMME#<p>, SK=SURVEY#<id> / begins_with
+Survey requests by next reminder (all tenants)         GSI1    GSI1PK=SURVEY_REMINDERS_DUE, GSI1SK<=<iso time>#...
+Event by id / events of a programme                    table   PK=TENANT#<t>#PROGRAMME#<p>, SK=EVENT#<id> / begins_with
+Invitations of an event (attendance, figures)          table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with INVITE#<event>#
+Invitations by next reminder (all tenants)             GSI1    GSI1PK=EVENT_REMINDERS_DUE, GSI1SK<=<iso time>#...
 =====================================================  ======  =====================================================
 """
 
@@ -270,3 +277,36 @@ def synced_people_pk(tenant_id: str, connector_id: str) -> str:
 
 def synced_person_sk(external_id: str) -> str:
     return f"PERSON#{external_id}"
+
+
+def survey_plan_sk(pair_id: str) -> str:
+    return f"SURVEYPLAN#{pair_id}"
+
+
+SURVEY_PLANS_DUE_GSI1 = "SURVEY_PLANS_DUE"
+
+
+def survey_sk(survey_id: str) -> str:
+    return f"SURVEY#{survey_id}"
+
+
+SURVEY_SK_PREFIX = "SURVEY#"
+SURVEY_REMINDERS_DUE_GSI1 = "SURVEY_REMINDERS_DUE"
+
+
+def event_sk(event_id: str) -> str:
+    return f"EVENT#{event_id}"
+
+
+EVENT_SK_PREFIX = "EVENT#"
+
+
+def invitation_sk(event_id: str, participant_id: str) -> str:
+    return f"INVITE#{event_id}#{participant_id}"
+
+
+def invitations_of_event_prefix(event_id: str) -> str:
+    return f"INVITE#{event_id}#"
+
+
+EVENT_REMINDERS_DUE_GSI1 = "EVENT_REMINDERS_DUE"

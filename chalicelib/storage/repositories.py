@@ -23,6 +23,7 @@ from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, 
 from chalicelib.storage.delivery_bodies import DeliveryBodyRepository, DynamoDeliveryBodies, InMemoryDeliveryBodies
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
 from chalicelib.storage.erasures import DynamoErasures, ErasureRepository, InMemoryErasures
+from chalicelib.storage.events import DynamoEvents, EventRepository, InMemoryEvents
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
@@ -31,6 +32,7 @@ from chalicelib.storage.pairs import DynamoPairs, InMemoryPairs, PairRepository
 from chalicelib.storage.participants import DynamoParticipants, InMemoryParticipants, ParticipantRepository
 from chalicelib.storage.places import DynamoPlaces, InMemoryPlaces, PlaceRepository
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
+from chalicelib.storage.surveys import DynamoSurveys, InMemorySurveys, SurveyRepository
 from chalicelib.storage.sync_connectors import DynamoSyncConnectors, InMemorySyncConnectors, SyncConnectorRepository
 from chalicelib.storage.synced_people import DynamoSyncedPeople, InMemorySyncedPeople, SyncedPersonRepository
 from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
@@ -71,6 +73,8 @@ class Storage:
     erasures: ErasureRepository = field(metadata=backends(DynamoErasures, InMemoryErasures))
     places: PlaceRepository = field(metadata=backends(DynamoPlaces, InMemoryPlaces))
     delivery_bodies: DeliveryBodyRepository = field(metadata=backends(DynamoDeliveryBodies, InMemoryDeliveryBodies))
+    surveys: SurveyRepository = field(metadata=backends(DynamoSurveys, InMemorySurveys))
+    events: EventRepository = field(metadata=backends(DynamoEvents, InMemoryEvents))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:

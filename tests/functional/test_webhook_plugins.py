@@ -103,13 +103,13 @@ def test_an_endpoint_for_a_purpose_nothing_handles_answers_400_naming_the_purpos
     # GIVEN
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    # WHEN a Typeform survey endpoint and a throwaway signup endpoint are asked for
+    # WHEN a Typeform people endpoint and a throwaway signup endpoint are asked for
     survey = coordinator.post(
-        f"{V1}/endpoints", {"programme_id": programme_id, "source": "typeform", "purpose": "survey"}
+        f"{V1}/endpoints", {"programme_id": programme_id, "source": "typeform", "purpose": "people"}
     )
     signup = coordinator.post(f"{V1}/endpoints", {"programme_id": programme_id, "source": "throwaway"})
     # THEN both are refused, each naming what its source can be for
-    assert (survey.status_code, survey.json_body["message"]) == (400, "typeform endpoints can be for: signup")
+    assert (survey.status_code, survey.json_body["message"]) == (400, "typeform endpoints can be for: signup, survey")
     assert (signup.status_code, signup.json_body["message"]) == (400, "throwaway endpoints can be for: meetings")
 
 
@@ -141,12 +141,12 @@ def test_a_survey_delivery_to_a_typeform_endpoint_onboards_nobody(world: World) 
         body=body,
     )
 
-    # THEN it is kept for attention and nobody is onboarded
+    # THEN the survey handler keeps it for attention (it names no survey) and nobody is onboarded
     assert answer.status_code == 202
     [kept] = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id, state=None, limit=10)
     assert (kept.state, kept.last_error) == (
         DeliveryState.NEEDS_ATTENTION,
-        "nothing handles survey deliveries from typeform",
+        "the submission names no survey (hidden field survey_id)",
     )
     assert world.storage.participants.list(coordinator.tenant_id, programme_id).items == []
 

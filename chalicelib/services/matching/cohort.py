@@ -19,6 +19,7 @@ from chalicelib.domain.matching.policy import MatchingPolicy
 from chalicelib.domain.pair import OPEN_PAIR_STATUSES, REFUSED_PAIR_STATUSES, Pair
 from chalicelib.domain.participant import Participant, Role
 from chalicelib.domain.programme import Programme
+from chalicelib.services.events import matching_clearance
 from chalicelib.services.matching.people import MENTEE_POOL, MENTOR_POOL, all_participants
 from chalicelib.storage.repositories import Storage
 
@@ -104,8 +105,11 @@ def load_cohort(storage: Storage, programme: Programme, at: datetime, mentee_ids
     paired_mentees = {p.mentee_id for p in open_pairs}
     mentor_load = Counter(p.mentor_id for p in open_pairs)
     mentor_ids_by_email = {p.email: p.participant_id for p in people if p.role is Role.MENTOR}
+    cleared = matching_clearance(storage, programme)
 
     for person in people:
+        if cleared is not None and not cleared(person):
+            continue
         if person.role is Role.MENTEE:
             if person.status not in MENTEE_POOL or person.participant_id in paired_mentees:
                 continue

@@ -16,6 +16,7 @@ from chalicelib.domain.programme import Programme
 from chalicelib.errors import Conflict
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier, quiet_hours_of
+from chalicelib.services.feedback import plan_surveys
 from chalicelib.services.matching.people import both_taking_part, to_status, update_participant
 from chalicelib.services.matching.reading import get_pair, get_run, list_pairs
 from chalicelib.services.matching.reports import ApproveAllReport, SkippedPair
@@ -53,6 +54,7 @@ def approve_pair(
     if days is not None:
         pair.accept_by = now + timedelta(days=days)
     pair = storage.pairs.save(pair)
+    plan_surveys(storage, programme, pair)
     if pair.accept_by is not None:
         notifier.queue(
             tenant_id=programme.tenant_id,

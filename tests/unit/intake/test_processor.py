@@ -214,12 +214,14 @@ def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: Pro
     assert ctx.storage.participants.list(TENANT, PROGRAMME).items == []
 
 
-def test_every_form_source_feeds_the_signup_handler_and_nothing_else_yet() -> None:
+def test_every_form_source_feeds_the_signup_handler_and_surveys_go_elsewhere() -> None:
     registry = source_registry()
     specs = {name: spec for name, spec in registry.specs.items() if Purpose.SIGNUP in spec.parsers}
     assert set(specs) == {"typeform", "tally", "jotform", "google-forms", "standard"}
     assert "multipart/form-data" in specs["jotform"].content_types
     assert "application/x-www-form-urlencoded" in specs["jotform"].content_types
     assert specs["typeform"].content_types == ("application/json",)
-    assert all(registry.purposes(name) == [Purpose.SIGNUP] for name in specs)
+    assert all(registry.purposes(name)[0] is Purpose.SIGNUP for name in specs)
+    assert all(set(registry.purposes(name)) <= {Purpose.SIGNUP, Purpose.SURVEY} for name in specs)
+    assert all(route[1] is not handle_signup for name in specs if (route := registry.route(name, Purpose.SURVEY)))
     assert all(route[1] is handle_signup for name in specs if (route := registry.route(name, Purpose.SIGNUP)))

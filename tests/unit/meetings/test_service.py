@@ -10,6 +10,7 @@ from chalicelib.domain.meetings import HealthState, MeetingEvent, MeetingEventSt
 from chalicelib.domain.pair import PairStatus
 from chalicelib.services.meetings import check_due_health
 from chalicelib.storage.repositories import in_memory_storage
+from tests.support.pairs import stored_pair
 from tests.unit.meetings.scene import APPROVED_AT, Scene, booking, build_scene
 
 START = APPROVED_AT + timedelta(days=10)
@@ -196,3 +197,20 @@ def test_each_occurrence_of_a_recurring_meeting_counts_once(scene: Scene) -> Non
     # THEN three meetings are logged and held
     assert len(scene.meetings(pair)) == 3
     assert scene.stored(pair).meetings_held == 3
+
+
+def test_a_pair_waiting_for_its_mentor_or_of_a_removed_programme_leaves_the_due_index(scene: Scene) -> None:
+    # GIVEN a pair approved but waiting for its mentor's answer, and a pair whose programme is gone
+    waiting = scene.pair("milica@kcb.rs", "ana@kcb.rs", status=PairStatus.APPROVED)
+    waiting.accept_by = APPROVED_AT + timedelta(days=7)
+    scene.storage.pairs.save(waiting)
+    orphan = stored_pair(scene.storage, "ten_kcb", "prg_gone", "petra@kcb.si", "soren@kcb.dk", approved_at=APPROVED_AT)
+
+    # WHEN the health job runs
+    scene.clock.advance(timedelta(hours=1))
+    check_due_health(storage=scene.storage, clock=scene.clock)
+
+    # THEN neither is due any more, and neither got a health
+    assert scene.storage.pairs.due(scene.clock.now() + timedelta(days=400)) == []
+    assert scene.stored(waiting).health is None
+    assert orphan.health is None

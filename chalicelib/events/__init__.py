@@ -1,0 +1,1 @@
+"""The programme-events feature: the yes/no page an invitation's link opens."""

@@ -1,0 +1,333 @@
+"""Feedback surveys: plan them when a pair is approved, ask and remind on time, record answers, add them up.
+
+The sweep reads only what is due: survey plans whose next check has come and unanswered
+requests whose next reminder has come (two sparse indexes), in pages of ``limit``. Every
+side effect is keyed so that a sweep run twice, or killed midway and run again, asks and
+reminds each person once: a request's id follows from the pair, the round and the
+person (a create-only write), and each message's idempotency key from the request and
+the reminder number. A plan records a round as asked only after its requests and
+messages are stored, so a crash in between only repeats writes that are no-ops.
+
+An answer (through a link page or a form) is kept once; a concerning one (low rating,
+"not a good fit") is told to the programme's coordinator with the comment, which goes
+nowhere else.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.feedback import (
+    FEEDBACK_RETENTION,
+    REMINDER_DAYS,
+    AnswerChannel,
+    FeedbackFigures,
+    Respondent,
+    Round,
+    SurveyAnswer,
+    SurveyPlan,
+    SurveyRequest,
+    apply_answer,
+    due_rounds,
+    feedback_figures,
+    next_check,
+    next_reminder,
+    survey_id_for,
+)
+from chalicelib.domain.programme import SurveyKind
+from chalicelib.errors import NotFound, VersionConflict
+from chalicelib.logging import log_event
+from chalicelib.notify.outbox import quiet_hours_of
+from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.link_issuer import LinkIssuer, link_language
+from chalicelib.services.links import issue_link, link_url
+
+if TYPE_CHECKING:
+    from chalicelib.clock import Clock
+    from chalicelib.domain.pair import Pair
+    from chalicelib.domain.participant import Participant
+    from chalicelib.domain.programme import Programme
+    from chalicelib.notify.outbox import Notifier
+    from chalicelib.storage.repositories import Storage
+
+SURVEY_ACTION = "survey-answer"
+# A survey link outlives the last reminder by a week.
+SURVEY_LINK_TTL = timedelta(days=REMINDER_DAYS[-1] + 7)
+SWEEP_PAGE = 100
+
+
+@dataclass
+class SweepReport:
+    plans_checked: int = 0
+    surveys_asked: int = 0
+    reminders_sent: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def plan_surveys(storage: Storage, programme: Programme, pair: Pair) -> bool:
+    """Give an approved pair its survey plan (once); True if this call created it."""
+    if not programme.surveys:
+        return False
+    start = pair.started_at
+    plan = SurveyPlan(
+        tenant_id=pair.tenant_id,
+        programme_id=pair.programme_id,
+        pair_id=pair.pair_id,
+        matched_at=start,
+        expires_at=start + FEEDBACK_RETENTION,
+    )
+    plan.next_at = next_check(plan, pair, programme.surveys, start)
+    return storage.surveys.add_plan(plan)
+
+
+def sweep_surveys(
+    *, storage: Storage, notifier: Notifier, clock: Clock, links: LinkIssuer, limit: int = SWEEP_PAGE
+) -> SweepReport:
+    """Ask every survey round that has come, then remind those who have not answered: one page of each."""
+    report = SweepReport()
+    now = clock.now()
+    programmes: dict[tuple[str, str], Programme | None] = {}
+    for plan in storage.surveys.plans_due(now, limit=limit):
+        report.plans_checked += 1
+        programme = _programme(storage, programmes, plan.tenant_id, plan.programme_id)
+        pair = storage.pairs.get(plan.tenant_id, plan.programme_id, plan.pair_id)
+        if programme is None or pair is None:
+            _close_plan(storage, plan)
+            report.skipped += 1
+            continue
+        for round_ in due_rounds(plan, pair, programme.surveys, now):
+            report.surveys_asked += _ask(storage, notifier, clock, links, programme, pair, round_)
+            plan.sent = [*plan.sent, round_.key]
+        plan.next_at = next_check(plan, pair, programme.surveys, now)
+        try:
+            storage.surveys.save_plan(plan)
+        except VersionConflict:
+            # Another sweep saved this plan: it asked the same rounds under the same keys.
+            report.skipped += 1
+    for request in storage.surveys.reminders_due(now, limit=limit):
+        programme = _programme(storage, programmes, request.tenant_id, request.programme_id)
+        report.reminders_sent += _remind(storage, notifier, clock, links, programme, request)
+    log_event("survey sweep", **{k: v for k, v in vars(report).items() if isinstance(v, int)})
+    return report
+
+
+def _programme(
+    storage: Storage, cache: dict[tuple[str, str], Programme | None], tenant_id: str, programme_id: str
+) -> Programme | None:
+    if (tenant_id, programme_id) not in cache:
+        cache[(tenant_id, programme_id)] = storage.programmes.get(tenant_id, programme_id)
+    return cache[(tenant_id, programme_id)]
+
+
+def _close_plan(storage: Storage, plan: SurveyPlan) -> None:
+    plan.next_at = None
+    # Losing to another sweep is fine: it closed or advanced the same plan.
+    with suppress(VersionConflict):
+        storage.surveys.save_plan(plan)
+
+
+def _ask(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    links: LinkIssuer,
+    programme: Programme,
+    pair: Pair,
+    round_: Round,
+) -> int:
+    mentor = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentor_id)
+    mentee = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentee_id)
+    spec = next((s for s in programme.surveys if s.kind is round_.kind), None)
+    asked = 0
+    now = clock.now()
+    for person, other, respondent in ((mentor, mentee, Respondent.MENTOR), (mentee, mentor, Respondent.MENTEE)):
+        if person is None or other is None:
+            continue
+        request = SurveyRequest(
+            survey_id=survey_id_for(pair.tenant_id, pair.programme_id, pair.pair_id, round_, person.participant_id),
+            tenant_id=pair.tenant_id,
+            programme_id=pair.programme_id,
+            pair_id=pair.pair_id,
+            participant_id=person.participant_id,
+            respondent=respondent,
+            kind=round_.kind,
+            number=round_.number,
+            asked_at=now,
+            alert_below=spec.low_score_alert_below if spec is not None else None,
+            expires_at=now + FEEDBACK_RETENTION,
+        )
+        request.remind_at = next_reminder(request)
+        if not storage.surveys.add_request(request):
+            # Asked by an earlier, interrupted sweep: its message is keyed, so queueing again is harmless.
+            stored = storage.surveys.get_request(pair.tenant_id, pair.programme_id, request.survey_id)
+            request = stored or request
+        if _queue(notifier, clock, links, programme, person, other, request, "survey_request", "ask"):
+            asked += 1
+    return asked
+
+
+def _remind(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    links: LinkIssuer,
+    programme: Programme | None,
+    request: SurveyRequest,
+) -> int:
+    person = storage.participants.get(request.tenant_id, request.programme_id, request.participant_id)
+    pair = storage.pairs.get(request.tenant_id, request.programme_id, request.pair_id)
+    other_id = None if pair is None else (pair.mentee_id if request.respondent is Respondent.MENTOR else pair.mentor_id)
+    other = None if other_id is None else storage.participants.get(request.tenant_id, request.programme_id, other_id)
+    number = request.reminders_sent + 1
+    sent = 0
+    if programme is not None and person is not None and other is not None:
+        queued = _queue(notifier, clock, links, programme, person, other, request, "survey_reminder", f"r{number}")
+        sent = 1 if queued else 0
+
+    def advance(current: SurveyRequest) -> SurveyRequest | None:
+        if current.answered or current.reminders_sent >= number:
+            return None
+        current.reminders_sent = number
+        current.remind_at = next_reminder(current)
+        return current
+
+    update_with_retry(
+        lambda: storage.surveys.get_request(request.tenant_id, request.programme_id, request.survey_id) or request,
+        advance,
+        storage.surveys.save_request,
+    )
+    return sent
+
+
+def _queue(
+    notifier: Notifier,
+    clock: Clock,
+    links: LinkIssuer,
+    programme: Programme,
+    person: Participant,
+    other: Participant,
+    request: SurveyRequest,
+    template: str,
+    step: str,
+) -> bool:
+    token = issue_link(
+        keys=links.keys,
+        clock=clock,
+        tenant_id=request.tenant_id,
+        programme_id=request.programme_id,
+        action=SURVEY_ACTION,
+        subject_id=request.survey_id,
+        participant_id=person.participant_id,
+        language=link_language(person.profile.language, programme.default_language),
+        ttl=SURVEY_LINK_TTL,
+    )
+    message = notifier.queue(
+        tenant_id=request.tenant_id,
+        recipient=person,
+        programme=programme,
+        template=template,
+        context={
+            "other_name": other.profile.name,
+            "link": link_url(links.base_url, token),
+            "fit_check": request.kind is SurveyKind.FIT_CHECK,
+            "pulse": request.kind is SurveyKind.PULSE,
+            "closing": request.kind is SurveyKind.CLOSING,
+            "survey_id": request.survey_id,
+        },
+        idempotency_key=f"survey:{request.survey_id}:{step}",
+        quiet_hours=quiet_hours_of(programme),
+    )
+    return message is not None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What became of an answer: stored (first answer) or not (answered before), and the request as it stands."""
+
+    stored: bool
+    request: SurveyRequest
+
+
+def record_answer(
+    *,
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    tenant_id: str,
+    programme_id: str,
+    survey_id: str,
+    answer: SurveyAnswer,
+    channel: AnswerChannel,
+) -> Recorded:
+    """Keep a person's answer to one survey request; the first answer stands.
+
+    A concerning answer is told to the programme's coordinator (once per request).
+
+    Raises
+    ------
+    NotFound
+        No such request in this tenant's programme.
+    """
+
+    def load() -> SurveyRequest:
+        found = storage.surveys.get_request(tenant_id, programme_id, survey_id)
+        if found is None:
+            raise NotFound("no such survey")
+        return found
+
+    now = clock.now()
+    stored = False
+
+    def change(request: SurveyRequest) -> SurveyRequest | None:
+        nonlocal stored
+        stored = apply_answer(request, answer, channel, now)
+        return request if stored else None
+
+    request = update_with_retry(load, change, storage.surveys.save_request)
+    if stored:
+        log_event("survey answered", tenant_id=tenant_id, survey_id=survey_id, channel=channel.value)
+        if request.concerning:
+            _alert_coordinator(storage, notifier, request)
+    return Recorded(stored=stored, request=request)
+
+
+def _alert_coordinator(storage: Storage, notifier: Notifier, request: SurveyRequest) -> None:
+    programme = storage.programmes.get(request.tenant_id, request.programme_id)
+    if programme is None or not programme.coordinator_email:
+        log_event("survey alert without coordinator", tenant_id=request.tenant_id, survey_id=request.survey_id)
+        return
+    person = storage.participants.get(request.tenant_id, request.programme_id, request.participant_id)
+    pair = storage.pairs.get(request.tenant_id, request.programme_id, request.pair_id)
+    other_id = None if pair is None else (pair.mentee_id if request.respondent is Respondent.MENTOR else pair.mentor_id)
+    other = None if other_id is None else storage.participants.get(request.tenant_id, request.programme_id, other_id)
+    notifier.queue_to_address(
+        tenant_id=request.tenant_id,
+        email=programme.coordinator_email,
+        language=programme.default_language,
+        programme=programme,
+        template="survey_alert",
+        context={
+            "respondent_name": person.profile.name if person is not None else "-",
+            "other_name": other.profile.name if other is not None else "-",
+            "is_mentor": request.respondent is Respondent.MENTOR,
+            "rating": "-" if request.rating is None else str(request.rating),
+            "not_a_good_fit": request.good_fit is False,
+            "comment": request.comment,
+            "pair_id": request.pair_id,
+        },
+        idempotency_key=f"survey-alert:{request.survey_id}",
+    )
+
+
+def programme_feedback(storage: Storage, tenant_id: str, programme_id: str) -> FeedbackFigures:
+    """The programme's feedback figures: counts, response rates, mean rating, NPS; no comment."""
+    return feedback_figures(storage.surveys.requests(tenant_id, programme_id))
+
+
+def answers_of(storage: Storage, tenant_id: str, programme_id: str) -> list[SurveyRequest]:
+    """Every answered request of the programme, comments included: for its coordinators only."""
+    return [request for request in storage.surveys.requests(tenant_id, programme_id) if request.answered]

@@ -1,0 +1,178 @@
+"""The survey, RSVP and "we met" pages in headless Chromium: each renders in every language and records an answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.events import Rsvp
+from chalicelib.domain.message import Message
+from chalicelib.domain.programme import SUPPORTED_LANGUAGES
+from chalicelib.events.rsvp_page import TEXTS as RSVP_TEXTS
+from chalicelib.feedback.texts import PAGE_TEXTS as SURVEY_TEXTS
+from chalicelib.jobs import run_job
+from chalicelib.meetings.links import TEXTS as MEETING_TEXTS
+from tests.support import builders
+from tests.support.world import V1, TenantHandle, World
+
+NAMES = {"en": "Ana Lee", "sr": "Đorđe Đorđević", "lt": "Ona Čiurlionytė", "sl": "Žiga Šušteršič", "da": "Søren Ærø"}
+
+
+def _link(message: Message, base_url: str) -> str:
+    match = re.search(re.escape(base_url) + r"/links/[A-Za-z0-9_\-.]+", message.body_text)
+    assert match is not None
+    return match.group(0)
+
+
+def _programme(world: World, language: str) -> tuple[TenantHandle, str, str, str]:
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(
+        languages=list(SUPPORTED_LANGUAGES), default_language="en", coordinator_email="coordinator@example.org"
+    )
+    mentor = coordinator.enrol(
+        programme_id, "mentor", "Mentor Person", f"mentor-{language}@example.org", language=language
+    )
+    mentee = coordinator.enrol(
+        programme_id, "mentee", NAMES[language], f"mentee-{language}@example.org", language=language
+    )
+    return coordinator, programme_id, mentor, mentee
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_survey_page_renders_in_the_persons_language_and_records_the_answer(
+    browser: Any, served: tuple[World, str], screenshots: Path, language: str
+) -> None:
+    # GIVEN a pair matched 21 days ago whose fit check went out
+    world, base_url = served
+    coordinator, programme_id, _mentor, mentee = _programme(world, language)
+    run = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
+    pair_id = run["proposals"][0]["pair_id"]
+    coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{pair_id}/approve", {})
+    world.clock.advance(timedelta(days=21))
+    run_job("send-surveys", world.container)
+    (asked,) = [
+        m
+        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
+        if m.template == "survey_request"
+    ]
+    text = SURVEY_TEXTS[language]
+
+    # WHEN the mentee opens the link in Chromium, picks 4, "no", writes markup in the comment and sends
+    page = browser.new_page()
+    try:
+        page.goto(_link(asked, base_url))
+        title = page.locator("h1").inner_text()
+        html_lang = page.get_attribute("html", "lang")
+        page.screenshot(path=str(screenshots / f"survey-{language}.png"), full_page=True)
+        page.check('input[name="rating"][value="4"]')
+        page.check('input[name="good_fit"][value="no"]')
+        page.fill('textarea[name="comment"]', "<script>document.title='x'</script> Treba nam više vremena.")
+        page.click('button[type="submit"]')
+        thanks = page.locator("h1").inner_text()
+        scripts_ran = page.title() == "x"
+    finally:
+        page.close()
+
+    # THEN the page spoke the person's language, nothing ran, and the answer is stored
+    assert (title, html_lang) == (text["fit_check"], language)
+    assert thanks == text["thanks"]
+    assert not scripts_ran
+    (request,) = [
+        r for r in world.storage.surveys.requests(coordinator.tenant_id, programme_id) if r.participant_id == mentee
+    ]
+    assert (request.rating, request.good_fit) == (4, False)
+    assert request.comment is not None
+    assert request.comment.startswith("<script>")
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_rsvp_page_renders_in_the_persons_language_and_records_the_yes(
+    browser: Any, served: tuple[World, str], screenshots: Path, language: str
+) -> None:
+    # GIVEN a kick-off everyone is invited to
+    world, base_url = served
+    coordinator, programme_id, _mentor, mentee = _programme(world, language)
+    starts = world.clock.now() + timedelta(days=14)
+    created = coordinator.post(
+        f"{V1}/programmes/{programme_id}/events",
+        {
+            "kind": "kick_off",
+            "title": "Kick-off 2026",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=2)).isoformat(),
+            "place": "Kulturni centar",
+        },
+    ).json_body
+    (invited,) = [
+        m
+        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
+        if m.template == "event_invitation"
+    ]
+    text = RSVP_TEXTS[language]
+
+    # WHEN the mentee opens the link in Chromium and presses "yes"
+    page = browser.new_page()
+    try:
+        page.goto(_link(invited, base_url))
+        title = page.locator("h1").inner_text()
+        page.screenshot(path=str(screenshots / f"rsvp-{language}.png"), full_page=True)
+        page.click(f'button[name="rsvp"][value="{Rsvp.YES.value}"]')
+        thanks = page.locator("h1").inner_text()
+    finally:
+        page.close()
+
+    # THEN the page asked in the person's language and the yes is stored
+    assert title == f"Kick-off 2026: {text['question']}"
+    assert thanks == text["thanks_yes"]
+    invitation = world.storage.events.get_invitation(
+        coordinator.tenant_id, programme_id, created["event"]["event_id"], mentee
+    )
+    assert invitation is not None
+    assert invitation.rsvp is Rsvp.YES
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_we_met_page_renders_in_the_persons_language_and_records_the_meeting(
+    browser: Any, served: tuple[World, str], screenshots: Path, language: str
+) -> None:
+    # GIVEN a running pair whose booked meeting ended an hour ago, and the health job asked both people
+    world, base_url = served
+    coordinator, programme_id, _mentor, mentee = _programme(world, language)
+    run = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
+    pair_id = run["proposals"][0]["pair_id"]
+    coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{pair_id}/approve", {})
+    starts = world.clock.now() + timedelta(hours=1)
+    world.storage.meetings.save(
+        builders.meeting(
+            coordinator.tenant_id, programme_id, pair_id, "mtg_1", starts_at=starts, ends_at=starts + timedelta(hours=1)
+        )
+    )
+    world.clock.advance(timedelta(hours=3))
+    run_job("check-meeting-health", world.container)
+    (asked,) = [
+        m
+        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
+        if m.template == "meeting_confirm"
+    ]
+    text = MEETING_TEXTS[language]
+
+    # WHEN the mentee opens the link in Chromium and presses "we met"
+    page = browser.new_page()
+    try:
+        page.goto(_link(asked, base_url))
+        title = page.locator("h1").inner_text()
+        page.screenshot(path=str(screenshots / f"we-met-{language}.png"), full_page=True)
+        page.click('button[name="met"][value="yes"]')
+        thanks = page.locator("h1").inner_text()
+    finally:
+        page.close()
+
+    # THEN the page asked in the person's language and the meeting is recorded as held
+    assert (title, thanks) == (text["title"], text["thanks_met"])
+    meeting = world.storage.meetings.get(coordinator.tenant_id, programme_id, pair_id, "mtg_1")
+    assert meeting is not None
+    assert meeting.confirmed is True

@@ -1,0 +1,224 @@
+"""Feedback through the real routes and job: surveys asked on time, answered by page or form, rolled up, alerted."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from chalicelib.domain.message import Message
+from chalicelib.domain.webhook import Purpose
+from chalicelib.jobs import run_job
+from chalicelib.settings import Settings
+from chalicelib.storage.repositories import Storage
+from tests.support.world import TEST_LINK_KEYS, V1, TenantHandle, World, signed_standard, world_with
+
+BASE_URL = "https://mentorflow.example.org"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+COORDINATOR = "koordinatorka@kulturni.example.rs"
+
+
+@pytest.fixture
+def world(storage: Storage) -> Iterator[World]:
+    settings = Settings(link_keys=TEST_LINK_KEYS, public_base_url=BASE_URL)
+    with world_with(storage, settings=settings) as built:
+        yield built
+
+
+def _matched_pair(world: World, **programme: Any) -> tuple[TenantHandle, str, str, str, str]:
+    """Jelena (mentor, Serbian) and Ona (mentee, English) matched and approved through the API."""
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(coordinator_email=COORDINATOR, **programme)
+    mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr")
+    mentee = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="en")
+    run = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {})
+    (proposal,) = run.json_body["proposals"]
+    approved = coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}/approve", {})
+    assert approved.status_code == 200, approved.json_body
+    return coordinator, programme_id, proposal["pair_id"], mentor, mentee
+
+
+def _survey_messages(world: World, coordinator: TenantHandle, participant_id: str) -> list[Message]:
+    messages = world.storage.messages.for_participant(coordinator.tenant_id, participant_id)
+    return sorted((m for m in messages if m.template.startswith("survey_")), key=lambda m: m.created_at)
+
+
+def _link_path(message: Message) -> str:
+    match = re.search(re.escape(BASE_URL) + r"(/links/[A-Za-z0-9_\-.]+)", message.body_text)
+    assert match is not None, message.body_text
+    return match.group(1)
+
+
+def test_the_fit_check_is_asked_of_both_once_in_their_language_21_days_after_the_match(world: World) -> None:
+    # GIVEN a pair approved today
+    coordinator, _programme_id, _pair_id, mentor, mentee = _matched_pair(world)
+
+    # WHEN the hourly job runs on day 20, then twice on day 21 (a re-run, or two at once)
+    world.clock.advance(timedelta(days=20))
+    early = run_job("send-surveys", world.container)
+    world.clock.advance(timedelta(days=1))
+    first = run_job("send-surveys", world.container)
+    again = run_job("send-surveys", world.container)
+
+    # THEN nothing on day 20; each person asked once on day 21, in their language, with a link
+    assert early["surveys_asked"] == 0
+    assert (first["surveys_asked"], again["surveys_asked"]) == (2, 0)
+    (to_mentor,) = _survey_messages(world, coordinator, mentor)
+    (to_mentee,) = _survey_messages(world, coordinator, mentee)
+    assert (to_mentor.template, to_mentor.language) == ("survey_request", "sr")
+    assert (to_mentee.template, to_mentee.language) == ("survey_request", "en")
+    assert "Ona Čiurlionytė" in to_mentor.body_text
+    assert "a good fit" in to_mentee.body_text
+    _link_path(to_mentor)
+
+
+def test_a_low_answer_on_the_page_reaches_the_coordinator_and_the_figures_but_its_comment_only_the_answers(
+    world: World,
+) -> None:
+    # GIVEN the fit check was asked
+    coordinator, programme_id, _pair_id, _mentor, mentee = _matched_pair(world)
+    world.clock.advance(timedelta(days=21))
+    run_job("send-surveys", world.container)
+    (to_mentee,) = _survey_messages(world, coordinator, mentee)
+    path = _link_path(to_mentee)
+
+    # WHEN Ona opens the page (a mail scanner first) and answers 3, not a good fit, with markup in her comment
+    scanned = world.client.http.get(path)
+    opened = world.client.http.get(path)
+    comment = "<script>alert('x')</script> Jelena cancels every time " + "x" * 100_000
+    answered = world.client.http.post(
+        path, headers=FORM, body=urlencode({"rating": "3", "good_fit": "no", "comment": comment})
+    )
+    again = world.client.http.post(path, headers=FORM, body=urlencode({"rating": "10", "good_fit": "yes"}))
+
+    # THEN the page asked the three questions without running anything, and the answer was kept once
+    assert scanned.status_code == opened.status_code == 200
+    page = opened.body.decode()
+    assert "Is this a good fit?" in page
+    assert 'name="rating"' in page
+    assert "<textarea" in page
+    assert answered.status_code == 200
+    assert "Thank you" in answered.body.decode()
+    assert again.status_code == 409
+    # AND the coordinator is told, in the programme's language, with the comment
+    (alert,) = [m for m in world.storage.messages.by_state("pending") if m.template == "survey_alert"]  # type: ignore[arg-type]
+    assert (alert.recipient, alert.language) == (COORDINATOR, "sr")
+    assert "Ocena (0–10): 3" in alert.body_text
+    assert "Jelena cancels every time" in alert.body_text
+    # AND the figures count it without the comment, which only the answers listing shows
+    figures = coordinator.get(f"{V1}/programmes/{programme_id}/feedback").json_body
+    assert figures["total"]["asked"] == 2
+    assert (figures["total"]["answered"], figures["total"]["mean_rating"], figures["total"]["not_a_good_fit"]) == (
+        1,
+        3.0,
+        1,
+    )
+    assert "cancels" not in json.dumps(figures)
+    (kept,) = coordinator.get(f"{V1}/programmes/{programme_id}/feedback/answers").json_body["items"]
+    assert kept["comment"].startswith("<script>alert('x')</script> Jelena cancels every time")
+    assert len(kept["comment"]) == 2000
+
+
+def test_only_those_who_have_not_answered_are_reminded_after_7_14_and_21_days(world: World) -> None:
+    # GIVEN a programme whose only survey is the fit check; it was asked and Ona answered at once
+    only_fit_check = [{"kind": "fit_check", "offset_days": 21}]
+    coordinator, _programme_id, _pair_id, mentor, mentee = _matched_pair(world, surveys=only_fit_check)
+    world.clock.advance(timedelta(days=21))
+    run_job("send-surveys", world.container)
+    (to_mentee,) = _survey_messages(world, coordinator, mentee)
+    world.client.http.post(_link_path(to_mentee), headers=FORM, body=urlencode({"rating": "9", "good_fit": "yes"}))
+
+    # WHEN the job runs every day for four weeks
+    for _ in range(28):
+        world.clock.advance(timedelta(days=1))
+        run_job("send-surveys", world.container)
+
+    # THEN Jelena got the request and three reminders, Ona nothing more
+    assert [m.template for m in _survey_messages(world, coordinator, mentor)] == [
+        "survey_request",
+        "survey_reminder",
+        "survey_reminder",
+        "survey_reminder",
+    ]
+    assert [m.template for m in _survey_messages(world, coordinator, mentee)] == ["survey_request"]
+
+
+def test_a_survey_answered_in_a_form_tool_rolls_up_with_the_page_answers(world: World) -> None:
+    # GIVEN the fit check was asked and the programme has a survey form endpoint
+    coordinator, programme_id, _pair_id, mentor, _mentee = _matched_pair(world)
+    world.clock.advance(timedelta(days=21))
+    run_job("send-surveys", world.container)
+    (request,) = [
+        r for r in world.storage.surveys.requests(coordinator.tenant_id, programme_id) if r.participant_id == mentor
+    ]
+    issued = coordinator.endpoint(programme_id, "standard", purpose=Purpose.SURVEY)
+    body = json.dumps(
+        {
+            "type": "form.submitted",
+            "timestamp": world.clock.now().isoformat(),
+            "data": {
+                "form_id": "fit-check",
+                "response_id": "resp_1",
+                "submitted_at": world.clock.now().isoformat(),
+                "answers": [
+                    {"id": "q1", "title": "Ocena", "type": "number", "value": 10},
+                    {"id": "q2", "ref": "good_fit", "type": "choice", "value": "Da"},
+                    {"id": "q3", "ref": "comment", "type": "text", "value": "Sjajno"},
+                ],
+                "hidden": {"survey_id": request.survey_id},
+            },
+        }
+    ).encode()
+
+    # WHEN the form tool posts Jelena's answer
+    posted = world.client.http.post(
+        f"/hooks/standard/{issued.endpoint.endpoint_id}",
+        headers=signed_standard(issued.secret, body, msg_id="msg_fit_1", at=world.clock.now()),
+        body=body,
+    )
+
+    # THEN it is kept on her request, counts in the figures, and nobody was enrolled
+    assert posted.status_code in (200, 202)
+    stored = world.storage.surveys.get_request(coordinator.tenant_id, programme_id, request.survey_id)
+    assert stored is not None
+    assert (stored.rating, stored.good_fit, stored.channel) == (10, True, "form")
+    figures = coordinator.get(f"{V1}/programmes/{programme_id}/feedback").json_body
+    assert (figures["total"]["answered"], figures["total"]["nps"]) == (1, 100.0)
+    assert len(world.storage.participants.list(coordinator.tenant_id, programme_id).items) == 2
+
+
+def test_a_link_for_another_tenants_survey_finds_nothing(world: World) -> None:
+    # GIVEN a survey asked in one tenant, and a link signed for the same survey id in another tenant
+    coordinator, programme_id, _pair_id, _mentor, mentee = _matched_pair(world)
+    world.clock.advance(timedelta(days=21))
+    run_job("send-surveys", world.container)
+    (request,) = [
+        r for r in world.storage.surveys.requests(coordinator.tenant_id, programme_id) if r.participant_id == mentee
+    ]
+    from chalicelib.services.links import issue_link, link_url
+
+    token = issue_link(
+        keys=world.container.link_keys,
+        clock=world.clock,
+        tenant_id="ten_someone_else",
+        programme_id=programme_id,
+        action="survey-answer",
+        subject_id=request.survey_id,
+        participant_id=mentee,
+    )
+
+    # WHEN it is opened and posted
+    opened = world.client.http.get(link_url("", token))
+    posted = world.client.http.post(link_url("", token), headers=FORM, body=urlencode({"rating": "1"}))
+
+    # THEN nothing is shown or stored
+    assert opened.status_code != 200
+    assert posted.status_code != 200
+    stored = world.storage.surveys.get_request(coordinator.tenant_id, programme_id, request.survey_id)
+    assert stored is not None
+    assert not stored.answered

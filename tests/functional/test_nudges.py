@@ -1,0 +1,82 @@
+"""Nudges through the real health job: a silent pair climbs the ladder once per step, then the coordinator hears."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.meetings import MeetingStatus
+from chalicelib.domain.message import Message
+from chalicelib.jobs import run_job
+from tests.support import builders
+from tests.support.world import V1, TenantHandle, World
+
+COORDINATOR = "koordinatorka@example.rs"
+# The mentee gave no time zone: the programme's is hers.
+BELGRADE = ZoneInfo("Europe/Belgrade")
+
+
+def _pair(world: World) -> tuple[TenantHandle, str, str, str, str]:
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(
+        coordinator_email=COORDINATOR, timezone="Europe/Belgrade", meeting_cadence_days=30
+    )
+    mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr")
+    mentee = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="en")
+    run = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
+    pair_id = run["proposals"][0]["pair_id"]
+    coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{pair_id}/approve", {})
+    return coordinator, programme_id, pair_id, mentor, mentee
+
+
+def _nudges(world: World, participant_id: str, tenant_id: str) -> list[Message]:
+    found = world.storage.messages.for_participant(tenant_id, participant_id)
+    return sorted((m for m in found if m.template == "nudge"), key=lambda m: m.created_at)
+
+
+def test_a_silent_pair_is_nudged_at_14_21_and_28_days_each_once_then_the_coordinator_is_told(world: World) -> None:
+    # GIVEN a pair approved today that never meets
+    coordinator, _programme_id, _pair_id, mentor, mentee = _pair(world)
+
+    # WHEN the health job runs every six hours, twice each time, for 40 days
+    for _ in range(40 * 4):
+        world.clock.advance(timedelta(hours=6))
+        run_job("check-meeting-health", world.container)
+        run_job("check-meeting-health", world.container)
+
+    # THEN each person got three nudges in their language, each in their weekday window, and the coordinator one note
+    for person, language in ((mentor, "sr"), (mentee, "en")):
+        nudges = _nudges(world, person, coordinator.tenant_id)
+        assert [m.language for m in nudges] == [language] * 3
+        assert all(
+            m.not_before is None
+            or (9 <= m.not_before.astimezone(BELGRADE).hour < 18 and m.not_before.astimezone(BELGRADE).weekday() < 5)
+            for m in nudges
+        )
+    escalations = [m for m in world.storage.messages.by_state("pending") if m.template == "nudge_coordinator"]  # type: ignore[arg-type]
+    assert [m.recipient for m in escalations] == [COORDINATOR]
+
+
+def test_a_booked_meeting_stops_the_ladder(world: World) -> None:
+    # GIVEN a pair with a meeting booked on day 50
+    coordinator, programme_id, pair_id, mentor, _mentee = _pair(world)
+    world.storage.meetings.save(
+        builders.meeting(
+            coordinator.tenant_id,
+            programme_id,
+            pair_id,
+            "mtg_booked",
+            starts_at=world.clock.now() + timedelta(days=50),
+            status=MeetingStatus.SCHEDULED,
+        )
+    )
+    pair = world.storage.pairs.get(coordinator.tenant_id, programme_id, pair_id)
+    assert pair is not None
+
+    # WHEN the health job runs daily for 40 days
+    for _ in range(40):
+        world.clock.advance(timedelta(days=1))
+        run_job("check-meeting-health", world.container)
+
+    # THEN nobody was nudged
+    assert _nudges(world, mentor, coordinator.tenant_id) == []
