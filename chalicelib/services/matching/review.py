@@ -1,7 +1,8 @@
 """A coordinator's review of proposals: approve (one or all) or reject, and the start of an approved pair.
 
 An approved pair starts at once, both people told who the other is, unless the
-programme asks mentors to accept first: then the mentor is asked and the pair waits.
+programme asks mentors to accept first: then the mentor is asked and the pair waits
+(``awaiting_mentor``) until they accept (``active``), decline or let it expire.
 """
 
 from __future__ import annotations
