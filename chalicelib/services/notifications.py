@@ -146,7 +146,7 @@ def tenant_rates(storage: Storage) -> Callable[[str], float | None]:
 
 
 def _due_oldest_first(messages: MessageRepository, now: datetime, limit: int) -> list[Message]:
-    """Due pending and failed messages together, by when they were queued: a retried confirmation before a newer match."""
+    """Due pending and failed messages together, by when they were queued (a retried confirmation first)."""
     due = messages.by_state(MessageState.PENDING, due_before=now, limit=limit)
     due += messages.by_state(MessageState.FAILED, due_before=now, limit=limit)
     return sorted(due, key=lambda m: (m.created_at, m.message_id))[:limit]

@@ -331,7 +331,9 @@ def rematch(
     if programme.status == ProgrammeStatus.CLOSED:
         return None, False
     try:
-        report = _locked_run(storage, notifier, clock, programme, run_id=new_run_id(), trigger="rematch", leaving=leaving)
+        report = _locked_run(
+            storage, notifier, clock, programme, run_id=new_run_id(), trigger="rematch", leaving=leaving
+        )
     except MatchingBusy:
         log_event("rematch deferred", tenant_id=programme.tenant_id, programme_id=programme.programme_id)
         return None, True
