@@ -9,8 +9,8 @@ from pathlib import Path
 from chalicelib.cli import STACK_FILE_ENV, settings_for_cli
 from chalicelib.cli import run as run_cli
 from chalicelib.container import Container
-from devtools.local_stack import write_stack_file
 from chalicelib.jobs import JOBS
+from devtools.local_stack import write_stack_file
 from tests.support.world import World
 
 
