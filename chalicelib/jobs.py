@@ -93,6 +93,12 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
 
 
+def _send_coordinator_digests(container: Container) -> dict[str, Any]:
+    from chalicelib.services.digest import send_digests
+
+    return dict(send_digests(container.storage, container.notifier, container.clock))
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -130,6 +136,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _expire_acceptances,
         "Expire pairs whose mentor did not accept in time and propose each mentee's next best fit.",
+    ),
+    Job(
+        "send-coordinator-digests",
+        Cron("0", "6", "*", "*", "?"),
+        _send_coordinator_digests,
+        "Queue each coordinator's daily digest: signups, problems, proposals to review, declines, early ends.",
     ),
 )
 
