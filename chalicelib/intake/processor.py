@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.forms.mapping import FieldMapping, MappingProblem, MappingProblems, apply_mapping
+from chalicelib.domain.forms.mapping import (
+    FieldMapping,
+    MappingProblem,
+    MappingProblems,
+    map_submission,
+    unmapped_questions,
+)
 from chalicelib.domain.forms.submission import FormSubmission, NotASubmission, SubmissionParseError
 from chalicelib.domain.participant import Profile
 from chalicelib.domain.webhook import Delivery, WebhookEndpoint
@@ -38,7 +44,7 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
     mapping = endpoint.field_mapping
     if mapping is None:
         return ProcessOutcome.needs_attention(NO_MAPPING, submission_id=submission.submission_id)
-    mapped = apply_mapping(submission, mapping)
+    mapped, notes = map_submission(submission, mapping)
     if isinstance(mapped, MappingProblems):
         return ProcessOutcome.needs_attention(
             f"{MAPPING_FAILED}: {mapped.summary()}"[:1000],
@@ -66,6 +72,8 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
     }
     if onboarded.message_id is not None:
         result["message_id"] = onboarded.message_id
+    if notes:
+        result["left_out"] = [note.model_dump(mode="json") for note in notes]
     return ProcessOutcome.done(**result)
 
 
@@ -78,6 +86,12 @@ class Preview(BaseModel):
     reason: str | None = None
     profile: Profile | None = None
     problems: list[MappingProblem] = Field(default_factory=list)
+    unmapped_questions: list[str] = Field(
+        default_factory=list, description="Questions answered that no rule reads: their answers are not kept."
+    )
+    left_out: list[MappingProblem] = Field(
+        default_factory=list, description="Unlisted answers to optional questions: left out, not blocking."
+    )
     submission: FormSubmission | None = Field(
         default=None, description="The answers as read, with the ids, refs and labels a mapping can select."
     )
@@ -93,9 +107,10 @@ def preview(delivery: Delivery, read: ReadSubmission, mapping: FieldMapping | No
         return Preview(ok=False, reason=f"the submission cannot be read: {exc}")
     if mapping is None:
         return Preview(ok=False, reason=NO_MAPPING, submission=submission)
-    mapped = apply_mapping(submission, mapping)
+    mapped, notes = map_submission(submission, mapping)
+    seen = {"left_out": notes, "unmapped_questions": unmapped_questions(submission, mapping), "submission": submission}
     if isinstance(mapped, MappingProblems):
-        return Preview(ok=False, reason=MAPPING_FAILED, problems=mapped.problems, submission=submission)
+        return Preview(ok=False, reason=MAPPING_FAILED, problems=mapped.problems, **seen)
     if mapped.consent is None or not mapped.consent.given:
-        return Preview(ok=False, reason=NO_CONSENT, profile=mapped, submission=submission)
-    return Preview(ok=True, profile=mapped, submission=submission)
+        return Preview(ok=False, reason=NO_CONSENT, profile=mapped, **seen)
+    return Preview(ok=True, profile=mapped, **seen)

@@ -56,7 +56,9 @@ def gather(storage: Storage, programme: Programme, since: datetime) -> tuple[Dig
     pairs = storage.pairs.list(programme.tenant_id, programme.programme_id)
     attention = storage.deliveries.by_state(DeliveryState.NEEDS_ATTENTION, limit=_ATTENTION_SCAN)
     digest = Digest(
-        signups=sorted((p for p in people.values() if p.created_at >= since), key=lambda p: p.created_at),
+        signups=sorted(
+            (p for p in people.values() if p.created_at >= since), key=lambda p: (p.created_at, p.profile.name)
+        ),
         needs_attention=sum(
             1 for d in attention if d.tenant_id == programme.tenant_id and d.programme_id == programme.programme_id
         ),

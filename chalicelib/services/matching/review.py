@@ -64,6 +64,7 @@ def approve_pair(
                 "mentee_name": mentee.profile.name,
                 "accept_by": pair.accept_by,
                 "shared_goals": _shared_goals(pair),
+                "mentee_goals": mentee.profile.goals,
             },
             idempotency_key=f"match-request:{pair.pair_id}",
             quiet_hours=quiet_hours_of(programme),
@@ -101,7 +102,12 @@ def start_pair(storage: Storage, notifier: Notifier, clock: Clock, programme: Pr
             recipient=recipient,
             programme=programme,
             template=template,
-            context={"other_name": other.profile.name, "other_email": other.email, "shared_goals": goals},
+            context={
+                "other_name": other.profile.name,
+                "other_email": other.email,
+                "shared_goals": goals,
+                "mentee_goals": mentee.profile.goals,
+            },
             idempotency_key=f"{template}:{pair.pair_id}",
             quiet_hours=quiet_hours_of(programme),
         )

@@ -147,8 +147,10 @@ def test_another_event_type_is_ignored(ctx: ProcessingContext) -> None:
 
 
 def test_answers_that_do_not_fit_are_kept_with_each_problem(ctx: ProcessingContext) -> None:
-    # GIVEN a mapping whose language question is answered with a name not in its table
-    mapping = TYPEFORM_MAPPING | {"language": {"ref": "readable_ref_multiple_choice", "choices": {"Paris": "fr"}}}
+    # GIVEN a mapping whose required language question is answered with a name not in its table
+    mapping = TYPEFORM_MAPPING | {
+        "language": {"ref": "readable_ref_multiple_choice", "choices": {"Paris": "fr"}, "required": True}
+    }
 
     # WHEN the example is processed
     outcome = process_form_delivery(
@@ -191,7 +193,7 @@ def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: Pro
         }
     )
     bad = FieldMapping.model_validate(
-        good.model_dump(exclude_none=True) | {"language": {"label": "Dropdown", "choices": {"Easy": "en"}}}
+        good.model_dump(exclude_none=True) | {"language": {"label": "Dropdown", "choices": {"Easy": "en"}, "required": True}}
     )
 
     # WHEN both are tried on the stored Tally example

@@ -395,6 +395,7 @@ def test_the_flow_template_with_the_mentor_mapping_template_makes_a_complete_pro
         "languages": ["da", "en"],
         "capacity": 2,
         "ranked_preferences": [],
+        "goals": None,
     }
     assert profile.consent is not None
     assert profile.consent.given is True
