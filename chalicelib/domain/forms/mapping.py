@@ -199,7 +199,7 @@ def map_submission(
         except CoercionProblem as problem:
             found = MappingProblem(field=field, code=problem.code, reason=problem.reason)
             listed = rule is not None and rule.choices is not None and not rule.required
-            if not listed or problem.code != "unknown_choice" or field not in _TOLERANT_FIELDS:
+            if rule is None or not listed or problem.code != "unknown_choice" or field not in _TOLERANT_FIELDS:
                 problems.append(found)
                 continue
             notes.append(found)

@@ -193,7 +193,8 @@ def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: Pro
         }
     )
     bad = FieldMapping.model_validate(
-        good.model_dump(exclude_none=True) | {"language": {"label": "Dropdown", "choices": {"Easy": "en"}, "required": True}}
+        good.model_dump(exclude_none=True)
+        | {"language": {"label": "Dropdown", "choices": {"Easy": "en"}, "required": True}}
     )
 
     # WHEN both are tried on the stored Tally example
