@@ -71,3 +71,15 @@ def test_the_preview_names_the_questions_no_rule_reads() -> None:
         "What is your main goal?",
         "Phone",
     ]
+
+
+def test_a_pasted_zero_width_space_does_not_make_another_address() -> None:
+    # GIVEN the same person's address once typed and once pasted with a zero-width space and a BOM
+    mapping = FieldMapping.model_validate(SIMPLE_MAPPING)
+    typed, _ = map_submission(signup(email="ana.novak@example.si"), mapping)
+    pasted, _ = map_submission(signup(email="\ufeffana.novak\u200b@example.si\u200b"), mapping)
+
+    # WHEN both are mapped THEN they are one address
+    assert isinstance(typed, Profile)
+    assert isinstance(pasted, Profile)
+    assert pasted.email == typed.email == "ana.novak@example.si"
