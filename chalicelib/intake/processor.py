@@ -37,6 +37,7 @@ NO_MAPPING = "no field mapping is configured for this endpoint"
 NO_CONSENT = "consent not given"
 NO_PROGRAMME = "the endpoint's programme does not exist any more"
 MAPPING_FAILED = "the answers do not fit the field mapping"
+ROLE_CHANGE = "this e-mail is enrolled in the programme in the other role; a signup does not change it"
 
 
 def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
@@ -62,6 +63,8 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
     )
     if onboarded.outcome is OnboardingOutcome.NO_CONSENT:
         return ProcessOutcome.needs_attention(NO_CONSENT, submission_id=submission.submission_id)
+    if onboarded.outcome is OnboardingOutcome.ROLE_CHANGE:
+        return ProcessOutcome.needs_attention(ROLE_CHANGE, submission_id=submission.submission_id)
     if onboarded.outcome is OnboardingOutcome.NO_PROGRAMME or onboarded.participant is None:
         return ProcessOutcome.needs_attention(NO_PROGRAMME, submission_id=submission.submission_id)
     result: dict[str, Any] = {

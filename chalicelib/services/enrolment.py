@@ -16,6 +16,8 @@ Rules
   ``Programme.max_mentees`` new mentees are ``waitlisted``. No limit means no waitlist.
   The count is read, not locked, so two enrolments for the last place at the same
   instant may both be accepted: the limit is a soft one.
+* A signup never changes a person's role: the same e-mail through the other role's form
+  is kept for a coordinator (``ROLE_CHANGE``), who decides.
 * Someone who withdrew and signs up again goes back through ``applied`` to accepted or
   waitlisted, and gets a new confirmation.
 * The confirmation (``welcome`` or ``waitlisted``) is queued in the person's language
@@ -68,6 +70,7 @@ class EnrolmentOutcome(StrEnum):
     STALE = "stale"
     NO_CONSENT = "no_consent"
     NO_PROGRAMME = "no_programme"
+    ROLE_CHANGE = "role_change"
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,9 @@ def _apply(
         return EnrolmentOutcome.CREATED, participant
     if channel is Channel.COORDINATOR:
         raise Conflict("this e-mail is already enrolled in the programme")
+    if existing.role is not profile.role:
+        # A mentor turned mentee by the other form would lose their capacity (and their pairs) unseen.
+        return EnrolmentOutcome.ROLE_CHANGE, None
 
     newest = existing.profile_submitted_at
     if newest is not None and submitted_at <= newest:

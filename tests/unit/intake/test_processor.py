@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,11 +25,13 @@ from .builders import (
     JOTFORM_SIGNUP,
     NOW,
     PROGRAMME,
+    SIMPLE_MAPPING,
     TENANT,
     event_bytes,
     jotform_fields,
     make_programme,
     multipart,
+    signup,
 )
 
 TYPEFORM_MAPPING: dict[str, Any] = {
@@ -226,3 +229,25 @@ def test_every_form_source_feeds_the_signup_handler_and_nothing_else_yet() -> No
     assert specs["typeform"].content_types == ("application/json",)
     assert all(registry.purposes(name) == [Purpose.SIGNUP] for name in specs)
     assert all(route[1] is handle_signup for name in specs if (route := registry.route(name, Purpose.SIGNUP)))
+
+
+def test_the_same_e_mail_through_the_mentee_form_does_not_turn_a_mentor_into_a_mentee(
+    ctx: ProcessingContext,
+) -> None:
+    # GIVEN Đorđe enrolled as a mentor with two places
+    mapping = FieldMapping.model_validate(SIMPLE_MAPPING | {"capacity": {"label": "Places"}})
+    endpoint = _endpoint("tally", None).model_copy(update={"field_mapping": mapping})
+    as_mentor = handle_signup(signup(role="Mentor", Places="2"), endpoint, ctx)
+    assert as_mentor.state is DeliveryState.DONE
+
+    # WHEN a later signup with the same e-mail arrives through the mentee form
+    as_mentee = handle_signup(signup(role="Mentee", at=NOW + timedelta(days=1)), endpoint, ctx)
+
+    # THEN it is kept for a coordinator, and Đorđe is still a mentor with his places
+    assert as_mentee.state is DeliveryState.NEEDS_ATTENTION
+    assert as_mentee.reason is not None
+    assert "other role" in as_mentee.reason
+    assert as_mentor.result is not None
+    stored = ctx.storage.participants.get(TENANT, PROGRAMME, as_mentor.result["participant_id"])
+    assert stored is not None
+    assert (stored.profile.role.value, stored.profile.capacity) == ("mentor", 2)
