@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalicelib.storage.base import Page
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
+from chalicelib.storage.form_responses import DynamoFormResponses, FormResponseRepository, InMemoryFormResponses
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
@@ -51,6 +52,7 @@ class Storage:
     deliveries: DeliveryRepository = field(metadata=backends(DynamoDeliveries, InMemoryDeliveries))
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
+    form_responses: FormResponseRepository = field(metadata=backends(DynamoFormResponses, InMemoryFormResponses))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
@@ -82,6 +84,7 @@ def in_memory_storage() -> Storage:
 __all__ = [
     "DeliveryRepository",
     "EndpointRepository",
+    "FormResponseRepository",
     "MatchRunRepository",
     "MeetingRepository",
     "MessageRepository",

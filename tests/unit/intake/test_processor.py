@@ -251,3 +251,48 @@ def test_the_same_e_mail_through_the_mentee_form_does_not_turn_a_mentor_into_a_m
     stored = ctx.storage.participants.get(TENANT, PROGRAMME, as_mentor.result["participant_id"])
     assert stored is not None
     assert (stored.profile.role.value, stored.profile.capacity) == ("mentor", 2)
+
+
+def test_an_edit_that_corrects_the_e_mail_moves_the_person_instead_of_making_a_second_one(
+    ctx: ProcessingContext,
+) -> None:
+    # GIVEN a mentee who signed up with a mistyped address, and places for one mentee only
+    ctx.storage.programmes.save(make_programme(max_mentees=1).model_copy(update={"version": 1}))
+    endpoint = _endpoint("tally", None).model_copy(
+        update={"field_mapping": FieldMapping.model_validate(SIMPLE_MAPPING)}
+    )
+    typo = handle_signup(signup(email="djordje@exmaple.rs"), endpoint, ctx)
+    assert typo.state is DeliveryState.DONE
+
+    # WHEN she edits the same response an hour later to fix it
+    fixed = handle_signup(signup(email="djordje@example.rs", at=NOW + timedelta(hours=1)), endpoint, ctx)
+
+    # THEN the corrected record holds the place, and the typo record holds nothing and cannot be matched
+    assert fixed.state is DeliveryState.DONE
+    assert typo.result is not None
+    assert fixed.result is not None
+    corrected = ctx.storage.participants.get(TENANT, PROGRAMME, fixed.result["participant_id"])
+    mistyped = ctx.storage.participants.get(TENANT, PROGRAMME, typo.result["participant_id"])
+    assert corrected is not None
+    assert mistyped is not None
+    assert corrected.status is ParticipantStatus.ACCEPTED
+    assert mistyped.status is ParticipantStatus.WITHDRAWN
+
+
+def test_an_older_copy_of_a_corrected_response_arriving_late_changes_nothing(ctx: ProcessingContext) -> None:
+    # GIVEN a response whose address was already corrected
+    endpoint = _endpoint("tally", None).model_copy(
+        update={"field_mapping": FieldMapping.model_validate(SIMPLE_MAPPING)}
+    )
+    handle_signup(signup(email="djordje@exmaple.rs"), endpoint, ctx)
+    fixed = handle_signup(signup(email="djordje@example.rs", at=NOW + timedelta(hours=1)), endpoint, ctx)
+
+    # WHEN the first version is delivered again
+    late = handle_signup(signup(email="djordje@exmaple.rs"), endpoint, ctx)
+
+    # THEN the corrected person stays accepted
+    assert late.state is DeliveryState.DONE
+    assert fixed.result is not None
+    corrected = ctx.storage.participants.get(TENANT, PROGRAMME, fixed.result["participant_id"])
+    assert corrected is not None
+    assert corrected.status is ParticipantStatus.ACCEPTED
