@@ -44,6 +44,46 @@ def templates_to(world: World, coordinator: TenantHandle, participant_id: str) -
     return sorted((m.template, m.language) for m in matching_messages_to(world, coordinator, participant_id))
 
 
+def test_a_slovenian_programme_reads_its_proposals_and_reasons_in_slovenian_naming_people(world: World) -> None:
+    # GIVEN a Slovenian programme with one mentor place and two mentees
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sl", "en"], default_language="sl")
+    enrol(coordinator, programme_id, "mentor", "Mojca Kranjc", "mojca@example.si", tags=["vodenje"])
+    enrol(coordinator, programme_id, "mentee", "Ana Novak", "ana@example.si", tags=["vodenje"])
+    enrol(coordinator, programme_id, "mentee", "Luka Zupan", "luka@example.si")
+
+    # WHEN the coordinator previews the matching
+    report = run(coordinator, programme_id, dry_run=True)
+
+    # THEN the figures are at the top, and the sentences are Slovenian, name people and show no ids
+    assert report["figures"]["matched"] == 1
+    (proposal,) = report["proposals"]
+    assert proposal["explanation"].startswith("Ana Novak in Mojca Kranjc: skupni cilji vodenje")
+    (unmatched,) = report["run"]["unmatched"]
+    assert unmatched["sentence"] == "Mentorji, ki ustrezajo osebi Luka Zupan, so zasedeni."
+    assert "par_" not in proposal["explanation"] + unmatched["sentence"]
+    assert sorted(report["names"].values()) == ["Ana Novak", "Luka Zupan", "Mojca Kranjc"]
+
+
+def test_every_pair_action_answers_the_pair_and_its_rematch(world: World) -> None:
+    # GIVEN a proposal
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    (proposal,) = run(coordinator, programme_id)["proposals"]
+    path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
+
+    # WHEN it is approved, then completed
+    approved = coordinator.post(f"{path}/approve")
+    completed = coordinator.post(f"{path}/end", {"reason": "goals reached", "outcome": "completed"})
+
+    # THEN both answer {pair, rematch}, and a pair approved without mentor acceptance can complete
+    assert set(approved.json_body) == set(completed.json_body) == {"pair", "rematch", "rematch_deferred"}
+    assert approved.json_body["pair"]["status"] == "approved"
+    assert (completed.status_code, completed.json_body["pair"]["status"]) == (200, "completed")
+
+
 def test_a_run_answers_201_with_proposals_figures_and_the_unmatched_with_reasons(world: World) -> None:
     # GIVEN a mentor with one place and two mentees, one of whom fits her goals
     coordinator = world.tenant()
@@ -110,7 +150,7 @@ def test_approving_a_pair_matches_both_and_queues_one_message_each_in_their_lang
 
     # THEN the pair is approved, both are matched, and each has one message in their own language
     assert response.status_code == 200
-    assert response.json_body["status"] == "approved"
+    assert response.json_body["pair"]["status"] == "approved"
     assert status_of(world, coordinator, programme_id, ona) is ParticipantStatus.MATCHED
     assert status_of(world, coordinator, programme_id, soren) is ParticipantStatus.MATCHED
     assert templates_to(world, coordinator, ona) == [("match_approved_mentee", "lt")]
@@ -163,7 +203,7 @@ def test_rejecting_a_proposal_needs_a_reason_and_a_second_review_is_a_409(world:
     # THEN only the rejection with a reason counts; approving afterwards is an illegal transition
     assert no_reason.status_code == 400
     assert rejected.status_code == 200
-    assert rejected.json_body["status"] == "rejected"
+    assert rejected.json_body["pair"]["status"] == "rejected"
     assert late_approval.status_code == 409
     assert late_approval.json_body["error"] == "illegal_transition"
     assert coordinator.get(path).json_body["history"][-1]["reason"] == "they work in the same team"
@@ -184,11 +224,11 @@ def test_where_mentors_accept_first_the_mentor_is_asked_and_acceptance_starts_th
     accepted = coordinator.post(f"{path}/accept")
 
     # THEN approval set a deadline and asked only the mentor; acceptance made the pair active and told both
-    assert approved.json_body["status"] == "approved"
-    assert approved.json_body["accept_by"].startswith("2026-09-08T09:00:00")
+    assert approved.json_body["pair"]["status"] == "approved"
+    assert approved.json_body["pair"]["accept_by"].startswith("2026-09-08T09:00:00")
     assert asked == [("match_request_mentor", "sr")]
     assert accepted.status_code == 200
-    assert accepted.json_body["status"] == "active"
+    assert accepted.json_body["pair"]["status"] == "active"
     assert templates_to(world, coordinator, ona) == [("match_approved_mentee", "lt")]
     assert templates_to(world, coordinator, mentor) == [("match_approved_mentor", "sr"), ("match_request_mentor", "sr")]
     assert status_of(world, coordinator, programme_id, ona) is ParticipantStatus.MATCHED

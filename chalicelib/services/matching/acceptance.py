@@ -99,8 +99,6 @@ def expire_acceptances(storage: Storage, notifier: Notifier, clock: Clock) -> di
                 counts["changed_meanwhile"] += 1
                 continue
             counts["expired"] += 1
-            outcome = free_mentee_and_rematch(
-                storage, notifier, clock, programme, pair, reason="mentor did not answer"
-            )
+            outcome = free_mentee_and_rematch(storage, notifier, clock, programme, pair, reason="mentor did not answer")
             counts["rematched"] += int(outcome.rematch is not None and bool(outcome.rematch.run.pair_ids))
             counts["deferred"] += int(outcome.rematch_deferred)
