@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import jobs
-from chalicelib.api import intake_routes, matching_routes, webhook_routes
+from chalicelib.api import intake_routes, link_routes, matching_routes, webhook_routes
 from chalicelib.api import routes as api_routes
 
 # Logging is Powertools' structured JSON (chalicelib.logging); Chalice's own handler would print every record twice.
@@ -12,4 +12,5 @@ app.register_blueprint(webhook_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(intake_routes.bp)
 app.register_blueprint(matching_routes.bp)
+app.register_blueprint(link_routes.bp)
 app.register_blueprint(jobs.bp)

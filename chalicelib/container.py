@@ -7,11 +7,13 @@ a fixed clock, a recording e-mail channel) with ``use_container``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import Clock, SystemClock
+from chalicelib.errors import ConfigurationError
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.notify.outbox import Notifier
     from chalicelib.services.inbox import InboxPolicy
     from chalicelib.services.inbox.ports import ProcessingContext, SourceRegistry
+    from chalicelib.services.links import LinkAction, LinkContext
     from chalicelib.storage.repositories import Storage
 
 
@@ -30,6 +33,8 @@ class Container:
     _channel: EmailChannel | None = None
     _sources: SourceRegistry | None = None
     _dynamodb_resource: Any = None
+    _link_keys: tuple[bytes, ...] | None = None
+    _link_actions: Mapping[str, LinkAction] | None = None
 
     def dynamodb_resource(self) -> Any:
         if self._dynamodb_resource is None:
@@ -71,6 +76,37 @@ class Container:
 
             self._sources = source_registry()
         return self._sources
+
+    @property
+    def link_keys(self) -> tuple[bytes, ...]:
+        """The keys one-click links are signed with (first) and accepted with (all); read once per container."""
+        if self._link_keys is None:
+            text = self.settings.link_keys
+            if text is None and self.settings.link_keys_parameter:
+                import boto3
+
+                ssm = boto3.client("ssm", region_name=self.settings.aws_region)
+                answer = ssm.get_parameter(Name=self.settings.link_keys_parameter, WithDecryption=True)
+                text = answer["Parameter"]["Value"]
+            keys = tuple(part.strip().encode("utf-8") for part in (text or "").split(",") if part.strip())
+            if not keys:
+                raise ConfigurationError("no link signing key: set MENTORFLOW_LINK_KEYS(_PARAMETER)")
+            self._link_keys = keys
+        return self._link_keys
+
+    @property
+    def link_actions(self) -> Mapping[str, LinkAction]:
+        if self._link_actions is None:
+            from chalicelib.registry import LINK_ACTIONS
+
+            self._link_actions = {action.name: action for action in LINK_ACTIONS}
+        return self._link_actions
+
+    @property
+    def links(self) -> LinkContext:
+        from chalicelib.services.links import LinkContext
+
+        return LinkContext(storage=self.storage, notifier=self.notifier, clock=self.clock)
 
     @property
     def processing(self) -> ProcessingContext:

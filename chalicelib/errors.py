@@ -104,8 +104,35 @@ class UnsupportedMediaType(MentoringError):
     code = "unsupported_media_type"
 
 
+class ConfigurationError(MentoringError):
+    """Raised when the deployment lacks a setting an operation needs (a signing key, a table name)."""
+
+    status_code = 500
+    code = "configuration_error"
+
+
 class ProcessingFailed(MentoringError):
     """Raised by a webhook processor when a delivery cannot be processed now and should be retried."""
 
     status_code = 500
     code = "processing_failed"
+
+
+class LinkForged(MentoringError):
+    """Raised when a one-click link's token is malformed, altered, or signed with a key we do not hold."""
+
+    status_code = 403
+    code = "invalid_link"
+
+
+class LinkExpired(MentoringError):
+    """Raised when a one-click link is genuine but past its expiry."""
+
+    status_code = 410
+    code = "link_expired"
+
+
+class LinkUsed(Conflict):
+    """Raised when a single-use link is used a second time."""
+
+    code = "link_used"

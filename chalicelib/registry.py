@@ -3,7 +3,8 @@
 The one place that knows both the vendors (``chalicelib.webhooks.sources``) and the
 features: the inbox dispatches through what ``source_registry()`` returns and imports
 neither. A new vendor is one module in ``chalicelib/webhooks/sources`` and one line in
-``SOURCES``; a new feature is one line in ``HANDLERS``.
+``SOURCES``; a new feature is one line in ``HANDLERS``, and a new kind of one-click link
+one line in ``LINK_ACTIONS``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from chalicelib.domain.webhook import Purpose
 from chalicelib.intake.processor import handle_signup
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
+from chalicelib.services.links import LinkAction
 from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
 
 SOURCES: tuple[SourceSpec, ...] = (
@@ -26,6 +28,9 @@ SOURCES: tuple[SourceSpec, ...] = (
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
 }
+
+# One-click link actions features offer (``chalicelib.services.links``); one line each.
+LINK_ACTIONS: tuple[LinkAction, ...] = ()
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

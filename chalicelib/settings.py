@@ -32,6 +32,10 @@ class Settings(BaseModel):
     delivery_max_attempts: int = Field(default=8, ge=1)
     secret_rotation_grace_hours: int = Field(default=24, ge=0)
     log_level: str = "INFO"
+    # Keys that sign one-click links, newest first (rotation). Deployed stages name an SSM
+    # SecureString holding them (comma-separated); the local stack and tests pass them directly.
+    link_keys: str | None = Field(default=None, repr=False)
+    link_keys_parameter: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

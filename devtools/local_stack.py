@@ -25,6 +25,7 @@ import http.client
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -111,10 +112,20 @@ class StackPaths:
         """What the CLI reads to reach this stack (``chalicelib.cli``): written at start, removed at stop."""
         return self.data_dir / "stack.json"
 
+    def link_keys(self) -> str:
+        """This machine's key for one-click links, made on the first run and kept, so sent links keep working."""
+        path = self.data_dir / "link-keys"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
 
 def write_stack_file(path: Path, settings: Mapping[str, str]) -> None:
     """Tell the operator CLI where this stack's table and outbox are, so its jobs never reach AWS."""
     path.write_text(json.dumps({"settings": dict(settings)}, indent=2) + "\n", encoding="utf-8")
+    # It holds the stack's link key.
+    path.chmod(0o600)
 
 
 def local_aws_environment(base: Mapping[str, str]) -> dict[str, str]:
@@ -180,6 +191,7 @@ def make_container(database: Database, paths: StackPaths, base_url: str) -> Any:
         public_base_url=base_url,
         email_channel="file",
         outbox_dir=str(paths.outbox),
+        link_keys=paths.link_keys(),
     )
     return Container(settings=settings)
 
@@ -428,6 +440,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
         "MENTORFLOW_EMAIL_CHANNEL": "file",
         "MENTORFLOW_OUTBOX_DIR": str(paths.outbox),
         "MENTORFLOW_PUBLIC_BASE_URL": base_url,
+        "MENTORFLOW_LINK_KEYS": paths.link_keys(),
     }
     write_stack_file(paths.stack_file, settings)
     stack.callback(paths.stack_file.unlink, missing_ok=True)

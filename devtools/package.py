@@ -67,6 +67,8 @@ DYNAMODB_ACTIONS = [
 ]
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 LOGS_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+# The deployment's secrets (the one-click link keys) are SecureString parameters under /mentorflow/.
+SSM_ACTIONS = ["ssm:GetParameter"]
 
 # Packaging never calls AWS; fixed dummy credentials keep it from finding real ones or the metadata address.
 PACKAGING_ENV = {
@@ -85,15 +87,16 @@ class PackagingFailed(Exception):
 
 
 def policy_document(
-    table_arns: list[Any], ses_resources: list[Any], log_resources: list[Any]
+    table_arns: list[Any], ses_resources: list[Any], log_resources: list[Any], ssm_resources: list[Any]
 ) -> dict[str, Any]:
-    """The one IAM policy of every function: the table and its indexes, SES sending, its own logs."""
+    """The one IAM policy of every function: the table and its indexes, SES sending, its own logs, its secrets."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "MentorflowTable", "Effect": "Allow", "Action": DYNAMODB_ACTIONS, "Resource": table_arns},
             {"Sid": "SendEmail", "Effect": "Allow", "Action": SES_ACTIONS, "Resource": ses_resources},
             {"Sid": "WriteLogs", "Effect": "Allow", "Action": LOGS_ACTIONS, "Resource": log_resources},
+            {"Sid": "ReadSecrets", "Effect": "Allow", "Action": SSM_ACTIONS, "Resource": ssm_resources},
         ],
     }
 
@@ -107,6 +110,7 @@ def stage_policy(stage: str) -> dict[str, Any]:
         table_arns=[table, f"{table}/index/*"],
         ses_resources=["arn:aws:ses:*:*:identity/*"],
         log_resources=[log_group, f"{log_group}:*", f"{log_group}-*"],
+        ssm_resources=[f"arn:aws:ssm:*:*:parameter/{APP_NAME}/{stage}/*"],
     )
 
 
@@ -121,6 +125,9 @@ def template_policy() -> dict[str, Any]:
         # CloudFormation names the functions (stack name, logical id, suffix; truncated when long).
         log_resources=[
             {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"}
+        ],
+        ssm_resources=[
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{APP_NAME}/*"}
         ],
     )
 

@@ -41,6 +41,7 @@ Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
+Use of a single-use link by link id (one-click pages)  table   PK=LINK#<l>, SK=USED
 =====================================================  ======  =====================================================
 """
 
@@ -206,3 +207,10 @@ def utc_text(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("index times must be timezone-aware")
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def link_pk(link_id: str) -> str:
+    return f"LINK#{link_id}"
+
+
+USED_LINK_SK = "USED"

@@ -17,6 +17,7 @@ from chalicelib.storage.base import Page
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
 from chalicelib.storage.form_responses import DynamoFormResponses, FormResponseRepository, InMemoryFormResponses
+from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
@@ -53,6 +54,7 @@ class Storage:
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
     form_responses: FormResponseRepository = field(metadata=backends(DynamoFormResponses, InMemoryFormResponses))
+    used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import participant
+from tests.support.builders import participant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib.domain.webhook import DeliveryState
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, delivery, differences
+from tests.support.builders import BELGRADE, VILNIUS, at, delivery
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -9,7 +9,8 @@ import pytest
 from chalicelib.domain.forms.mapping import FieldMapping, FieldRule, Question
 from chalicelib.domain.webhook import EndpointSecret
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, at, differences, endpoint
+from tests.support.builders import BELGRADE, at, endpoint
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.domain.matching_run import MatchingLease, MatchRun, RunFigures, UnmatchedEntry
 from chalicelib.errors import Conflict, VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, differences
+from tests.support.builders import BELGRADE, VILNIUS, at
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

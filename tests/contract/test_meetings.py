@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib.domain.pair import MeetingStatus
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, at, differences, meeting
+from tests.support.builders import BELGRADE, at, meeting
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

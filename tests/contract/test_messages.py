@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib.domain.message import MessageState, message_id_for
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, differences, message
+from tests.support.builders import BELGRADE, VILNIUS, at, message
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -14,7 +14,8 @@ import pytest
 from chalicelib.domain.common import DomainModel
 from chalicelib.errors import VersionConflict
 from chalicelib.storage.registry import register_entity
-from tests.contract.entities import BELGRADE, T0, at, differences
+from tests.support.builders import BELGRADE, T0, at
+from tests.support.compare import differences
 from tests.support.notes import Note, NoteRepository, NoteStorage, note_key
 
 if TYPE_CHECKING:

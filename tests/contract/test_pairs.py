@@ -10,7 +10,8 @@ import pytest
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.pair import PairStatus
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, differences, pair
+from tests.support.builders import BELGRADE, VILNIUS, at, pair
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -9,7 +9,8 @@ import pytest
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.participant import Consent, ParticipantStatus, Role
 from chalicelib.errors import ValidationFailed, VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, differences, participant, profile
+from tests.support.builders import BELGRADE, VILNIUS, at, participant, profile
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.domain.participant import Participant

@@ -10,7 +10,8 @@ import pytest
 from chalicelib.domain.matching.policy import MatchingPolicy, MatchWeights
 from chalicelib.domain.programme import Coordinator, Milestone, MilestoneKind, ProgrammeStatus, ReminderPolicy
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, VILNIUS, at, differences, programme
+from tests.support.builders import BELGRADE, VILNIUS, at, programme
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

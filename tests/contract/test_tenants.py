@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chalicelib.errors import Conflict, VersionConflict
-from tests.contract.entities import VILNIUS, api_key, at, differences, tenant
+from tests.support.builders import VILNIUS, api_key, at, tenant
+from tests.support.compare import differences
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.support.world import World
-
-V1 = "/api/v1"
+from tests.support.world import V1, World
 
 
 def test_openapi_document_is_served_without_a_key_and_describes_every_operation(world: World) -> None:

@@ -13,10 +13,9 @@ from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.domain.webhook import Purpose
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import typeform as typeform_vendor
-from tests.support.world import TenantHandle, World, world_with
-from tests.unit.intake.builders import event_bytes
+from tests.support.events import load_event
+from tests.support.world import V1, TenantHandle, World, world_with
 
-V1 = "/api/v1"
 MAPPING: dict[str, Any] = {
     "role": {"constant": "mentee"},
     "email": {"ref": "readable_ref_email"},
@@ -90,7 +89,7 @@ def test_another_tenants_endpoint_answers_404_like_a_missing_one(world: World) -
     intruder = world.tenant("Another organisation")
     issued = owner.endpoint(owner.programme(), "typeform")
     _put(world, owner, f"{V1}/endpoints/{issued.endpoint.endpoint_id}/mapping", MAPPING)
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
     world.client.http.post(
         f"/hooks/typeform/{issued.endpoint.endpoint_id}",
         headers={
@@ -140,7 +139,7 @@ def test_a_failed_mapping_is_visible_previewed_fixed_and_replayed_into_a_partici
     issued = coordinator.endpoint(programme_id, "typeform")
     base = f"{V1}/endpoints/{issued.endpoint.endpoint_id}"
     _put(world, coordinator, f"{base}/mapping", MAPPING)
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
     delivered = world.client.http.post(
         f"/hooks/typeform/{issued.endpoint.endpoint_id}",
         headers={

@@ -22,18 +22,9 @@ from chalicelib.services.endpoints import IssuedEndpoint
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import tally as tally_vendor
 from chalicelib.webhooks.sources import typeform as typeform_vendor
-from tests.support.world import TenantHandle, World, signed_standard, world_with
-from tests.unit.intake.builders import (
-    INTEGRATIONS,
-    JOTFORM_MAPPING,
-    JOTFORM_SIGNUP,
-    event_bytes,
-    event_json,
-    jotform_fields,
-    multipart,
-)
-
-V1 = "/api/v1"
+from tests.support.events import INTEGRATIONS, load_event, load_event_json
+from tests.support.forms import JOTFORM_MAPPING, JOTFORM_SIGNUP, jotform_fields, multipart
+from tests.support.world import V1, TenantHandle, World, signed_standard, world_with
 
 TYPEFORM_MAPPING: dict[str, Any] = {
     "role": {"constant": "mentee"},
@@ -94,7 +85,7 @@ def _messages(world: World, participant: Participant) -> list[Message]:
 
 
 def _typeform_body(event_id: str, token: str, submitted_at: str, first_name: str) -> bytes:
-    event = event_json("typeform_form_response.json")
+    event = load_event_json("typeform_form_response.json")
     event["event_id"] = event_id
     event["form_response"]["token"] = token
     event["form_response"]["submitted_at"] = submitted_at
@@ -112,7 +103,7 @@ def test_the_published_typeform_response_onboards_laura_and_welcomes_her(world: 
     coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
 
     # WHEN Typeform posts its example response, signed
-    answer = _typeform(world, issued, event_bytes("typeform_form_response.json"))
+    answer = _typeform(world, issued, load_event("typeform_form_response.json"))
 
     # THEN the delivery is done and Laura is an accepted mentee with one welcome
     assert answer.status_code == 200
@@ -135,7 +126,7 @@ def test_the_published_typeform_response_onboards_laura_and_welcomes_her(world: 
 def test_the_published_tally_response_onboards_alice_as_a_mentor(world: World) -> None:
     # GIVEN a Tally endpoint mapped to the example form
     coordinator, issued = _setup(world, "tally", TALLY_MAPPING, languages=["en"], default_language="en")
-    body = event_bytes("tally_FORM_RESPONSE.json")
+    body = load_event("tally_FORM_RESPONSE.json")
 
     # WHEN Tally posts it, signed
     answer = world.client.http.post(
@@ -164,7 +155,7 @@ def test_the_published_jotform_delivery_without_an_e_mail_is_kept_for_attention(
         "consent": {"ref": "priorTutoring"},
     }
     coordinator, issued = _setup(world, "jotform", mapping)
-    raw = event_bytes("jotform_submission.rawRequest.json").decode()
+    raw = load_event("jotform_submission.rawRequest.json").decode()
     body, content_type = multipart(jotform_fields(raw, submission_id="6111139644845227683"))
 
     # WHEN Jotform posts it to the URL with the token
@@ -213,7 +204,7 @@ def test_the_google_forms_kit_submission_onboards_djordje(world: World) -> None:
     # GIVEN a Google Forms endpoint with the shipped mentor template
     template = json.loads((INTEGRATIONS / "google-forms" / "mapping.mentor-signup.json").read_text(encoding="utf-8"))
     coordinator, issued = _setup(world, "google-forms", template)
-    body = event_bytes("standard_form.submitted_google_forms_mentor.json")
+    body = load_event("standard_form.submitted_google_forms_mentor.json")
 
     # WHEN the kit posts a response, signed the Standard Webhooks way
     answer = world.client.http.post(
@@ -245,7 +236,7 @@ def test_other_signed_events_are_ignored_or_kept_never_lost(
 ) -> None:
     # GIVEN a standard endpoint
     coordinator, issued = _setup(world, "standard", TYPEFORM_MAPPING)
-    body = event_bytes(fixture)
+    body = load_event(fixture)
 
     # WHEN a correctly signed event that is no submission arrives
     answer = world.client.http.post(
@@ -270,9 +261,9 @@ def test_wrong_missing_or_stale_signatures_answer_401_and_store_nothing(world: W
     tally = coordinator.endpoint(programme_id, "tally")
     jotform = coordinator.endpoint(programme_id, "jotform")
     google = coordinator.endpoint(programme_id, "google-forms")
-    typeform_body = event_bytes("typeform_form_response.json")
-    tally_body = event_bytes("tally_FORM_RESPONSE.json")
-    gf_body = event_bytes("standard_form.submitted_google_forms_mentor.json")
+    typeform_body = load_event("typeform_form_response.json")
+    tally_body = load_event("tally_FORM_RESPONSE.json")
+    gf_body = load_event("standard_form.submitted_google_forms_mentor.json")
     jotform_body, jotform_type = multipart(jotform_fields(JOTFORM_SIGNUP))
     post = world.client.http.post
 
@@ -329,7 +320,7 @@ def test_wrong_missing_or_stale_signatures_answer_401_and_store_nothing(world: W
 def test_a_truncated_but_signed_body_is_kept_for_attention_and_an_unsigned_one_refused(world: World) -> None:
     # GIVEN a Typeform body cut off in transit, once signed as cut and once not
     _, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
-    truncated = event_bytes("typeform_form_response.json")[:700]
+    truncated = load_event("typeform_form_response.json")[:700]
 
     # WHEN both arrive
     signed = _typeform(world, issued, truncated)
@@ -350,7 +341,7 @@ def test_a_truncated_but_signed_body_is_kept_for_attention_and_an_unsigned_one_r
 
 def test_the_same_delivery_five_times_is_one_participant_and_one_message(world: World) -> None:
     coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
 
     answers = [_typeform(world, issued, body) for _ in range(5)]
 
@@ -362,7 +353,7 @@ def test_the_same_delivery_five_times_is_one_participant_and_one_message(world: 
 def test_the_same_delivery_posted_concurrently_is_one_participant_and_one_message(world: World) -> None:
     # GIVEN five vendor retries racing each other
     coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING)
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
     signature = typeform_vendor.SIGNING.sign(issued.secret, body)
     barrier = threading.Barrier(5)
     statuses: list[int] = []
@@ -416,7 +407,7 @@ def test_a_full_programme_waitlists_a_new_mentee_through_the_route(world: World)
     coordinator, issued = _setup(world, "typeform", TYPEFORM_MAPPING, max_mentees=0)
 
     # WHEN Laura signs up
-    _typeform(world, issued, event_bytes("typeform_form_response.json"))
+    _typeform(world, issued, load_event("typeform_form_response.json"))
 
     # THEN she is waitlisted and told so
     [laura] = _participants(world, coordinator, issued.endpoint.programme_id)
@@ -445,7 +436,7 @@ def test_no_name_e_mail_answer_or_token_of_a_signup_reaches_the_logs(
         headers={"Content-Type": content_type},
         body=body,
     )
-    _typeform(world, typeform, event_bytes("typeform_form_response.json"))
+    _typeform(world, typeform, load_event("typeform_form_response.json"))
 
     # THEN the logs hold none of it
     captured = capsys.readouterr()
@@ -470,7 +461,7 @@ def test_no_name_e_mail_answer_or_token_of_a_signup_reaches_the_logs(
 def test_a_huge_answer_is_kept_for_attention_with_a_short_reason(world: World) -> None:
     # GIVEN a Tally signup whose name answer holds 450 000 characters (900 kB, under the 1 MB body limit)
     coordinator, issued = _setup(world, "tally", TALLY_MAPPING, languages=["en"], default_language="en")
-    event = event_json("tally_FORM_RESPONSE.json")
+    event = load_event_json("tally_FORM_RESPONSE.json")
     for field in event["data"]["fields"]:
         if field["label"] == "Payment (name)":
             field["value"] = "Ø" * 450_000

@@ -10,16 +10,7 @@ from chalicelib.domain.matching_run import MatchingLease
 from chalicelib.domain.message import Message
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role
-from tests.support.world import START, TenantHandle, World
-
-V1 = "/api/v1"
-
-
-def enrol(coordinator: TenantHandle, programme_id: str, role: str, name: str, email: str, **profile: Any) -> str:
-    body = {"profile": {"role": role, "email": email, "name": name, "languages": ["en"], **profile}}
-    response = coordinator.post(f"{V1}/programmes/{programme_id}/participants", body)
-    assert response.status_code == 201, response.json_body
-    return str(response.json_body["participant_id"])
+from tests.support.world import START, V1, TenantHandle, World
 
 
 def run(coordinator: TenantHandle, programme_id: str, *, dry_run: bool = False) -> dict[str, Any]:
@@ -48,9 +39,9 @@ def test_a_slovenian_programme_reads_its_proposals_and_reasons_in_slovenian_nami
     # GIVEN a Slovenian programme with one mentor place and two mentees
     coordinator = world.tenant()
     programme_id = coordinator.programme(languages=["sl", "en"], default_language="sl")
-    enrol(coordinator, programme_id, "mentor", "Mojca Kranjc", "mojca@example.si", tags=["vodenje"])
-    enrol(coordinator, programme_id, "mentee", "Ana Novak", "ana@example.si", tags=["vodenje"])
-    enrol(coordinator, programme_id, "mentee", "Luka Zupan", "luka@example.si")
+    coordinator.enrol(programme_id, "mentor", "Mojca Kranjc", "mojca@example.si", tags=["vodenje"])
+    coordinator.enrol(programme_id, "mentee", "Ana Novak", "ana@example.si", tags=["vodenje"])
+    coordinator.enrol(programme_id, "mentee", "Luka Zupan", "luka@example.si")
 
     # WHEN the coordinator previews the matching
     report = run(coordinator, programme_id, dry_run=True)
@@ -69,8 +60,8 @@ def test_every_pair_action_answers_the_pair_and_its_rematch(world: World) -> Non
     # GIVEN a proposal
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
     (proposal,) = run(coordinator, programme_id)["proposals"]
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
 
@@ -88,9 +79,9 @@ def test_a_run_answers_201_with_proposals_figures_and_the_unmatched_with_reasons
     # GIVEN a mentor with one place and two mentees, one of whom fits her goals
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    mentor = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
-    marko = enrol(coordinator, programme_id, "mentee", "Marko Marković", "marko@example.rs", language="sr")
+    mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
+    marko = coordinator.enrol(programme_id, "mentee", "Marko Marković", "marko@example.rs", language="sr")
 
     # WHEN the coordinator runs the matching
     report = run(coordinator, programme_id)
@@ -117,9 +108,9 @@ def test_a_dry_run_shows_the_same_proposals_and_stores_and_sends_nothing(world: 
     # GIVEN a small cohort
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
-    enrol(coordinator, programme_id, "mentee", "Marko Marković", "marko@example.rs")
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    coordinator.enrol(programme_id, "mentee", "Marko Marković", "marko@example.rs")
 
     queued_before = world.storage.messages.by_state("pending")  # type: ignore[arg-type]
 
@@ -141,8 +132,8 @@ def test_approving_a_pair_matches_both_and_queues_one_message_each_in_their_lang
     # GIVEN a proposal between a Danish mentor and a Lithuanian mentee
     coordinator = world.tenant()
     programme_id = coordinator.programme(languages=["en", "da", "lt"], default_language="en")
-    soren = enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk", language="da")
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="lt")
+    soren = coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk", language="da")
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="lt")
     (proposal,) = run(coordinator, programme_id)["proposals"]
 
     # WHEN the coordinator approves it
@@ -163,10 +154,10 @@ def test_approve_all_approves_every_proposal_of_a_run(world: World) -> None:
     # GIVEN a run with two proposals
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    mentor = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=2)
+    mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=2)
     mentees = [
-        enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt"),
-        enrol(coordinator, programme_id, "mentee", "Marko Marković", "marko@example.rs", language="sr"),
+        coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt"),
+        coordinator.enrol(programme_id, "mentee", "Marko Marković", "marko@example.rs", language="sr"),
     ]
     run_id = run(coordinator, programme_id)["run"]["run_id"]
 
@@ -190,8 +181,8 @@ def test_rejecting_a_proposal_needs_a_reason_and_a_second_review_is_a_409(world:
     # GIVEN a proposal
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
     (proposal,) = run(coordinator, programme_id)["proposals"]
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
 
@@ -213,8 +204,8 @@ def test_where_mentors_accept_first_the_mentor_is_asked_and_acceptance_starts_th
     # GIVEN a programme whose mentors accept within seven days, and a proposal
     coordinator = world.tenant()
     programme_id = coordinator.programme(matching={"mentor_acceptance_days": 7})
-    mentor = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr")
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="lt")
+    mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr")
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="lt")
     (proposal,) = run(coordinator, programme_id)["proposals"]
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
 
@@ -238,9 +229,9 @@ def test_a_declined_request_proposes_the_mentees_next_best_fit(world: World) -> 
     # GIVEN an approved pair waiting for Jelena, and a second mentor
     coordinator = world.tenant()
     programme_id = coordinator.programme(matching={"mentor_acceptance_days": 7})
-    jelena = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
-    soren = enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk")
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
+    jelena = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
+    soren = coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk")
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
     (proposal,) = run(coordinator, programme_id)["proposals"]
     assert proposal["mentor_id"] == jelena
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
@@ -261,8 +252,8 @@ def test_accepting_a_pair_that_waits_for_nobody_is_a_409(world: World) -> None:
     # GIVEN a programme without mentor acceptance and an approved pair
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
     (proposal,) = run(coordinator, programme_id)["proposals"]
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
     coordinator.post(f"{path}/approve")
@@ -279,9 +270,9 @@ def test_ending_a_pair_early_rematches_the_mentee_and_an_ended_pair_cannot_compl
     # GIVEN an approved pair and a second mentor
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    jelena = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
-    soren = enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk")
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
+    jelena = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
+    soren = coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk")
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
     (proposal,) = run(coordinator, programme_id)["proposals"]
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
     coordinator.post(f"{path}/approve")
@@ -304,8 +295,8 @@ def test_completing_an_active_pair_completes_both(world: World) -> None:
     # GIVEN an active pair (mentor acceptance on)
     coordinator = world.tenant()
     programme_id = coordinator.programme(matching={"mentor_acceptance_days": 7, "auto_approve": True})
-    mentor = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
     (proposal,) = run(coordinator, programme_id)["proposals"]
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
     coordinator.post(f"{path}/accept")
@@ -325,9 +316,9 @@ def test_a_withdrawn_mentor_ends_the_pair_and_the_mentee_is_rematched(world: Wor
     # GIVEN an approved pair and a second mentor
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    jelena = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
-    soren = enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk")
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
+    jelena = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
+    soren = coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk")
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
     (proposal,) = run(coordinator, programme_id)["proposals"]
     coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}/approve")
 
@@ -349,9 +340,9 @@ def test_running_the_same_round_twice_never_double_matches(world: World) -> None
     # GIVEN a matched round
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=2)
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=2)
     for n in range(3):
-        enrol(coordinator, programme_id, "mentee", f"Mentee {n}", f"mentee{n}@example.org")
+        coordinator.enrol(programme_id, "mentee", f"Mentee {n}", f"mentee{n}@example.org")
     first = run(coordinator, programme_id)
 
     # WHEN the coordinator runs it again
@@ -369,8 +360,8 @@ def test_a_run_while_another_is_writing_is_a_409(world: World) -> None:
     # GIVEN a programme whose matching lease another run holds
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
     lease = MatchingLease(tenant_id=coordinator.tenant_id, programme_id=programme_id, updated_at=START)
     lease.take("run_in_progress", START)
     world.storage.runs.save_lease(lease)
@@ -388,9 +379,9 @@ def test_runs_are_listed_and_read_with_their_unmatched_and_pairs(world: World) -
     # GIVEN one run
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
-    enrol(coordinator, programme_id, "mentee", "Marko Marković", "marko@example.rs")
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    coordinator.enrol(programme_id, "mentee", "Marko Marković", "marko@example.rs")
     report = run(coordinator, programme_id)
     run_id = report["run"]["run_id"]
 
@@ -413,8 +404,8 @@ def test_another_tenants_runs_and_pairs_answer_404(world: World) -> None:
     owner = world.tenant("Vilniaus kultūros centras")
     intruder = world.tenant("Another organisation")
     programme_id = owner.programme()
-    enrol(owner, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-    enrol(owner, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    owner.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    owner.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
     report = run(owner, programme_id)
     run_id = report["run"]["run_id"]
     pair_path = f"{V1}/programmes/{programme_id}/pairs/{report['proposals'][0]['pair_id']}"
@@ -441,12 +432,12 @@ def test_another_tenants_runs_and_pairs_answer_404(world: World) -> None:
 
 def _edge_case_cohort(world: World, coordinator: TenantHandle, programme_id: str, case: str) -> None:
     if case in ("no mentors", "no weights set", "duplicate profiles", "all mentors full"):
-        enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+        coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
     if case in ("no mentees", "no weights set", "duplicate profiles"):
-        enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+        coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
     if case == "all mentors full":
-        enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=0)
-        enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk", capacity=0)
+        coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=0)
+        coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk", capacity=0)
     if case == "duplicate profiles":
         # An old import left the same mentee under a second id; the API itself refuses a second enrolment.
         again = coordinator.post(
@@ -519,9 +510,9 @@ def test_pairs_are_listed_in_pages_by_id(world: World) -> None:
     # GIVEN a run with three proposals
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=3)
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", capacity=3)
     for n in range(3):
-        enrol(coordinator, programme_id, "mentee", f"Mentee {n}", f"mentee{n}@example.org")
+        coordinator.enrol(programme_id, "mentee", f"Mentee {n}", f"mentee{n}@example.org")
     run(coordinator, programme_id)
 
     # WHEN they are listed two at a time

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -12,17 +11,9 @@ from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.jobs import JOBS, run_job
 from chalicelib.schedules import Rate
-from tests.support.world import START, TenantHandle, World
+from tests.support.world import START, V1, World
 
-V1 = "/api/v1"
 TODAY = START.date()
-
-
-def enrol(coordinator: TenantHandle, programme_id: str, role: str, name: str, email: str, **profile: Any) -> str:
-    body = {"profile": {"role": role, "email": email, "name": name, "languages": ["en"], **profile}}
-    response = coordinator.post(f"{V1}/programmes/{programme_id}/participants", body)
-    assert response.status_code == 201, response.json_body
-    return str(response.json_body["participant_id"])
 
 
 def test_both_matching_jobs_are_registered_with_their_rates() -> None:
@@ -38,8 +29,8 @@ def test_the_scheduled_job_matches_a_due_programme_once_per_matching_date(world:
     due = coordinator.programme(matching_date=TODAY.isoformat())
     later = coordinator.programme(name="Later", matching_date=(TODAY + timedelta(days=7)).isoformat())
     for programme_id in (due, later):
-        enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
-        enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+        coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+        coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
 
     # WHEN the job runs, and runs again the same day
     first = run_job("run-scheduled-matching", world.container)
@@ -58,9 +49,9 @@ def test_priority_earned_on_the_waiting_list_wins_the_next_scheduled_round(world
     # GIVEN a round today with one place for two mentees with the same goal
     coordinator = world.tenant()
     programme_id = coordinator.programme(matching_date=TODAY.isoformat())
-    enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
     for name, email in (("Ona Čiurlionytė", "ona@example.lt"), ("Marko Marković", "marko@example.rs")):
-        enrol(coordinator, programme_id, "mentee", name, email, tags=["vođenje"])
+        coordinator.enrol(programme_id, "mentee", name, email, tags=["vođenje"])
     run_job("run-scheduled-matching", world.container)
     (waiting,) = [
         p
@@ -75,8 +66,8 @@ def test_priority_earned_on_the_waiting_list_wins_the_next_scheduled_round(world
     coordinator.patch(
         f"{V1}/programmes/{programme_id}", {"matching_date": next_date.isoformat(), "version": programme["version"]}
     )
-    enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk", tags=["vođenje"])
-    newcomer = enrol(coordinator, programme_id, "mentee", "Ana Novak", "ana@example.si", tags=["vođenje"])
+    coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk", tags=["vođenje"])
+    newcomer = coordinator.enrol(programme_id, "mentee", "Ana Novak", "ana@example.si", tags=["vođenje"])
     world.clock.advance(timedelta(days=30))
     counts = run_job("run-scheduled-matching", world.container)
 
@@ -94,9 +85,9 @@ def test_the_expiry_job_expires_unanswered_requests_and_proposes_the_next_best_f
     # GIVEN a programme whose mentors accept within three days, and a request Jelena leaves unanswered
     coordinator = world.tenant()
     programme_id = coordinator.programme(matching={"mentor_acceptance_days": 3})
-    jelena = enrol(coordinator, programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
-    soren = enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk")
-    ona = enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
+    jelena = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", tags=["vođenje"])
+    soren = coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk")
+    ona = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["vođenje"])
     report = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {"dry_run": False}).json_body
     (proposal,) = report["proposals"]
     assert proposal["mentor_id"] == jelena
@@ -128,10 +119,10 @@ def test_the_matching_lifecycle_logs_ids_and_counts_but_no_names_addresses_or_go
     caplog.set_level(logging.INFO)
     coordinator = world.tenant()
     programme_id = coordinator.programme(matching_date=TODAY.isoformat(), matching={"mentor_acceptance_days": 2})
-    enrol(coordinator, programme_id, "mentor", "Dragana Đorđević", "dragana@example.rs", tags=["burnout recovery"])
-    enrol(coordinator, programme_id, "mentor", "Søren Ærø", "soren@example.dk", tags=["burnout recovery"])
-    enrol(coordinator, programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["burnout recovery"])
-    enrol(coordinator, programme_id, "mentee", "Marko Marković", "marko@example.rs", languages=["sr"])
+    coordinator.enrol(programme_id, "mentor", "Dragana Đorđević", "dragana@example.rs", tags=["burnout recovery"])
+    coordinator.enrol(programme_id, "mentor", "Søren Ærø", "soren@example.dk", tags=["burnout recovery"])
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", tags=["burnout recovery"])
+    coordinator.enrol(programme_id, "mentee", "Marko Marković", "marko@example.rs", languages=["sr"])
 
     # WHEN the round runs, is approved, the request expires, the rematch is approved and accepted, and it ends early
     run_job("run-scheduled-matching", world.container)

@@ -13,14 +13,14 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from chalicelib.clock import FixedClock
-from chalicelib.domain.message import Message, MessageState, message_id_for
-from chalicelib.domain.participant import Participant, Profile, Role
-from chalicelib.domain.programme import Programme
+from chalicelib.domain.message import Message, MessageState
+from chalicelib.domain.participant import Profile, Role
 from chalicelib.notify.channels import DeliveryFailed, SesEmailChannel
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services.notifications import NEVER_DUE, send_pending
 from chalicelib.storage.repositories import Storage, dynamo_storage, in_memory_storage
 from chalicelib.storage.table import create_table
+from tests.support import builders
 
 REGION = "us-east-1"
 SENDER = "mentorflow@example.org"
@@ -64,13 +64,10 @@ def sent_messages() -> list[Any]:
 
 
 def make_message() -> Message:
-    return Message(
-        message_id=message_id_for(TENANT, "welcome:djordje"),
-        tenant_id=TENANT,
-        idempotency_key="welcome:djordje",
+    return builders.message(
+        TENANT,
+        "welcome:djordje",
         recipient="djordje@example.rs",
-        language="sr",
-        template="welcome",
         subject="Primili smo vašu prijavu za program „Mentorstvo 2026“",
         body_text="Dobar dan, Đorđe Đorđević!\n\nHvala vam što ste se prijavili.\n",
         created_at=NOW,
@@ -110,9 +107,9 @@ def test_ses_refusing_an_unverified_sender_is_a_delivery_failure_without_the_add
 
 
 def queue_lithuanian_welcome(storage: Storage, clock: FixedClock) -> Message:
-    programme = Programme(
-        programme_id="prg_spring",
-        tenant_id=TENANT,
+    programme = builders.programme(
+        TENANT,
+        "prg_spring",
         name="Mentorystė 2026",
         matching_date=date(2026, 9, 1),
         languages=["lt", "en"],
@@ -120,10 +117,10 @@ def queue_lithuanian_welcome(storage: Storage, clock: FixedClock) -> Message:
         created_at=NOW,
         updated_at=NOW,
     )
-    person = Participant(
-        participant_id="par_egle",
-        tenant_id=TENANT,
-        programme_id="prg_spring",
+    person = builders.participant(
+        TENANT,
+        "prg_spring",
+        "par_egle",
         profile=Profile(role=Role.MENTEE, email="egle@example.lt", name="Eglė Čiurlionytė", language="lt"),
         created_at=NOW,
         updated_at=NOW,

@@ -16,11 +16,10 @@ from chalicelib.domain.webhook import DeliveryState, Purpose
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import typeform as typeform_vendor
 from tests.support import throwaway_source
+from tests.support.events import load_event
 from tests.support.throwaway_source import BookedMeeting, RecordedBookings
-from tests.support.world import World, world_with
-from tests.unit.intake.builders import event_bytes
+from tests.support.world import V1, World, world_with
 
-V1 = "/api/v1"
 BOOKING = json.dumps({"event": "booking.created", "booking": {"id": "bk_81", "pair": "pair_7"}}).encode()
 
 
@@ -130,7 +129,7 @@ def test_a_survey_delivery_to_a_typeform_endpoint_onboards_nobody(world: World) 
         }
     )
     world.storage.endpoints.save(stored.model_copy(update={"purpose": Purpose.SURVEY, "field_mapping": mapping}))
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
 
     # WHEN Typeform delivers Laura's response to it
     answer = world.client.http.post(

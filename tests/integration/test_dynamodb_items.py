@@ -25,7 +25,7 @@ from chalicelib.storage.pairs import pair_key
 from chalicelib.storage.participants import participant_key
 from chalicelib.storage.programmes import programme_key
 from chalicelib.storage.repositories import dynamo_storage
-from tests.contract.entities import BELGRADE, at, delivery, message, pair, participant, programme
+from tests.support.builders import BELGRADE, at, delivery, message, pair, participant, programme
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

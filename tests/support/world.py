@@ -8,7 +8,7 @@ whose signup handler records what it was handed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,11 +25,15 @@ from chalicelib.services import endpoints as endpoint_service
 from chalicelib.services import programmes as programme_service
 from chalicelib.services import tenants as tenant_service
 from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
+from chalicelib.services.links import LinkAction
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.signing import StandardWebhooksVerifier
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+# Signs the one-click links of every test world: the first signs, both are accepted.
+TEST_LINK_KEYS = "test-link-key-current,test-link-key-previous"
+V1 = "/api/v1"
 
 
 @dataclass
@@ -110,6 +114,13 @@ class TenantHandle:
         )
         return programme.programme_id
 
+    def enrol(self, programme_id: str, role: str, name: str, email: str, **profile: Any) -> str:
+        """Enrol one person through the admin API, as a coordinator would; the new participant's id."""
+        body = {"profile": {"role": role, "email": email, "name": name, "languages": ["en"], **profile}}
+        response = self.post(f"{V1}/programmes/{programme_id}/participants", body)
+        assert response.status_code == 201, response.json_body
+        return str(response.json_body["participant_id"])
+
     def endpoint(
         self, programme_id: str, source: str = "standard", purpose: Purpose = Purpose.SIGNUP
     ) -> endpoint_service.IssuedEndpoint:
@@ -140,12 +151,22 @@ def signed_standard(
 
 @contextmanager
 def world_with(
-    storage: Storage, *, sources: SourceRegistry | None = None, settings: Settings | None = None
+    storage: Storage,
+    *,
+    sources: SourceRegistry | None = None,
+    settings: Settings | None = None,
+    link_actions: Mapping[str, LinkAction] | None = None,
 ) -> Iterator[World]:
     from app import app
 
     clock = FixedClock(START)
-    container = Container(settings=settings or Settings(), clock=clock, _storage=storage, _sources=sources)
+    container = Container(
+        settings=settings or Settings(link_keys=TEST_LINK_KEYS),
+        clock=clock,
+        _storage=storage,
+        _sources=sources,
+        _link_actions=link_actions,
+    )
     use_container(container)
     try:
         with Client(app) as client:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.clock import FixedClock
-from tests.unit.intake.builders import NOW
+from tests.support.forms import NOW
 
 
 @pytest.fixture

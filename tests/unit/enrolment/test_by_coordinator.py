@@ -11,7 +11,7 @@ from chalicelib.errors import Conflict
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import participants as participant_service
 from chalicelib.storage.repositories import Storage
-from tests.unit.intake.builders import PROGRAMME, TENANT, make_programme
+from tests.support.forms import PROGRAMME, TENANT, make_programme
 
 
 def _enrol(

@@ -15,7 +15,7 @@ from chalicelib.notify.outbox import Notifier
 from chalicelib.services.enrolment import EnrolmentOutcome, onboard, places_taken
 from chalicelib.storage.participants import InMemoryParticipants
 from chalicelib.storage.repositories import Storage
-from tests.unit.intake.builders import NOW, PROGRAMME, TENANT, make_programme
+from tests.support.forms import NOW, PROGRAMME, TENANT, make_programme
 
 
 def _profile(

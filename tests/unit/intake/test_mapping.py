@@ -11,8 +11,7 @@ from pydantic import ValidationError
 from chalicelib.domain.forms.mapping import FieldMapping, MappingProblems, apply_mapping
 from chalicelib.domain.forms.submission import AnswerType
 from chalicelib.domain.participant import Consent, Profile, Role
-
-from .builders import NOW, SIMPLE_MAPPING, answer, signup, simple_mapping, submission
+from tests.support.forms import NOW, SIMPLE_MAPPING, answer, signup, simple_mapping, submission
 
 
 def _profile(result: Profile | MappingProblems) -> Profile:

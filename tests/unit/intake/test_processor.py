@@ -19,15 +19,14 @@ from chalicelib.services.inbox import dispatch
 from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import tally
-
-from .builders import (
+from tests.support.events import load_event
+from tests.support.forms import (
     JOTFORM_MAPPING,
     JOTFORM_SIGNUP,
     NOW,
     PROGRAMME,
     SIMPLE_MAPPING,
     TENANT,
-    event_bytes,
     jotform_fields,
     make_programme,
     multipart,
@@ -83,7 +82,7 @@ def ctx(storage: Storage, notifier: Notifier, clock: FixedClock) -> ProcessingCo
 
 def test_the_published_typeform_response_onboards_laura(ctx: ProcessingContext) -> None:
     # GIVEN Typeform's example delivered to an endpoint with a mapping for it
-    delivery = _delivery("typeform", event_bytes("typeform_form_response.json"))
+    delivery = _delivery("typeform", load_event("typeform_form_response.json"))
 
     # WHEN processed
     outcome = process_form_delivery(delivery, _endpoint("typeform", TYPEFORM_MAPPING), ctx)
@@ -119,7 +118,7 @@ def test_the_jotform_signup_onboards_through_its_form_post(ctx: ProcessingContex
 
 def test_an_endpoint_without_a_mapping_keeps_the_delivery_for_attention(ctx: ProcessingContext) -> None:
     outcome = process_form_delivery(
-        _delivery("typeform", event_bytes("typeform_form_response.json")), _endpoint("typeform", None), ctx
+        _delivery("typeform", load_event("typeform_form_response.json")), _endpoint("typeform", None), ctx
     )
     assert (outcome.state, outcome.reason) == (
         DeliveryState.NEEDS_ATTENTION,
@@ -128,7 +127,7 @@ def test_an_endpoint_without_a_mapping_keeps_the_delivery_for_attention(ctx: Pro
 
 
 def test_an_unreadable_body_is_kept_for_attention_with_what_is_wrong(ctx: ProcessingContext) -> None:
-    body = event_bytes("typeform_form_response.json")[:500]
+    body = load_event("typeform_form_response.json")[:500]
     outcome = process_form_delivery(_delivery("typeform", body), _endpoint("typeform", TYPEFORM_MAPPING), ctx)
     assert outcome.state is DeliveryState.NEEDS_ATTENTION
     assert outcome.reason is not None
@@ -144,7 +143,7 @@ def test_a_delivery_whose_body_has_expired_is_kept_for_attention(ctx: Processing
 
 
 def test_another_event_type_is_ignored(ctx: ProcessingContext) -> None:
-    body = event_bytes("standardwebhooks_contact.created_full.json")
+    body = load_event("standardwebhooks_contact.created_full.json")
     outcome = process_form_delivery(_delivery("standard", body), _endpoint("standard", TYPEFORM_MAPPING), ctx)
     assert outcome.state is DeliveryState.IGNORED
 
@@ -157,7 +156,7 @@ def test_answers_that_do_not_fit_are_kept_with_each_problem(ctx: ProcessingConte
 
     # WHEN the example is processed
     outcome = process_form_delivery(
-        _delivery("typeform", event_bytes("typeform_form_response.json")), _endpoint("typeform", mapping), ctx
+        _delivery("typeform", load_event("typeform_form_response.json")), _endpoint("typeform", mapping), ctx
     )
 
     # THEN
@@ -174,7 +173,7 @@ def test_a_signup_without_consent_is_kept_and_nobody_is_stored(ctx: ProcessingCo
     # GIVEN the consent mapped to the example's "no" answer
     mapping = TYPEFORM_MAPPING | {"consent": {"ref": "readable_ref_yes_no"}}
     outcome = process_form_delivery(
-        _delivery("typeform", event_bytes("typeform_form_response.json")), _endpoint("typeform", mapping), ctx
+        _delivery("typeform", load_event("typeform_form_response.json")), _endpoint("typeform", mapping), ctx
     )
     assert (outcome.state, outcome.reason) == (DeliveryState.NEEDS_ATTENTION, "consent not given")
     assert ctx.storage.participants.list(TENANT, PROGRAMME).items == []
@@ -183,7 +182,7 @@ def test_a_signup_without_consent_is_kept_and_nobody_is_stored(ctx: ProcessingCo
 
 def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: ProcessingContext) -> None:
     # GIVEN a stored Tally delivery, a mapping that fits it and one that does not
-    delivery = _delivery("tally", event_bytes("tally_FORM_RESPONSE.json"))
+    delivery = _delivery("tally", load_event("tally_FORM_RESPONSE.json"))
     good = FieldMapping.model_validate(
         {
             "role": {"constant": "mentor"},

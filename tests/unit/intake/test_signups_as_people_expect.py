@@ -6,7 +6,7 @@ from chalicelib.domain.forms.mapping import FieldMapping, map_submission, unmapp
 from chalicelib.domain.forms.submission import AnswerType
 from chalicelib.domain.participant import Profile
 
-from .builders import SIMPLE_MAPPING, answer, signup, submission
+from tests.support.forms import SIMPLE_MAPPING, answer, signup, submission
 
 LANGUAGES_SPOKEN = {"label": "Languages you speak", "choices": {"Slovenščina": "sl", "English": "en", "Srpski": "sr"}}
 

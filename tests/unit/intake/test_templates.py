@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from chalicelib.domain.forms.mapping import FieldMapping, apply_mapping
 from chalicelib.domain.participant import Profile, Role
 from chalicelib.webhooks.sources.standard import parse_standard
+from tests.support.events import INTEGRATIONS, load_event
 
-from .builders import event_bytes
+if TYPE_CHECKING:
+    from pathlib import Path
 
-INTEGRATIONS = Path(__file__).resolve().parents[3] / "integrations"
 PLATFORMS = ("typeform", "tally", "jotform", "google-forms", "microsoft-forms")
 TEMPLATES = sorted(INTEGRATIONS.glob("*/mapping.*.json"))
 
@@ -37,7 +38,7 @@ def test_the_google_forms_mentor_template_fits_what_the_kit_posts() -> None:
     mapping = FieldMapping.model_validate_json(
         (INTEGRATIONS / "google-forms" / "mapping.mentor-signup.json").read_text(encoding="utf-8")
     )
-    submission = parse_standard(event_bytes("standard_form.submitted_google_forms_mentor.json"), source="google-forms")
+    submission = parse_standard(load_event("standard_form.submitted_google_forms_mentor.json"), source="google-forms")
 
     # WHEN applied
     profile = apply_mapping(submission, mapping)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 
-INTEGRATIONS = Path(__file__).resolve().parents[3] / "integrations"
+from tests.support.events import INTEGRATIONS
 
 
 def load_kit(relative_path: str, name: str) -> ModuleType:

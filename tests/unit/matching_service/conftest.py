@@ -8,6 +8,7 @@ from chalicelib.clock import FixedClock
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import programmes as programme_service
 from chalicelib.storage.repositories import in_memory_storage
+from tests.support.builders import COHORT
 
 from .scene import NOW, TENANT, Scene
 
@@ -19,12 +20,7 @@ def scene() -> Scene:
     programme = programme_service.create_programme(
         storage,
         tenant_id=TENANT,
-        fields={
-            "name": "Mentorstvo 2026",
-            "timezone": "Europe/Belgrade",
-            "languages": ["en", "sr", "lt", "sl", "da"],
-            "default_language": "en",
-        },
+        fields=COHORT | {"default_language": "en"},
         clock=clock,
     )
     return Scene(storage=storage, clock=clock, notifier=Notifier(storage.messages, clock), programme=programme)

@@ -8,28 +8,18 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import FixedClock
-from chalicelib.domain.participant import Participant, Profile, Role, participant_id_for
+from chalicelib.domain.participant import Participant, participant_id_for
 from chalicelib.domain.programme import Programme
 from chalicelib.notify.channels import RecordingChannel
+from tests.support.builders import cohort_programme, participant, profile
 
 TENANT = "ten_acme"
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 
 
 def make_programme(**changes: Any) -> Programme:
-    values: dict[str, Any] = {
-        "programme_id": "prg_spring",
-        "tenant_id": TENANT,
-        "name": "Mentorstvo 2026",
-        "matching_date": date(2026, 9, 1),
-        "timezone": "Europe/Belgrade",
-        "languages": ["en", "sr", "lt", "sl", "da"],
-        "default_language": "en",
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    values.update(changes)
-    return Programme(**values)
+    fields: dict[str, Any] = {"matching_date": date(2026, 9, 1), "default_language": "en"}
+    return cohort_programme(TENANT, "prg_spring", now=NOW, **(fields | changes))
 
 
 def make_participant(
@@ -41,11 +31,11 @@ def make_participant(
     programme_id: str = "prg_spring",
     tenant_id: str = TENANT,
 ) -> Participant:
-    return Participant(
-        participant_id=participant_id_for(tenant_id, programme_id, email),
-        tenant_id=tenant_id,
-        programme_id=programme_id,
-        profile=Profile(role=Role.MENTEE, email=email, name=name, language=language, timezone=timezone),
+    return participant(
+        tenant_id,
+        programme_id,
+        participant_id_for(tenant_id, programme_id, email),
+        profile=profile(email, name=name, language=language, timezone=timezone),
         created_at=NOW,
         updated_at=NOW,
     )

@@ -13,7 +13,8 @@ from chalicelib.errors import WebhookVerificationError
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.webhooks.sources import jotform
 from chalicelib.webhooks.sources.jotform import parse_jotform, read_form_fields
-from tests.unit.intake.builders import JOTFORM_SIGNUP, event_bytes, jotform_fields, multipart
+from tests.support.events import load_event
+from tests.support.forms import JOTFORM_SIGNUP, jotform_fields, multipart
 
 TOKEN = "jf_0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
 RECEIVED = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ def _request(body: bytes, content_type: str, query: dict[str, str]) -> WebhookRe
 
 def test_the_published_raw_request_reads_into_the_answers_it_holds() -> None:
     # GIVEN a real Jotform delivery's rawRequest, posted as Jotform posts it
-    raw = event_bytes("jotform_submission.rawRequest.json").decode()
+    raw = load_event("jotform_submission.rawRequest.json").decode()
     body, content_type = multipart(jotform_fields(raw, submission_id="6111139644845227683"))
 
     # WHEN it is read
@@ -158,7 +159,7 @@ def test_a_post_that_is_not_a_jotform_submission_is_a_clear_parse_error(fields: 
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
-        (event_bytes("typeform_form_response.json"), "application/json"),
+        (load_event("typeform_form_response.json"), "application/json"),
         (b"not multipart at all", "multipart/form-data"),
         (b"--B\r\nbroken", "multipart/form-data; boundary=B"),
     ],
@@ -167,4 +168,4 @@ def test_a_post_that_is_not_a_jotform_submission_is_a_clear_parse_error(fields: 
 def test_a_body_that_is_not_form_data_is_a_clear_parse_error(body: bytes, content_type: str) -> None:
     with pytest.raises(SubmissionParseError):
         parse_jotform(body, content_type, RECEIVED)
-    assert json.loads(event_bytes("jotform_submission.rawRequest.json"))["q35_grade"] == "12"
+    assert json.loads(load_event("jotform_submission.rawRequest.json"))["q35_grade"] == "12"

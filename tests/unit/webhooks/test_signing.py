@@ -7,7 +7,6 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,15 +22,11 @@ from chalicelib.webhooks.signing import (
     TimestampLayout,
     TokenPlace,
 )
+from tests.support.events import load_event
 
-EVENTS = Path(__file__).parents[2] / "events"
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 SECRET = "a-long-random-endpoint-secret"
 OLDER = "the-secret-before-the-rotation"
-
-
-def _event(name: str) -> bytes:
-    return (EVENTS / name).read_bytes()
 
 
 def _request(body: bytes, headers: dict[str, str], query: dict[str, str] | None = None) -> WebhookRequest:
@@ -90,7 +85,7 @@ def test_a_body_hmac_signs_as_the_vendor_does_and_verifies_with_any_current_secr
     scheme: BodyHmac, header: str, body_file: str, expected: Callable[[bytes], str]
 ) -> None:
     # GIVEN the vendor's published body, signed as its documentation says
-    body = _event(body_file)
+    body = load_event(body_file)
     signature = expected(body)
     # WHEN / THEN sign() agrees, and the request verifies during a rotation
     assert scheme.sign(SECRET, body) == signature
@@ -101,7 +96,7 @@ def test_a_body_hmac_signs_as_the_vendor_does_and_verifies_with_any_current_secr
 
 def test_a_hex_signature_is_compared_whatever_its_case() -> None:
     scheme = BodyHmac(header="X-Cal-Signature-256", encoding=Encoding.HEX)
-    body = _event("calcom_BOOKING_CREATED.json")
+    body = load_event("calcom_BOOKING_CREATED.json")
     scheme.verify(_request(body, {"x-cal-signature-256": scheme.sign(SECRET, body).upper()}), [SECRET])
 
 
@@ -127,7 +122,7 @@ def _calendly(clock_at: datetime) -> TimestampedHmac:
 
 def test_a_calendly_signature_over_t_dot_body_verifies_within_three_minutes_only() -> None:
     # GIVEN Calendly's invitee.created example signed at NOW as Calendly documents it
-    body = _event("calendly_invitee.created.json")
+    body = load_event("calendly_invitee.created.json")
     t = str(int(NOW.timestamp()))
     header = f"t={t},v1=" + _oracle(SECRET.encode(), t.encode() + b"." + body).hex()
     request = _request(body, {"calendly-webhook-signature": header})
@@ -150,7 +145,7 @@ def test_a_malformed_calendly_header_is_refused_with_one_error_type(header: str)
 
 def test_a_bamboohr_signature_over_body_and_timestamp_verifies_with_its_timestamp_header() -> None:
     # GIVEN BambooHR's event-based example, the timestamp in its own header
-    body = _event("bamboohr_employee.updated_event_based.json")
+    body = load_event("bamboohr_employee.updated_event_based.json")
     timestamp = str(int(NOW.timestamp()))
     signature = _oracle(SECRET.encode(), body + timestamp.encode()).hex()
     scheme = TimestampedHmac(
@@ -169,7 +164,7 @@ def test_a_bamboohr_signature_over_body_and_timestamp_verifies_with_its_timestam
 
 def test_a_hubspot_v3_signature_covers_method_uri_body_and_millisecond_timestamp_for_five_minutes() -> None:
     # GIVEN HubSpot's propertyChange example posted to our URL, signed as v3 documents it
-    body = _event("hubspot_contact.propertyChange.json")
+    body = load_event("hubspot_contact.propertyChange.json")
     millis = str(int(NOW.timestamp() * 1000))
     uri = "https://hooks.mentorflow.example.org/hooks/vendor/ep_1"
     signature = base64.b64encode(_oracle(SECRET.encode(), b"POST" + uri.encode() + body + millis.encode())).decode()

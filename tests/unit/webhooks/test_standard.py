@@ -11,14 +11,14 @@ import pytest
 
 from chalicelib.domain.forms.submission import AnswerType, NotASubmission, SubmissionParseError
 from chalicelib.webhooks.sources.standard import parse_standard, standard_submission_schema
-from tests.unit.intake.builders import event_bytes, event_json
+from tests.support.events import load_event, load_event_json
 
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "integrations" / "standard-submission.schema.json"
 
 
 def test_a_google_forms_kit_submission_reads_into_the_response_it_describes() -> None:
     # GIVEN the submission our Google Forms kit posts for a Serbian mentor
-    body = event_bytes("standard_form.submitted_google_forms_mentor.json")
+    body = load_event("standard_form.submitted_google_forms_mentor.json")
 
     # WHEN it is read
     submission = parse_standard(body, source="google-forms")
@@ -42,14 +42,14 @@ def test_another_standard_webhooks_event_is_not_a_submission() -> None:
     for name in ("standardwebhooks_contact.created_full.json", "standardwebhooks_contact.created_thin.json"):
         # WHEN it is read THEN it is no submission
         with pytest.raises(NotASubmission, match=r"contact\.created"):
-            parse_standard(event_bytes(name), source="standard")
+            parse_standard(load_event(name), source="standard")
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (event_bytes("googleforms_watch_RESPONSES_pubsub.json"), "type: Field required"),
-        (event_bytes("standard_form.submitted_google_forms_mentor.json")[:200], "not valid JSON"),
+        (load_event("googleforms_watch_RESPONSES_pubsub.json"), "type: Field required"),
+        (load_event("standard_form.submitted_google_forms_mentor.json")[:200], "not valid JSON"),
         (
             json.dumps({"type": "form.submitted", "timestamp": "2026-09-01T09:00:00Z", "data": {}}).encode(),
             "data.form_id: Field required",
@@ -83,4 +83,4 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
 
     # THEN it is exactly what the model accepts (regenerate: python -m chalicelib.webhooks.sources.standard)
     assert published == standard_submission_schema()
-    assert event_json("standard_form.submitted_google_forms_mentor.json")["type"] == "form.submitted"
+    assert load_event_json("standard_form.submitted_google_forms_mentor.json")["type"] == "form.submitted"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,11 +12,12 @@ from chalicelib.clock import FixedClock
 from chalicelib.errors import WebhookVerificationError
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.webhooks.signing import StandardWebhooksVerifier
+from tests.support.events import load_event
 
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 OTHER = "whsec_" + base64.b64encode(b"o" * 32).decode()
-BODY = (Path(__file__).parents[2] / "events" / "standardwebhooks_contact.created_full.json").read_bytes()
+BODY = load_event("standardwebhooks_contact.created_full.json")
 
 
 def _request(

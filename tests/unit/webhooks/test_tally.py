@@ -13,7 +13,7 @@ from chalicelib.errors import WebhookVerificationError
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.webhooks.sources import tally
 from chalicelib.webhooks.sources.tally import parse_tally
-from tests.unit.intake.builders import event_bytes, event_json
+from tests.support.events import load_event, load_event_json
 
 SECRET = "tally-signing-secret"
 
@@ -29,7 +29,7 @@ def _by_label(answers: list[Answer]) -> dict[str, Answer]:
 
 def test_the_published_example_with_every_field_type_reads_into_the_response_it_describes() -> None:
     # GIVEN Tally's published example, which holds every field type
-    body = event_bytes("tally_FORM_RESPONSE.json")
+    body = load_event("tally_FORM_RESPONSE.json")
 
     # WHEN it is read
     submission = parse_tally(body)
@@ -141,7 +141,7 @@ def test_other_answers_single_checkboxes_and_unknown_types_are_kept() -> None:
 
 def test_a_signature_over_the_raw_body_verifies_and_the_delivery_id_is_the_event_id() -> None:
     # GIVEN the published body signed as Tally signs it
-    body = event_bytes("tally_FORM_RESPONSE.json")
+    body = load_event("tally_FORM_RESPONSE.json")
     verifier = tally.SIGNING
     signature = verifier.sign(SECRET, body)
 
@@ -154,12 +154,12 @@ def test_a_signature_over_the_raw_body_verifies_and_the_delivery_id_is_the_event
 def test_a_missing_or_wrong_signature_is_refused(signature: str | None) -> None:
     # GIVEN the published body with a bad signature WHEN verified THEN refused
     with pytest.raises(WebhookVerificationError):
-        tally.SIGNING.verify(_request(event_bytes("tally_FORM_RESPONSE.json"), signature), [SECRET])
+        tally.SIGNING.verify(_request(load_event("tally_FORM_RESPONSE.json"), signature), [SECRET])
 
 
 def test_a_signature_made_with_a_typeform_prefix_is_refused() -> None:
     # GIVEN a correct digest sent the Typeform way
-    body = event_bytes("tally_FORM_RESPONSE.json")
+    body = load_event("tally_FORM_RESPONSE.json")
     signature = "sha256=" + tally.SIGNING.sign(SECRET, body)
 
     # WHEN verified THEN refused
@@ -175,8 +175,8 @@ def test_another_event_type_is_not_a_submission() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (event_bytes("tally_FORM_RESPONSE.json")[:-40], "not valid JSON"),
-        (event_bytes("typeform_form_response.json"), "eventId"),
+        (load_event("tally_FORM_RESPONSE.json")[:-40], "not valid JSON"),
+        (load_event("typeform_form_response.json"), "eventId"),
         (json.dumps({"eventId": "e", "eventType": "FORM_RESPONSE", "data": {"fields": []}}).encode(), "createdAt"),
         (
             json.dumps(
@@ -204,4 +204,4 @@ def test_names_in_any_script_survive_unchanged() -> None:
 
     # WHEN read THEN each is exactly as typed
     assert [a.value for a in parse_tally(body).answers] == names
-    assert event_json("tally_FORM_RESPONSE.json")["eventType"] == "FORM_RESPONSE"
+    assert load_event_json("tally_FORM_RESPONSE.json")["eventType"] == "FORM_RESPONSE"

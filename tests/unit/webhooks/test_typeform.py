@@ -13,7 +13,7 @@ from chalicelib.errors import WebhookVerificationError
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.webhooks.sources import typeform
 from chalicelib.webhooks.sources.typeform import parse_typeform
-from tests.unit.intake.builders import event_bytes, event_json
+from tests.support.events import load_event, load_event_json
 
 SECRET = "tf-secret-from-the-typeform-admin"
 
@@ -29,7 +29,7 @@ def _by_id(answers: list[Answer]) -> dict[str, Answer]:
 
 def test_the_published_example_reads_into_the_response_it_describes() -> None:
     # GIVEN Typeform's published example payload
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
 
     # WHEN it is read
     submission = parse_typeform(body)
@@ -140,7 +140,7 @@ def test_every_documented_answer_type_is_read_as_a_plain_value() -> None:
 
 def test_a_signature_over_the_raw_body_verifies_with_any_current_secret() -> None:
     # GIVEN a body signed with the newer of two secrets during a rotation
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
     verifier = typeform.SIGNING
     signature = verifier.sign(SECRET, body)
 
@@ -159,7 +159,7 @@ def test_a_signature_over_the_raw_body_verifies_with_any_current_secret() -> Non
 )
 def test_a_missing_or_wrong_signature_is_refused(signature: str | None) -> None:
     # GIVEN the published body with a bad signature header
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
 
     # WHEN it is verified THEN it is refused
     with pytest.raises(WebhookVerificationError):
@@ -168,7 +168,7 @@ def test_a_missing_or_wrong_signature_is_refused(signature: str | None) -> None:
 
 def test_a_changed_body_no_longer_verifies() -> None:
     # GIVEN a signature over the original body
-    body = event_bytes("typeform_form_response.json")
+    body = load_event("typeform_form_response.json")
     signature = typeform.SIGNING.sign(SECRET, body)
 
     # WHEN one answer is changed THEN the signature no longer matches
@@ -188,9 +188,9 @@ def test_a_partial_response_event_is_not_a_submission() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (event_bytes("typeform_form_response.json")[:300], "not valid JSON"),
+        (load_event("typeform_form_response.json")[:300], "not valid JSON"),
         (b"\xff\xfe", "not UTF-8"),
-        (json.dumps(event_json("tally_FORM_RESPONSE.json")).encode(), "event_id"),
+        (json.dumps(load_event_json("tally_FORM_RESPONSE.json")).encode(), "event_id"),
         (
             json.dumps({"event_id": "e", "event_type": "form_response", "form_response": {"answers": []}}).encode(),
             "submitted_at",

@@ -1,46 +1,25 @@
-"""Builders for intake specifications: events on disk, submissions, multipart bodies, programmes."""
+"""The signup story's builders: its tenant and programme, form submissions, mappings and multipart bodies."""
 
 from __future__ import annotations
 
 import json
 import secrets
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.forms.mapping import FieldMapping
 from chalicelib.domain.forms.submission import Answer, AnswerType, AnswerValue, FormSubmission
 from chalicelib.domain.programme import Programme
+from tests.support.builders import cohort_programme
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-INTEGRATIONS = Path(__file__).resolve().parents[3] / "integrations"
 TENANT = "ten_kcb"
 PROGRAMME = "prg_mentorstvo"
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
 
-def event_bytes(name: str) -> bytes:
-    return (EVENTS / name).read_bytes()
-
-
-def event_json(name: str) -> Any:
-    return json.loads(event_bytes(name))
-
-
 def make_programme(**changes: Any) -> Programme:
-    values: dict[str, Any] = {
-        "programme_id": PROGRAMME,
-        "tenant_id": TENANT,
-        "name": "Mentorstvo 2026",
-        "matching_date": date(2026, 10, 1),
-        "timezone": "Europe/Belgrade",
-        "languages": ["en", "sr", "lt", "sl", "da"],
-        "default_language": "sr",
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    values.update(changes)
-    return Programme(**values)
+    fields: dict[str, Any] = {"matching_date": date(2026, 10, 1), "default_language": "sr"}
+    return cohort_programme(TENANT, PROGRAMME, now=NOW, **(fields | changes))
 
 
 def answer(label: str, value: AnswerValue, type_: AnswerType = AnswerType.TEXT, **extra: Any) -> Answer:
