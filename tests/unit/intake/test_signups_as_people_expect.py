@@ -5,7 +5,6 @@ from __future__ import annotations
 from chalicelib.domain.forms.mapping import FieldMapping, map_submission, unmapped_questions
 from chalicelib.domain.forms.submission import AnswerType
 from chalicelib.domain.participant import Profile
-
 from tests.support.forms import SIMPLE_MAPPING, answer, signup, submission
 
 LANGUAGES_SPOKEN = {"label": "Languages you speak", "choices": {"Slovenščina": "sl", "English": "en", "Srpski": "sr"}}
