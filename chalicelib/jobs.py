@@ -95,8 +95,12 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
 
 def _send_coordinator_digests(container: Container) -> dict[str, Any]:
     from chalicelib.services.digest import send_digests
+    from chalicelib.services.review_links import review_links
 
-    return dict(send_digests(container.storage, container.notifier, container.clock))
+    base_url = container.settings.public_base_url
+    # Links need the address people reach the API at; without it the digest still tells, without buttons.
+    links = review_links(container.link_keys, container.clock, base_url) if base_url else None
+    return dict(send_digests(container.storage, container.notifier, container.clock, links=links))
 
 
 def _as_dict(report: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from chalicelib.domain.webhook import Purpose
 from chalicelib.intake.processor import handle_signup
+from chalicelib.services import review_links
 from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
 from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
@@ -30,7 +31,7 @@ HANDLERS: dict[Purpose, Handler] = {
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = ()
+LINK_ACTIONS: tuple[LinkAction, ...] = (review_links.APPROVE_PAIR, review_links.REJECT_PAIR)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:
