@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--tenant", required=True)
     key.add_argument("--name", required=True)
 
+    sending = sub.add_parser("set-sending", help="a tenant's From address (a verified SES identity) and send rate")
+    sending.add_argument("--tenant", required=True)
+    sending.add_argument("--sender", help="the From address; verify it in SES first")
+    sending.add_argument("--rate", type=float, help="messages per second, within the account's SES send rate")
+
     sub.add_parser("jobs", help="list the scheduled jobs")
     run = sub.add_parser("run-job", help="run a scheduled job now")
     run.add_argument("name")
@@ -116,6 +121,16 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             raise MentoringError("no such tenant")
         issued = tenants.create_key(storage, tenant_id=args.tenant, name=args.name, clock=container.clock)
         _print(out, {"key_id": issued.key.key_id, "api_key": issued.secret})
+    elif args.command == "set-sending":
+        from chalicelib.services.sending import configure_sending
+
+        tenant = configure_sending(
+            storage, tenant_id=args.tenant, sender_email=args.sender, send_rate_per_second=args.rate
+        )
+        _print(
+            out,
+            {"tenant_id": tenant.tenant_id, "sender_email": tenant.sender_email, "rate": tenant.send_rate_per_second},
+        )
     elif args.command == "jobs":
         _print(
             out,

@@ -10,6 +10,7 @@ from chalicelib.cli import STACK_FILE_ENV, settings_for_cli
 from chalicelib.cli import run as run_cli
 from chalicelib.container import Container
 from chalicelib.jobs import JOBS
+from chalicelib.notify.channels import RecordingChannel
 from devtools.local_stack import write_stack_file
 from tests.support.world import World
 
@@ -87,3 +88,26 @@ def test_without_a_local_stack_the_cli_refuses_to_send_through_ses_from_the_loca
     assert status == 2
     assert "make run" in out.getvalue()
     assert settings.email_channel == "ses"
+
+
+def test_an_operator_sets_a_tenants_from_address_and_the_sender_uses_it(world: World) -> None:
+    # GIVEN a tenant and a queued message of theirs
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    coordinator.enrol(programme_id, "mentee", "Ana Novak", "ana@example.si")
+    channel = RecordingChannel()
+    world.container._channel = channel
+
+    # WHEN the operator sets the tenant's verified sender and rate, and the sender runs
+    out = io.StringIO()
+    status = run_cli(
+        ["set-sending", "--tenant", coordinator.tenant_id, "--sender", "Mentorstvo@Skupnost.example.si", "--rate", "2"],
+        world.container,
+        out,
+    )
+    run_cli(["run-job", "send-messages"], world.container, io.StringIO())
+
+    # THEN the welcome went from that address
+    assert status == 0
+    assert json.loads(out.getvalue())["sender_email"] == "mentorstvo@skupnost.example.si"
+    assert channel.senders == ["mentorstvo@skupnost.example.si"]
