@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain.forms.submission import FormResponse
 from chalicelib.errors import VersionConflict
-from tests.contract.entities import BELGRADE, at
+from tests.support.builders import BELGRADE, at
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage
