@@ -17,7 +17,7 @@ from chalicelib.domain.common import HumanText
 from chalicelib.domain.matching_run import MatchRun, MatchRunSummary
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.services import matching
-from chalicelib.services.matching.answers import named_outcome, named_pair, named_report
+from chalicelib.services.matching.answers import named_outcome, named_page, named_pair, named_report
 from chalicelib.services.matching.reports import NamedRunReport
 from chalicelib.services.programmes import get_programme
 
@@ -144,8 +144,9 @@ def approve_all(ctx: ApiContext, programme_id: str, run_id: str) -> matching.App
     tag=TAG,
 )
 def list_pairs(ctx: ApiContext, query: PairQuery, programme_id: str) -> matching.PairPage:
-    return matching.page_of_pairs(
-        ctx.container.storage,
+    storage = ctx.container.storage
+    page = matching.page_of_pairs(
+        storage,
         ctx.tenant_id,
         programme_id,
         status=query.status,
@@ -153,6 +154,7 @@ def list_pairs(ctx: ApiContext, query: PairQuery, programme_id: str) -> matching
         limit=query.limit,
         cursor=query.cursor,
     )
+    return named_page(storage, get_programme(storage, ctx.tenant_id, programme_id), page)
 
 
 @api_route(bp, PAIR, "GET", summary="Read a pair with its explanation and history", response=Pair, tag=TAG)

@@ -55,6 +55,12 @@ def test_a_slovenian_programme_reads_its_proposals_and_reasons_in_slovenian_nami
     assert "par_" not in proposal["explanation"] + unmatched["sentence"]
     assert sorted(report["names"].values()) == ["Ana Novak", "Luka Zupan", "Mojca Kranjc"]
 
+    # ... and so do the stored proposal's listing and reading, once the run is real
+    run(coordinator, programme_id)
+    (listed,) = coordinator.get(f"{V1}/programmes/{programme_id}/pairs?status=proposed").json_body["items"]
+    read = coordinator.get(f"{V1}/programmes/{programme_id}/pairs/{listed['pair_id']}").json_body
+    assert listed["explanation"] == read["explanation"] == proposal["explanation"]
+
 
 def test_every_pair_action_answers_the_pair_and_its_rematch(world: World) -> None:
     # GIVEN a proposal

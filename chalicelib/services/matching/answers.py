@@ -10,7 +10,7 @@ from chalicelib.domain.pair import Pair
 from chalicelib.domain.programme import Programme
 from chalicelib.services.matching import wording
 from chalicelib.services.matching.people import all_participants
-from chalicelib.services.matching.reports import NamedRunReport, PairOutcome, RunReport
+from chalicelib.services.matching.reports import NamedRunReport, PairOutcome, PairPage, RunReport
 from chalicelib.storage.repositories import Storage
 
 
@@ -61,6 +61,27 @@ def named_pair(storage: Storage, programme: Programme, pair: Pair) -> Pair:
     return pair.model_copy(update={"explanation": sentence})
 
 
+def named_page(storage: Storage, programme: Programme, page: PairPage) -> PairPage:
+    """A page of pairs, each explained in the programme's language and naming the two."""
+    names = _names(storage, programme)
+    items = [
+        pair.model_copy(
+            update={
+                "explanation": wording.pair_sentence(
+                    pair.reasons,
+                    names.get(pair.mentee_id, pair.mentee_id),
+                    names.get(pair.mentor_id, pair.mentor_id),
+                    programme.default_language,
+                )
+            }
+        )
+        if pair.reasons
+        else pair
+        for pair in page.items
+    ]
+    return page.model_copy(update={"items": items})
+
+
 def named_outcome(storage: Storage, programme: Programme, outcome: PairOutcome) -> PairOutcome:
     return outcome.model_copy(
         update={
@@ -70,4 +91,4 @@ def named_outcome(storage: Storage, programme: Programme, outcome: PairOutcome) 
     )
 
 
-__all__ = ["named_outcome", "named_pair", "named_report"]
+__all__ = ["named_outcome", "named_page", "named_pair", "named_report"]
