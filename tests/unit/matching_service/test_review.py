@@ -249,3 +249,5 @@ def test_the_sweep_expires_unanswered_requests_and_proposes_the_next_best_fit(sc
     assert new_pair.mentor_id != jelena.participant_id
     assert scene.pair(later_proposal.pair_id).status is PairStatus.APPROVED
     assert scene.person(later).status is ParticipantStatus.ACCEPTED
+    # ... and Jelena learns, once, that another mentor was asked
+    assert [m.template for m in scene.messages_to(jelena)].count("match_request_expired") == 1
