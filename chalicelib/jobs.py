@@ -103,6 +103,21 @@ def _send_coordinator_digests(container: Container) -> dict[str, Any]:
     return dict(send_digests(container.storage, container.notifier, container.clock, links=links))
 
 
+def _renew_calendar_watches(container: Container) -> dict[str, Any]:
+    from chalicelib.calendars.renewal import renew_due
+
+    return renew_due(storage=container.storage, apis=container.calendar_apis, clock=container.clock)
+
+
+def _check_meeting_health(container: Container) -> dict[str, Any]:
+    from chalicelib.services.meetings import ConfirmationLinks, check_due_health
+
+    # A schedule has no request to build URLs from: "did you meet?" links need the configured public URL.
+    base_url = container.settings.public_base_url
+    links = ConfirmationLinks(keys=container.link_keys, base_url=base_url) if base_url else None
+    return check_due_health(storage=container.storage, clock=container.clock, notifier=container.notifier, links=links)
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -146,6 +161,18 @@ JOBS: Mapping[str, Job] = _table(
         Cron("0", "6", "*", "*", "?"),
         _send_coordinator_digests,
         "Queue each coordinator's daily digest: signups, problems, proposals to review, declines, early ends.",
+    ),
+    Job(
+        "check-meeting-health",
+        Rate(minutes=15),
+        _check_meeting_health,
+        "Recompute the meeting health of pairs whose check time has come (a meeting ended, a cadence passed).",
+    ),
+    Job(
+        "renew-calendar-watches",
+        Rate(minutes=15),
+        _renew_calendar_watches,
+        "Renew Google channels and Graph subscriptions a day before they lapse; open missing ones.",
     ),
 )
 

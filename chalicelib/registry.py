@@ -10,13 +10,31 @@ one line in ``LINK_ACTIONS``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from chalicelib.domain.webhook import Purpose
+from chalicelib.calendars.invites import handle_invitation
+from chalicelib.calendars.sync import handle_calendar_push, record_meeting
+from chalicelib.domain.calendars import CalendarPush, Invitation
+from chalicelib.domain.meetings import MeetingEvent
+from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.intake.processor import handle_signup
+from chalicelib.meetings.handler import handle_meeting
+from chalicelib.meetings.links import CONFIRM as MEETING_CONFIRM
 from chalicelib.services import review_links
-from chalicelib.services.inbox.ports import Handler, SourceRegistry, SourceSpec
+from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
-from chalicelib.webhooks.sources import google_forms, jotform, standard, tally, typeform
+from chalicelib.webhooks.sources import (
+    calcom,
+    calendly,
+    google_calendar,
+    google_forms,
+    invite,
+    jotform,
+    msgraph,
+    standard,
+    tally,
+    typeform,
+)
 
 SOURCES: tuple[SourceSpec, ...] = (
     typeform.SPEC,
@@ -24,14 +42,46 @@ SOURCES: tuple[SourceSpec, ...] = (
     jotform.SPEC,
     google_forms.SPEC,
     standard.SPEC,
+    calendly.SPEC,
+    calcom.SPEC,
+    google_calendar.SPEC,
+    msgraph.SPEC,
+    invite.SPEC,
 )
+
+
+def _calendar_push(item: CalendarPush, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
+    from chalicelib.container import get_container
+
+    return handle_calendar_push(item, endpoint, ctx, apis=get_container().calendar_apis, sink=record_meeting)
+
+
+class ByItemType:
+    """One purpose fed by several kinds of parsed item (a vendor's meeting event, a calendar push): one handler each."""
+
+    def __init__(self, handlers: Mapping[type, Handler]) -> None:
+        self._handlers = dict(handlers)
+
+    def __call__(self, item: Any, endpoint: WebhookEndpoint, ctx: ProcessingContext, /) -> ProcessOutcome:
+        for kind, handler in self._handlers.items():
+            if isinstance(item, kind):
+                return handler(item, endpoint, ctx)
+        return ProcessOutcome.needs_attention(f"nothing handles a {type(item).__name__} for this purpose")
+
+
+MEETING_HANDLERS: dict[type, Handler] = {
+    MeetingEvent: handle_meeting,
+    CalendarPush: _calendar_push,
+    Invitation: handle_invitation,
+}
 
 HANDLERS: dict[Purpose, Handler] = {
     Purpose.SIGNUP: handle_signup,
+    Purpose.MEETINGS: ByItemType(MEETING_HANDLERS),
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = (review_links.APPROVE_PAIR, review_links.REJECT_PAIR)
+LINK_ACTIONS: tuple[LinkAction, ...] = (MEETING_CONFIRM, review_links.APPROVE_PAIR, review_links.REJECT_PAIR)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.api.http import ApiContext, api_route
 from chalicelib.domain.common import HumanText
 from chalicelib.domain.matching_run import MatchRun, MatchRunSummary
+from chalicelib.domain.meetings import HealthState
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.services import matching
 from chalicelib.services.matching.answers import named_outcome, named_page, named_pair, named_report
@@ -47,6 +48,7 @@ class PairQuery(BaseModel):
     model_config = STRICT
 
     status: PairStatus | None = None
+    health: HealthState | None = Field(default=None, description="Running pairs in this meeting-health state.")
     run_id: str | None = Field(default=None, max_length=100)
     limit: int = Field(default=100, ge=1, le=500)
     cursor: str | None = Field(default=None, max_length=200)
@@ -138,7 +140,7 @@ def approve_all(ctx: ApiContext, programme_id: str, run_id: str) -> matching.App
     bp,
     f"{PROGRAMME}/pairs",
     "GET",
-    summary="List the programme's pairs, by status or run, paged with a cursor",
+    summary="List the programme's pairs, by status, meeting health or run, paged with a cursor",
     query=PairQuery,
     response=matching.PairPage,
     tag=TAG,
@@ -150,6 +152,7 @@ def list_pairs(ctx: ApiContext, query: PairQuery, programme_id: str) -> matching
         ctx.tenant_id,
         programme_id,
         status=query.status,
+        health=query.health,
         run_id=query.run_id,
         limit=query.limit,
         cursor=query.cursor,

@@ -1,4 +1,4 @@
-"""Pairs: a mentor and a mentee matched within a programme, and their meetings."""
+"""Pairs: a mentor and a mentee matched within a programme, and the health of their meetings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from chalicelib.domain.common import DomainModel, StatusChange, check_transition, new_id, stable_id
+from chalicelib.domain.meetings import HealthState, PairHealth
 
 
 class PairStatus(StrEnum):
@@ -71,6 +72,9 @@ class Pair(DomainModel):
     next_due_at: datetime | None = Field(
         default=None, description="When the reminder sweep should next look at this pair; None = never."
     )
+    next_booked_at: datetime | None = None
+    meetings_expected: int = Field(default=0, ge=0, description="Meetings the programme's cadence asks for so far.")
+    health: HealthState | None = Field(default=None, description="None until the pair starts.")
     created_at: datetime
     updated_at: datetime
 
@@ -78,6 +82,36 @@ class Pair(DomainModel):
     def awaiting_mentor(self) -> bool:
         """Approved, and the programme waits for the mentor to accept before the pair starts."""
         return self.status is PairStatus.APPROVED and self.accept_by is not None
+
+    @property
+    def started_at(self) -> datetime:
+        """When the pair was approved (the meeting cadence runs from there)."""
+        for change in self.history:
+            if change.status in (PairStatus.APPROVED, PairStatus.ACTIVE):
+                return change.at
+        return self.created_at
+
+    @property
+    def running(self) -> bool:
+        """Approved or active, and not waiting for the mentor: meetings are expected."""
+        return self.status in (PairStatus.APPROVED, PairStatus.ACTIVE) and not self.awaiting_mentor
+
+    def take_health(self, health: PairHealth, *, at: datetime) -> bool:
+        """Store ``health`` on the pair; whether anything changed. The sweep looks again at ``check_at``."""
+        update = {
+            "health": health.state,
+            "last_met_at": health.last_met_at,
+            "next_booked_at": health.next_booked_at,
+            "meetings_held": health.meetings_held,
+            "meetings_expected": health.meetings_expected,
+            "next_due_at": health.check_at,
+        }
+        if all(getattr(self, name) == value for name, value in update.items()):
+            return False
+        for name, value in update.items():
+            setattr(self, name, value)
+        self.updated_at = at
+        return True
 
     def move_to(self, target: PairStatus, *, at: datetime, reason: str | None = None) -> None:
         check_transition(self.status, target, PAIR_TRANSITIONS, entity="pair")
@@ -88,24 +122,6 @@ class Pair(DomainModel):
             self.end_reason = reason
         if target not in OPEN_PAIR_STATUSES:
             self.next_due_at = None
-
-
-class MeetingStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-    HELD = "held"
-
-
-class Meeting(DomainModel):
-    """One meeting of a pair, as told by a calendar or booking tool."""
-
-    meeting_id: str = Field(default_factory=lambda: new_id("mtg"))
-    tenant_id: str
-    programme_id: str
-    pair_id: str
-    source: str
-    external_id: str
-    starts_at: datetime
-    ends_at: datetime | None = None
-    status: MeetingStatus = MeetingStatus.SCHEDULED
-    updated_at: datetime
+        elif target in (PairStatus.APPROVED, PairStatus.ACTIVE):
+            # A pair that starts (or may start) is looked at at once, so its meeting health begins.
+            self.next_due_at = at

@@ -28,6 +28,7 @@ Participant by e-mail within a tenant (all programmes) GSI2    GSI2PK=TENANT#<t>
 Pair by id / pairs of a programme                      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PAIR#<id> / begins_with
 Pairs by next-due time (reminder sweep, all tenants)   GSI2    GSI2PK=PAIRS_DUE, GSI2SK<=<iso time>#...
 Pairs awaiting the mentor, by deadline (all tenants)   GSI1    GSI1PK=PAIRS_AWAITING_MENTOR, GSI1SK<=<iso time>#...
+Running pairs of a programme by meeting health         GSI1    GSI1PK=TENANT#<t>#PROGRAMME#<p>#HEALTH#<state>
 Meetings of a pair                                     table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with MEETING#<pair>#
 Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>#MEETING#<source>#<external id>
 Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
@@ -38,6 +39,9 @@ Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>
 Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, SK=DELIVERY#<d>
 Deliveries of an endpoint (admin, needs attention)     table   PK=ENDPOINT#<e>, begins_with DELIVERY#
 Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES#<state>, GSI1SK<=<iso time>#...
+Calendar connection by id / connections of a tenant   table   PK=TENANT#<t>, SK=CALENDAR#<c> / begins_with
+Calendar connection by watch (every calendar push)     GSI1    GSI1PK=CALENDAR_WATCH#<provider>#<watch id>
+Calendar watches due for renewal (all tenants)         GSI2    GSI2PK=CALENDAR_RENEWALS, GSI2SK<=<iso time>#...
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
@@ -128,6 +132,11 @@ def pair_due_gsi2sk(at: datetime, pair_id: str) -> str:
     return f"{utc_text(at)}#{pair_id}"
 
 
+def pairs_by_health_gsi1(tenant_id: str, programme_id: str, state: str) -> str:
+    """Only running pairs carry it; one awaiting its mentor is on the awaiting-mentor index instead."""
+    return f"TENANT#{tenant_id}#PROGRAMME#{programme_id}#HEALTH#{state}"
+
+
 def meeting_sk(pair_id: str, meeting_id: str) -> str:
     return f"MEETING#{pair_id}#{meeting_id}"
 
@@ -184,6 +193,18 @@ def deliveries_by_state_gsi1(state: str) -> str:
 
 def due_gsi_sk(at: datetime, *parts: str) -> str:
     return "#".join((utc_text(at), *parts))
+
+
+def calendar_connection_sk(connection_id: str) -> str:
+    return f"CALENDAR#{connection_id}"
+
+
+CALENDAR_CONNECTION_SK_PREFIX = "CALENDAR#"
+CALENDAR_RENEWALS_GSI2 = "CALENDAR_RENEWALS"
+
+
+def calendar_watch_gsi1(provider: str, watch_id: str) -> str:
+    return f"CALENDAR_WATCH#{provider}#{watch_id}"
 
 
 def outbox_pk(tenant_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from abc import ABC, abstractmethod
 
-from chalicelib.domain.pair import Meeting
+from chalicelib.domain.meetings import Meeting
 from chalicelib.storage import keys
 from chalicelib.storage.base import GSI1, DynamoRepository, Key, VersionedStore
 from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, SK
@@ -15,6 +15,9 @@ from chalicelib.storage.registry import register_entity
 class MeetingRepository(ABC):
     @abstractmethod
     def save(self, meeting: Meeting) -> Meeting: ...
+
+    @abstractmethod
+    def get(self, tenant_id: str, programme_id: str, pair_id: str, meeting_id: str) -> Meeting | None: ...
 
     @abstractmethod
     def by_external_id(self, tenant_id: str, source: str, external_id: str) -> Meeting | None: ...
@@ -49,6 +52,9 @@ class DynamoMeetings(DynamoRepository, MeetingRepository):
         """
         return self._save(meeting)
 
+    def get(self, tenant_id: str, programme_id: str, pair_id: str, meeting_id: str) -> Meeting | None:
+        return self._get(meeting_key(tenant_id, programme_id, pair_id, meeting_id), Meeting)
+
     def by_external_id(self, tenant_id: str, source: str, external_id: str) -> Meeting | None:
         found = self._query(
             Meeting,
@@ -73,6 +79,10 @@ class InMemoryMeetings(MeetingRepository):
 
     def save(self, meeting: Meeting) -> Meeting:
         return self.items.put_versioned((meeting.tenant_id, meeting.programme_id, meeting.meeting_id), meeting)
+
+    def get(self, tenant_id: str, programme_id: str, pair_id: str, meeting_id: str) -> Meeting | None:
+        found = self.items.read((tenant_id, programme_id, meeting_id))
+        return found if found is not None and found.pair_id == pair_id else None
 
     def by_external_id(self, tenant_id: str, source: str, external_id: str) -> Meeting | None:
         found = self.items.select(

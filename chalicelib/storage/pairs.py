@@ -1,4 +1,4 @@
-"""Pairs: the repository, the item layout (sparse due and awaiting-mentor indexes), DynamoDB and the fake."""
+"""Pairs: the repository, the item layout (sparse due, awaiting-mentor and health indexes), DynamoDB and the fake."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.meetings import HealthState
 from chalicelib.domain.pair import OPEN_PAIR_STATUSES, Pair, PairStatus
 from chalicelib.storage import keys
 from chalicelib.storage.base import GSI1, GSI2, TIME_RESOLUTION, Attr, DynamoRepository, Key, VersionedStore
@@ -29,6 +30,10 @@ class PairRepository(ABC):
         """Open pairs of every tenant whose ``next_due_at`` has come, oldest first."""
 
     @abstractmethod
+    def by_health(self, tenant_id: str, programme_id: str, health: HealthState) -> builtins.list[Pair]:
+        """Running pairs of a programme in one meeting-health state, by pair id."""
+
+    @abstractmethod
     def awaiting_mentor(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[Pair]:
         """Approved pairs of every tenant whose mentor had to accept by then (``accept_by``), earliest first."""
 
@@ -46,6 +51,9 @@ def _pair_attributes(pair: Pair) -> dict[str, str]:
     if pair.awaiting_mentor and pair.accept_by is not None:
         attributes[GSI1PK] = keys.PAIRS_AWAITING_MENTOR_GSI1
         attributes[GSI1SK] = keys.due_gsi_sk(pair.accept_by, pair.pair_id)
+    elif pair.running and pair.health is not None:
+        attributes[GSI1PK] = keys.pairs_by_health_gsi1(pair.tenant_id, pair.programme_id, pair.health.value)
+        attributes[GSI1SK] = keys.pair_sk(pair.pair_id)
     return attributes
 
 
@@ -86,6 +94,13 @@ class DynamoPairs(DynamoRepository, PairRepository):
             & Key(GSI2SK).lt(keys.due_gsi_sk(at_or_before + TIME_RESOLUTION)),
         )
 
+    def by_health(self, tenant_id: str, programme_id: str, health: HealthState) -> builtins.list[Pair]:
+        return self._query(
+            Pair,
+            IndexName=GSI1,
+            KeyConditionExpression=Key(GSI1PK).eq(keys.pairs_by_health_gsi1(tenant_id, programme_id, health.value)),
+        )
+
     def awaiting_mentor(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[Pair]:
         if limit < 1:
             return []
@@ -122,6 +137,14 @@ class InMemoryPairs(PairRepository):
             lambda p: (p.next_due_at, p.pair_id),
         )
         return chosen[:limit]
+
+    def by_health(self, tenant_id: str, programme_id: str, health: HealthState) -> builtins.list[Pair]:
+        return self.items.select(
+            lambda p: (
+                p.tenant_id == tenant_id and p.programme_id == programme_id and p.running and p.health is health
+            ),
+            lambda p: p.pair_id,
+        )
 
     def awaiting_mentor(self, at_or_before: datetime, *, limit: int = 100) -> builtins.list[Pair]:
         chosen = self.items.select(

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.storage.base import Page
+from chalicelib.storage.calendar_connections import (
+    CalendarConnectionRepository,
+    DynamoCalendarConnections,
+    InMemoryCalendarConnections,
+)
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
 from chalicelib.storage.form_responses import DynamoFormResponses, FormResponseRepository, InMemoryFormResponses
@@ -54,6 +59,9 @@ class Storage:
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
     form_responses: FormResponseRepository = field(metadata=backends(DynamoFormResponses, InMemoryFormResponses))
+    calendars: CalendarConnectionRepository = field(
+        metadata=backends(DynamoCalendarConnections, InMemoryCalendarConnections)
+    )
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
 
 

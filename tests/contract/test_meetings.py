@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from chalicelib.domain.pair import MeetingStatus
+from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.errors import VersionConflict
 from tests.support.builders import BELGRADE, at, meeting
 from tests.support.compare import differences
@@ -82,3 +82,29 @@ def test_stale_save_of_a_meeting_is_rejected_and_keeps_the_newer_record(storage:
     found = storage.meetings.by_external_id("ten_a", "calendly", "ext-mtg_1")
     assert found is not None
     assert differences(held, found) == []
+
+
+def test_a_meeting_is_read_by_its_key_only_within_its_own_pair(storage: Storage) -> None:
+    # GIVEN a meeting of pair_1 with every optional field set
+    saved = storage.meetings.save(
+        meeting(
+            "ten_a",
+            "prg_1",
+            "pair_1",
+            "mtg_1",
+            ends_at=at(120).astimezone(BELGRADE),
+            sequence=3,
+            vendor_updated_at=at(5),
+            moved_to="evt-Đ-002",
+            confirmed=False,
+        )
+    )
+
+    # WHEN it is read by key, and under another pair or tenant
+    found = storage.meetings.get("ten_a", "prg_1", "pair_1", "mtg_1")
+
+    # THEN it reads back whole, and only under its own pair
+    assert found is not None
+    assert differences(saved, found) == []
+    assert storage.meetings.get("ten_a", "prg_1", "pair_2", "mtg_1") is None
+    assert storage.meetings.get("ten_b", "prg_1", "pair_1", "mtg_1") is None

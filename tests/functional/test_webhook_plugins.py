@@ -91,7 +91,7 @@ def test_an_endpoint_for_a_source_nobody_registered_answers_400_naming_the_sourc
     # GIVEN
     coordinator = world.tenant()
     # WHEN
-    answer = coordinator.post(f"{V1}/endpoints", {"programme_id": coordinator.programme(), "source": "calendly"})
+    answer = coordinator.post(f"{V1}/endpoints", {"programme_id": coordinator.programme(), "source": "zoomcal"})
     # THEN
     assert answer.status_code == 400
     message = answer.json_body["message"]
@@ -154,6 +154,18 @@ def test_a_survey_delivery_to_a_typeform_endpoint_onboards_nobody(world: World) 
 def test_the_openapi_document_lists_the_registered_sources_and_the_purposes(world: World) -> None:
     document = world.client.http.get(f"{V1}/openapi.json").json_body
     create = document["components"]["schemas"]["EndpointCreate"]["properties"]
-    assert create["source"]["enum"] == ["google-forms", "jotform", "standard", "tally", "throwaway", "typeform"]
+    assert create["source"]["enum"] == [
+        "calcom",
+        "calendly",
+        "google-calendar",
+        "google-forms",
+        "invite",
+        "jotform",
+        "msgraph",
+        "standard",
+        "tally",
+        "throwaway",
+        "typeform",
+    ]
     purpose = document["components"]["schemas"]["Purpose"]
     assert purpose["enum"] == ["signup", "survey", "meetings", "people"]

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.meetings import Meeting
 from chalicelib.domain.message import Message, message_id_for
-from chalicelib.domain.pair import Meeting, Pair
+from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant, Profile, Role
 from chalicelib.domain.programme import Programme
 from chalicelib.domain.tenant import ApiKey, Tenant, hash_api_key

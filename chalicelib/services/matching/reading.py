@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.matching_run import MatchRun
+from chalicelib.domain.meetings import HealthState
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.errors import NotFound
 from chalicelib.services.matching.reports import PairPage
@@ -18,10 +19,19 @@ def get_pair(storage: Storage, tenant_id: str, programme_id: str, pair_id: str) 
 
 
 def list_pairs(
-    storage: Storage, tenant_id: str, programme_id: str, *, status: PairStatus | None, run_id: str | None
+    storage: Storage,
+    tenant_id: str,
+    programme_id: str,
+    *,
+    status: PairStatus | None,
+    run_id: str | None,
+    health: HealthState | None = None,
 ) -> list[Pair]:
     get_programme(storage, tenant_id, programme_id)
-    pairs = storage.pairs.list(tenant_id, programme_id, status=status)
+    if health is not None:
+        pairs = [p for p in storage.pairs.by_health(tenant_id, programme_id, health) if status in (None, p.status)]
+    else:
+        pairs = storage.pairs.list(tenant_id, programme_id, status=status)
     return [p for p in pairs if run_id is None or p.run_id == run_id]
 
 
@@ -34,9 +44,11 @@ def page_of_pairs(
     run_id: str | None,
     limit: int,
     cursor: str | None,
+    health: HealthState | None = None,
 ) -> PairPage:
     """One page of pairs by id; the cursor is the last pair id of the page before."""
-    pairs = sorted(list_pairs(storage, tenant_id, programme_id, status=status, run_id=run_id), key=lambda p: p.pair_id)
+    chosen = list_pairs(storage, tenant_id, programme_id, status=status, run_id=run_id, health=health)
+    pairs = sorted(chosen, key=lambda p: p.pair_id)
     after = [p for p in pairs if cursor is None or p.pair_id > cursor]
     page = after[:limit]
     return PairPage(items=page, next_cursor=page[-1].pair_id if len(after) > limit else None)
