@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	fi
 
 run: setup
-	$(PY) -m devtools.local_stack
+	$(PY) -m devtools.local_stack $(if $(PORT),--port $(PORT))
 
 lint: setup
 	$(VENV)/bin/ruff check chalicelib app.py devtools tests bench

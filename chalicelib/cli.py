@@ -3,7 +3,10 @@
 Bootstrap a tenant and its first key, create the table, run a scheduled job now,
 list and replay parked webhook deliveries, export or erase a person. It talks to the
 DynamoDB the environment names (``MENTORFLOW_TABLE_NAME``, and
-``MENTORFLOW_DYNAMODB_ENDPOINT_URL`` for a local one). Secrets are printed once, on
+``MENTORFLOW_DYNAMODB_ENDPOINT_URL`` for a local one). Without those, it uses the
+running local stack's settings from its stack file (``.data/stack.json``, written by
+``devtools.local_stack``), so a job run by hand behaves as the stack's own scheduler
+does; and with neither it refuses to send e-mail through SES from a local stage. Secrets are printed once, on
 creation, and nothing else personal is printed but by ``export-person``.
 """
 
@@ -11,13 +14,41 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
-from chalicelib.container import Container, get_container, use_container
+from chalicelib.container import Container, use_container
 from chalicelib.domain.webhook import DeliveryState
 from chalicelib.errors import MentoringError
+from chalicelib.settings import Settings
+
+STACK_FILE_ENV = "MENTORFLOW_STACK_FILE"
+_DEFAULT_STACK_FILE = Path(__file__).resolve().parents[1] / ".data" / "stack.json"
+_SENDING_JOBS = frozenset({"send-messages"})
+
+
+def local_stack_settings(path: Path) -> dict[str, str]:
+    """The ``MENTORFLOW_*`` settings a running local stack wrote to ``path``; empty when there is none."""
+    try:
+        written = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    values = written.get("settings") if isinstance(written, dict) else None
+    if not isinstance(values, dict):
+        return {}
+    return {str(k): str(v) for k, v in values.items() if str(k).startswith("MENTORFLOW_")}
+
+
+def settings_for_cli(env: Mapping[str, str]) -> Settings:
+    """The environment's settings; where it names no table, the local stack's (its file wins over defaults)."""
+    merged = dict(env)
+    if "MENTORFLOW_TABLE_NAME" not in env:
+        stack_file = Path(env.get(STACK_FILE_ENV) or _DEFAULT_STACK_FILE)
+        merged = {**local_stack_settings(stack_file), **env}
+    return Settings.from_env(merged)
 
 
 def _print(out: TextIO, value: Any) -> None:
@@ -36,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("create-key", help="create another API key for a tenant (shown once)")
     key.add_argument("--tenant", required=True)
     key.add_argument("--name", required=True)
+
+    sending = sub.add_parser("set-sending", help="a tenant's From address (a verified SES identity) and send rate")
+    sending.add_argument("--tenant", required=True)
+    sending.add_argument("--sender", help="the From address; verify it in SES first")
+    sending.add_argument("--rate", type=float, help="messages per second, within the account's SES send rate")
 
     sub.add_parser("jobs", help="list the scheduled jobs")
     run = sub.add_parser("run-job", help="run a scheduled job now")
@@ -68,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
+def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_ses: bool = False) -> int:
+    """Run one command; ``refuse_local_ses`` guards a real operator's shell (tests bring their own channel)."""
     args = build_parser().parse_args(argv)
     from chalicelib import jobs
     from chalicelib.services import inbox, privacy, tenants
@@ -87,6 +124,16 @@ def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
             raise MentoringError("no such tenant")
         issued = tenants.create_key(storage, tenant_id=args.tenant, name=args.name, clock=container.clock)
         _print(out, {"key_id": issued.key.key_id, "api_key": issued.secret})
+    elif args.command == "set-sending":
+        from chalicelib.services.sending import configure_sending
+
+        tenant = configure_sending(
+            storage, tenant_id=args.tenant, sender_email=args.sender, send_rate_per_second=args.rate
+        )
+        _print(
+            out,
+            {"tenant_id": tenant.tenant_id, "sender_email": tenant.sender_email, "rate": tenant.send_rate_per_second},
+        )
     elif args.command == "jobs":
         _print(
             out,
@@ -98,6 +145,14 @@ def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
     elif args.command == "run-job":
         if args.name not in jobs.JOBS:
             out.write(f"unknown job {args.name!r}; known: {', '.join(sorted(jobs.JOBS))}\n")
+            return 2
+        settings = container.settings
+        local_ses = settings.stage == "local" and settings.email_channel == "ses"
+        if refuse_local_ses and local_ses and args.name in _SENDING_JOBS:
+            out.write(
+                "refusing to send e-mail through SES from the local stage: start the local stack (make run), "
+                "or set MENTORFLOW_STAGE and MENTORFLOW_TABLE_NAME for a deployed one\n"
+            )
             return 2
         _print(out, jobs.run_job(args.name, container))
     elif args.command == "deliveries":
@@ -158,10 +213,10 @@ def run(argv: Sequence[str], container: Container, out: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    container = get_container()
+    container = Container(settings=settings_for_cli(os.environ))
     use_container(container)
     try:
-        return run(list(sys.argv[1:] if argv is None else argv), container, sys.stdout)
+        return run(list(sys.argv[1:] if argv is None else argv), container, sys.stdout, refuse_local_ses=True)
     except MentoringError as exc:
         sys.stderr.write(f"error: {exc.message}\n")
         return 1

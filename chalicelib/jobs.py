@@ -57,14 +57,26 @@ def _retry_deliveries(container: Container) -> dict[str, Any]:
     return dict(retry_due(specs=container.sources, ctx=container.processing, policy=container.inbox_policy))
 
 
-def _send_messages(container: Container) -> dict[str, Any]:
-    from chalicelib.services.notifications import send_pending
+# Below the Lambda's 60 s timeout: what is left waits five minutes for the next sweep.
+SEND_BUDGET_SECONDS = 45.0
 
+
+def _send_messages(container: Container) -> dict[str, Any]:
+    from chalicelib.notify.pacing import SendPacer
+    from chalicelib.services.notifications import send_pending, tenant_rates
+
+    channel = container.channel
+    max_send_rate = getattr(channel, "max_send_rate", None)
     report = send_pending(
         storage=container.storage,
-        channel=container.channel,
+        channel=channel,
         clock=container.clock,
         sender=container.settings.sender_email,
+        pacer=SendPacer(
+            overall_rate=max_send_rate() if callable(max_send_rate) else None,
+            tenant_rate=tenant_rates(container.storage),
+            budget=SEND_BUDGET_SECONDS,
+        ),
     )
     return _as_dict(report)
 
@@ -79,6 +91,16 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
     from chalicelib.services.matching.acceptance import expire_acceptances
 
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
+
+
+def _send_coordinator_digests(container: Container) -> dict[str, Any]:
+    from chalicelib.services.digest import send_digests
+    from chalicelib.services.review_links import review_links
+
+    base_url = container.settings.public_base_url
+    # Links need the address people reach the API at; without it the digest still tells, without buttons.
+    links = review_links(container.link_keys, container.clock, base_url) if base_url else None
+    return dict(send_digests(container.storage, container.notifier, container.clock, links=links))
 
 
 def _renew_calendar_watches(container: Container) -> dict[str, Any]:
@@ -176,6 +198,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _remind_event_attendees,
         "Remind those who said yes to a programme event the configured number of days before it.",
+    ),
+    Job(
+        "send-coordinator-digests",
+        Cron("0", "6", "*", "*", "?"),
+        _send_coordinator_digests,
+        "Queue each coordinator's daily digest: signups, problems, proposals to review, declines, early ends.",
     ),
     Job(
         "check-meeting-health",

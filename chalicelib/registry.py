@@ -24,6 +24,7 @@ from chalicelib.feedback.survey_page import SURVEY_ANSWER
 from chalicelib.intake.processor import handle_signup
 from chalicelib.meetings.handler import handle_meeting
 from chalicelib.meetings.links import CONFIRM as MEETING_CONFIRM
+from chalicelib.services import review_links
 from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
 from chalicelib.sync.handler import people_handler
@@ -102,7 +103,14 @@ HANDLERS: dict[Purpose, Handler] = {
 }
 
 # One-click link actions features offer (``chalicelib.services.links``); one line each.
-LINK_ACTIONS: tuple[LinkAction, ...] = (MEETING_CONFIRM, JOIN_PROGRAMME, SURVEY_ANSWER, EVENT_RSVP)
+LINK_ACTIONS: tuple[LinkAction, ...] = (
+    MEETING_CONFIRM,
+    JOIN_PROGRAMME,
+    SURVEY_ANSWER,
+    EVENT_RSVP,
+    review_links.APPROVE_PAIR,
+    review_links.REJECT_PAIR,
+)
 
 
 def source_registry(*extra: SourceSpec, handlers: Mapping[Purpose, Handler] | None = None) -> SourceRegistry:

@@ -107,6 +107,11 @@ class StackPaths:
     def logs(self) -> Path:
         return self.data_dir / "logs"
 
+    @property
+    def stack_file(self) -> Path:
+        """What the CLI reads to reach this stack (``chalicelib.cli``): written at start, removed at stop."""
+        return self.data_dir / "stack.json"
+
     def link_keys(self) -> str:
         """This machine's key for one-click links, made on the first run and kept, so sent links keep working."""
         path = self.data_dir / "link-keys"
@@ -114,6 +119,13 @@ class StackPaths:
             path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
+
+
+def write_stack_file(path: Path, settings: Mapping[str, str]) -> None:
+    """Tell the operator CLI where this stack's table and outbox are, so its jobs never reach AWS."""
+    path.write_text(json.dumps({"settings": dict(settings)}, indent=2) + "\n", encoding="utf-8")
+    # It holds the stack's link key.
+    path.chmod(0o600)
 
 
 def local_aws_environment(base: Mapping[str, str]) -> dict[str, str]:
@@ -423,24 +435,25 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     container = make_container(database, paths, base_url)
     demo, seeded = ensure_demo(container.storage, database, paths, base_url)
 
+    settings = {
+        "MENTORFLOW_STAGE": "local",
+        "MENTORFLOW_TABLE_NAME": TABLE_NAME,
+        "MENTORFLOW_DYNAMODB_ENDPOINT_URL": database.endpoint_url,
+        "MENTORFLOW_EMAIL_CHANNEL": "file",
+        "MENTORFLOW_OUTBOX_DIR": str(paths.outbox),
+        "MENTORFLOW_PUBLIC_BASE_URL": base_url,
+        "MENTORFLOW_LINK_KEYS": paths.link_keys(),
+    }
+    write_stack_file(paths.stack_file, settings)
+    stack.callback(paths.stack_file.unlink, missing_ok=True)
     env = local_aws_environment(os.environ)
-    env.update(
-        {
-            "MENTORFLOW_STAGE": "local",
-            "MENTORFLOW_TABLE_NAME": TABLE_NAME,
-            "MENTORFLOW_DYNAMODB_ENDPOINT_URL": database.endpoint_url,
-            "MENTORFLOW_EMAIL_CHANNEL": "file",
-            "MENTORFLOW_OUTBOX_DIR": str(paths.outbox),
-            "MENTORFLOW_PUBLIC_BASE_URL": base_url,
-            "MENTORFLOW_LINK_KEYS": paths.link_keys(),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
+    env.update({**settings, "PYTHONUNBUFFERED": "1"})
     api = ApiServer(args.port, env, paths.logs / "chalice-local.log" if args.smoke else None)
     stack.callback(api.stop)
     api.start()
     say(f"API:       {api.base_url} (chalice local, stage local)")
     say(f"Outbox:    {paths.outbox} (e-mails are written here as files)")
+    say(f"CLI:       .venv/bin/python -m chalicelib.cli run-job send-messages (finds {paths.stack_file})")
 
     _import_app_jobs()
     scheduler = start_scheduler(stack, container)

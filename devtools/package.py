@@ -167,6 +167,34 @@ def resources_of_type(template: Mapping[str, Any], resource_type: str) -> list[s
     )
 
 
+# API Gateway answers a route it does not know with 403 and SigV4 text ("Missing Authentication
+# Token"); the admin API answers JSON errors, so a mistyped path answers a JSON 404 like the app's.
+_NOT_FOUND_BODY = '{"error": "not_found", "message": "no such route", "details": null}'
+_GATEWAY_ERROR_BODY = '{"error": "gateway_error", "message": $context.error.messageString, "details": null}'
+
+
+def gateway_responses(rest_api: str) -> dict[str, Any]:
+    """API Gateway's own error answers for ``rest_api``, in the app's JSON error shape."""
+    json_header = {"gatewayresponse.header.Content-Type": "'application/json'"}
+
+    def response(kind: str, body: str, status: str | None = None) -> dict[str, Any]:
+        properties: dict[str, Any] = {
+            "RestApiId": {"Ref": rest_api},
+            "ResponseType": kind,
+            "ResponseParameters": json_header,
+            "ResponseTemplates": {"application/json": body},
+        }
+        if status is not None:
+            properties["StatusCode"] = status
+        return {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": properties}
+
+    return {
+        "MissingRouteGatewayResponse": response("MISSING_AUTHENTICATION_TOKEN", _NOT_FOUND_BODY, "404"),
+        "Default4xxGatewayResponse": response("DEFAULT_4XX", _GATEWAY_ERROR_BODY),
+        "Default5xxGatewayResponse": response("DEFAULT_5XX", _GATEWAY_ERROR_BODY),
+    }
+
+
 def merge_template(generated: Mapping[str, Any]) -> dict[str, Any]:
     """What to merge into the template ``chalice package`` generated (``generated``) for this app.
 
@@ -188,6 +216,8 @@ def merge_template(generated: Mapping[str, Any]) -> dict[str, Any]:
         resources[role] = {
             "Properties": {"Policies": [{"PolicyName": f"{role}Policy", "PolicyDocument": template_policy()}]}
         }
+    for rest_api in resources_of_type(generated, "AWS::Serverless::Api"):
+        resources.update(gateway_responses(rest_api))
     return {
         "Resources": resources,
         "Outputs": {

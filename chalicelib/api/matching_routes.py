@@ -18,6 +18,8 @@ from chalicelib.domain.matching_run import MatchRun, MatchRunSummary
 from chalicelib.domain.meetings import HealthState
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.services import matching
+from chalicelib.services.matching.answers import named_outcome, named_page, named_pair, named_report
+from chalicelib.services.matching.reports import NamedRunReport
 from chalicelib.services.programmes import get_programme
 
 bp = Blueprint(__name__)
@@ -74,11 +76,11 @@ class EndRequest(BaseModel):
         f" {INLINE_PROPOSALS} proposals (all of a stored run are listed under pairs?run_id=)"
     ),
     body=RunRequest,
-    response=matching.RunReport,
+    response=NamedRunReport,
     status=201,
     tag=TAG,
 )
-def create_run(ctx: ApiContext, body: RunRequest, programme_id: str) -> matching.RunReport:
+def create_run(ctx: ApiContext, body: RunRequest, programme_id: str) -> NamedRunReport:
     container = ctx.container
     report = matching.run_matching(
         container.storage,
@@ -89,7 +91,8 @@ def create_run(ctx: ApiContext, body: RunRequest, programme_id: str) -> matching
         dry_run=body.dry_run,
         trigger="api",
     )
-    return report.first(INLINE_PROPOSALS)
+    programme = get_programme(container.storage, ctx.tenant_id, programme_id)
+    return named_report(container.storage, programme, report.first(INLINE_PROPOSALS))
 
 
 @api_route(
@@ -143,8 +146,9 @@ def approve_all(ctx: ApiContext, programme_id: str, run_id: str) -> matching.App
     tag=TAG,
 )
 def list_pairs(ctx: ApiContext, query: PairQuery, programme_id: str) -> matching.PairPage:
-    return matching.page_of_pairs(
-        ctx.container.storage,
+    storage = ctx.container.storage
+    page = matching.page_of_pairs(
+        storage,
         ctx.tenant_id,
         programme_id,
         status=query.status,
@@ -153,11 +157,22 @@ def list_pairs(ctx: ApiContext, query: PairQuery, programme_id: str) -> matching
         limit=query.limit,
         cursor=query.cursor,
     )
+    return named_page(storage, get_programme(storage, ctx.tenant_id, programme_id), page)
 
 
 @api_route(bp, PAIR, "GET", summary="Read a pair with its explanation and history", response=Pair, tag=TAG)
 def get_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
-    return matching.get_pair(ctx.container.storage, ctx.tenant_id, programme_id, pair_id)
+    storage = ctx.container.storage
+    pair = matching.get_pair(storage, ctx.tenant_id, programme_id, pair_id)
+    return named_pair(storage, get_programme(storage, ctx.tenant_id, programme_id), pair)
+
+
+def _outcome(ctx: ApiContext, programme_id: str, outcome: matching.PairOutcome | Pair) -> matching.PairOutcome:
+    """Every pair action answers ``{pair, rematch}``, in the programme's language."""
+    storage = ctx.container.storage
+    if isinstance(outcome, Pair):
+        outcome = matching.PairOutcome(pair=outcome)
+    return named_outcome(storage, get_programme(storage, ctx.tenant_id, programme_id), outcome)
 
 
 @api_route(
@@ -165,14 +180,15 @@ def get_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
     f"{PAIR}/approve",
     "POST",
     summary="Approve a proposal: both are matched and told, or the mentor is asked to accept first",
-    response=Pair,
+    response=matching.PairOutcome,
     tag=TAG,
 )
-def approve_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
+def approve_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> matching.PairOutcome:
     container = ctx.container
-    return matching.approve(
+    pair = matching.approve(
         container.storage, container.notifier, container.clock, ctx.tenant_id, programme_id, pair_id
     )
+    return _outcome(ctx, programme_id, pair)
 
 
 @api_route(
@@ -181,12 +197,13 @@ def approve_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
     "POST",
     summary="Reject a proposal, with a reason; it is never proposed again",
     body=ReasonRequest,
-    response=Pair,
+    response=matching.PairOutcome,
     tag=TAG,
 )
-def reject_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_id: str) -> Pair:
+def reject_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_id: str) -> matching.PairOutcome:
     container = ctx.container
-    return matching.reject(container.storage, container.clock, ctx.tenant_id, programme_id, pair_id, reason=body.reason)
+    pair = matching.reject(container.storage, container.clock, ctx.tenant_id, programme_id, pair_id, reason=body.reason)
+    return _outcome(ctx, programme_id, pair)
 
 
 @api_route(
@@ -194,12 +211,13 @@ def reject_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_id
     f"{PAIR}/accept",
     "POST",
     summary="Record the mentor's acceptance: the pair starts and both are told",
-    response=Pair,
+    response=matching.PairOutcome,
     tag=TAG,
 )
-def accept_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
+def accept_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> matching.PairOutcome:
     container = ctx.container
-    return matching.accept(container.storage, container.notifier, container.clock, ctx.tenant_id, programme_id, pair_id)
+    pair = matching.accept(container.storage, container.notifier, container.clock, ctx.tenant_id, programme_id, pair_id)
+    return _outcome(ctx, programme_id, pair)
 
 
 @api_route(
@@ -213,7 +231,7 @@ def accept_pair(ctx: ApiContext, programme_id: str, pair_id: str) -> Pair:
 )
 def decline_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_id: str) -> matching.PairOutcome:
     container = ctx.container
-    return matching.decline(
+    outcome = matching.decline(
         container.storage,
         container.notifier,
         container.clock,
@@ -222,6 +240,7 @@ def decline_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_i
         pair_id,
         reason=body.reason,
     )
+    return _outcome(ctx, programme_id, outcome)
 
 
 @api_route(
@@ -235,7 +254,7 @@ def decline_pair(ctx: ApiContext, body: ReasonRequest, programme_id: str, pair_i
 )
 def end_pair(ctx: ApiContext, body: EndRequest, programme_id: str, pair_id: str) -> matching.PairOutcome:
     container = ctx.container
-    return matching.end_pair(
+    outcome = matching.end_pair(
         container.storage,
         container.notifier,
         container.clock,
@@ -245,3 +264,4 @@ def end_pair(ctx: ApiContext, body: EndRequest, programme_id: str, pair_id: str)
         reason=body.reason,
         completed=body.outcome == "completed",
     )
+    return _outcome(ctx, programme_id, outcome)

@@ -30,14 +30,16 @@ def stable_id(prefix: str, *parts: str) -> str:
 
 
 def normalise_email(value: str) -> str:
-    """Trim, NFC-normalise and lower-case an e-mail address; reject what cannot be one.
+    """Drop invisible characters, trim, NFC-normalise and lower-case an e-mail address; reject what cannot be one.
 
     Raises
     ------
     ValueError
         When the value has no single ``@`` with text on both sides, or contains spaces.
     """
-    email = unicodedata.normalize("NFC", value).strip().lower()
+    # Invisible format characters (a pasted zero-width space, a BOM) are never part of an address.
+    visible = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+    email = unicodedata.normalize("NFC", visible).strip().lower()
     local, sep, domain = email.rpartition("@")
     if not sep or not local or "." not in domain or domain.startswith(".") or domain.endswith("."):
         raise ValueError("not a valid e-mail address")

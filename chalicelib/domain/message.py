@@ -14,6 +14,8 @@ class MessageState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Its facts changed before it went out (a "matching is planned" to someone already matched).
+    DROPPED = "dropped"
 
 
 # "type/subtype" with optional "; name=value" parameters, as the MIME part will carry them.
@@ -45,6 +47,7 @@ class Message(DomainModel):
     idempotency_key: str = Field(min_length=1, max_length=500)
     channel: str = "email"
     recipient: str
+    reply_to: str | None = None
     language: str
     template: str
     subject: str

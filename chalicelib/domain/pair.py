@@ -26,8 +26,9 @@ class PairStatus(StrEnum):
 _S = PairStatus
 PAIR_TRANSITIONS: dict[PairStatus, frozenset[PairStatus]] = {
     _S.PROPOSED: frozenset({_S.APPROVED, _S.REJECTED, _S.EXPIRED}),
-    # Approved and waiting for the mentor where the programme asks mentors to accept.
-    _S.APPROVED: frozenset({_S.ACTIVE, _S.DECLINED, _S.EXPIRED, _S.ENDED_EARLY}),
+    # Approved: running, or waiting for the mentor where the programme asks mentors to accept (who
+    # may then decline or let it expire). A running pair completes whether or not anyone reported a meeting.
+    _S.APPROVED: frozenset({_S.ACTIVE, _S.COMPLETED, _S.DECLINED, _S.EXPIRED, _S.ENDED_EARLY}),
     _S.ACTIVE: frozenset({_S.COMPLETED, _S.ENDED_EARLY}),
     _S.REJECTED: frozenset(),
     _S.DECLINED: frozenset(),

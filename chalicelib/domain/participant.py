@@ -68,6 +68,9 @@ class Profile(BaseModel):
     languages: list[str] = Field(default_factory=list, max_length=20, description="Languages spoken.")
     capacity: int | None = Field(default=None, ge=0, le=50, description="Mentees a mentor takes at once.")
     ranked_preferences: list[str] = Field(default_factory=list, max_length=20)
+    goals: HumanText | None = Field(
+        default=None, max_length=2000, description="In the person's words; shown to their mentor once matched."
+    )
     consent: Consent | None = None
 
     @field_validator("language")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.domain.common import DomainModel, HumanText, new_id
+from chalicelib.domain.common import DomainModel, Email, HumanText, new_id
 from chalicelib.domain.matching.policy import MatchingPolicy
 
 SUPPORTED_LANGUAGES = ("en", "sr", "lt", "sl", "da")
@@ -83,6 +83,21 @@ def _default_surveys() -> list[SurveySpec]:
     ]
 
 
+class Coordinator(BaseModel):
+    """A person who runs the programme: named in texts, the Reply-To of its messages, sent the daily digest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: HumanText = Field(min_length=1, max_length=200)
+    email: Email
+    language: str = "en"
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        return validate_programme_language(value)
+
+
 class ProgrammeStatus(StrEnum):
     DRAFT = "draft"
     OPEN = "open"
@@ -112,9 +127,24 @@ class Programme(DomainModel):
     matching: MatchingPolicy = Field(default_factory=MatchingPolicy)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     surveys: list[SurveySpec] = Field(default_factory=_default_surveys)
-    coordinator_email: str | None = None
+    coordinator_email: str | None = Field(
+        default=None, description="Deprecated: name coordinators in ``coordinators``; read when none are named."
+    )
+    coordinators: list[Coordinator] = Field(default_factory=list, max_length=20)
     created_at: datetime
     updated_at: datetime
+
+    def coordinator_for(self, language: str | None) -> Coordinator | None:
+        """Whom people write to: a coordinator speaking their language, else the first one named."""
+        for coordinator in self.coordinators:
+            if coordinator.language == language:
+                return coordinator
+        return self.coordinators[0] if self.coordinators else None
+
+    @property
+    def reply_to(self) -> str | None:
+        """The address replies to the programme's messages reach."""
+        return self.coordinators[0].email if self.coordinators else self.coordinator_email
 
     @field_validator("timezone")
     @classmethod
@@ -124,7 +154,7 @@ class Programme(DomainModel):
     @field_validator("languages")
     @classmethod
     def _known_languages(cls, value: list[str]) -> list[str]:
-        return [validate_language(code) for code in value]
+        return list(dict.fromkeys(validate_programme_language(code) for code in value))
 
     @model_validator(mode="after")
     def _consistent(self) -> Programme:
@@ -141,6 +171,14 @@ def validate_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {value!r}") from exc
     return value
+
+
+def validate_programme_language(value: str) -> str:
+    """A language the programme's messages can be written in: one that has texts."""
+    code = validate_language(value)
+    if code not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"no texts exist in {value!r}; choose from {', '.join(SUPPORTED_LANGUAGES)}")
+    return code
 
 
 def validate_language(value: str) -> str:

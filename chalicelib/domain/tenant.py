@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from chalicelib.domain.common import DomainModel, HumanText, new_id
+from chalicelib.domain.common import DomainModel, Email, HumanText, new_id
 
 API_KEY_PREFIX = "mf_"
 
@@ -19,6 +19,8 @@ class Tenant(DomainModel):
 
     tenant_id: str = Field(default_factory=lambda: new_id("ten"))
     name: HumanText = Field(min_length=1, max_length=200)
+    sender_email: Email | None = Field(default=None, description="From of its messages: a verified SES identity.")
+    send_rate_per_second: float | None = Field(default=None, gt=0, le=1000, description="Its share of SES's rate.")
     created_at: datetime
 
 

@@ -89,6 +89,7 @@ class SesEmailChannel:
                         "Subject": {"Data": message.subject, "Charset": _CHARSET},
                         "Body": {"Text": {"Data": message.body_text, "Charset": _CHARSET}},
                     },
+                    ReplyToAddresses=[message.reply_to] if message.reply_to else [],
                 )
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
@@ -99,6 +100,14 @@ class SesEmailChannel:
             log_warning("SES could not be reached", message_id=message.message_id, error_type=kind)
             raise DeliveryFailed(f"SES unreachable ({kind})", details={"code": kind}) from exc
         return response["MessageId"]
+
+    def max_send_rate(self) -> float | None:
+        """SES's own limit for this account and region, in messages per second; None if it cannot be read."""
+        try:
+            return float(self._get_client().get_send_quota()["MaxSendRate"])
+        except (ClientError, BotoCoreError, KeyError) as exc:
+            log_warning("SES send quota not read", error_type=type(exc).__name__)
+            return None
 
     def _get_client(self) -> SESClient:
         with self._lock:
@@ -149,6 +158,8 @@ def mime_message(message: Message, *, sender: str) -> EmailMessage:
     email = EmailMessage(policy=SMTP)
     email["From"] = sender
     email["To"] = message.recipient
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Content-Language"] = message.language

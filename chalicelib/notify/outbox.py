@@ -69,6 +69,14 @@ def _is_quiet(hour: int, quiet_start: int, quiet_end: int) -> bool:
     return hour >= quiet_start or hour < quiet_end
 
 
+def _coordinator_values(programme: Programme, language: str | None) -> dict[str, object]:
+    """``coordinator_name`` and ``coordinator_email``, for texts that tell people whom to write to."""
+    coordinator = programme.coordinator_for(language)
+    if coordinator is None:
+        return {}
+    return {"coordinator_name": coordinator.name, "coordinator_email": coordinator.email}
+
+
 class Notifier:
     """Renders messages in the recipient's language and puts them in the outbox, once per idempotency key."""
 
@@ -92,8 +100,9 @@ class Notifier:
         """Queue ``template`` for a participant; ``None`` when this idempotency key was queued before.
 
         The text is in the participant's language, else the programme's default, else
-        English. ``name``, ``programme_name`` and ``matching_date`` are taken from the
-        participant and programme unless ``context`` gives them. Quiet hours are read in
+        English. ``name``, ``programme_name``, ``matching_date`` and the coordinator's
+        ``coordinator_name`` and ``coordinator_email`` are taken from the participant and
+        programme unless ``context`` gives them; replies go to the programme's coordinator. Quiet hours are read in
         the participant's time zone, else the programme's, else UTC.
 
         Raises
@@ -112,6 +121,7 @@ class Notifier:
         values: dict[str, object] = {"name": recipient.profile.name}
         if programme is not None:
             values.update(programme_name=programme.name, matching_date=programme.matching_date)
+            values.update(_coordinator_values(programme, recipient.profile.language))
         values.update(context)
         timezone = recipient.profile.timezone or (programme.timezone if programme is not None else None)
         return self._enqueue(
@@ -128,6 +138,7 @@ class Notifier:
             not_before=not_before,
             quiet_hours=quiet_hours,
             attachments=attachments,
+            reply_to=programme.reply_to if programme is not None else None,
         )
 
     def queue_to_address(
@@ -165,6 +176,7 @@ class Notifier:
         if programme is not None:
             require(programme.tenant_id == tenant_id, "the programme belongs to another tenant")
             values.update(programme_name=programme.name, matching_date=programme.matching_date)
+            values.update(_coordinator_values(programme, language))
         values.update(context)
         return self._enqueue(
             tenant_id=tenant_id,
@@ -180,6 +192,7 @@ class Notifier:
             not_before=not_before,
             quiet_hours=quiet_hours,
             attachments=attachments,
+            reply_to=programme.reply_to if programme is not None else None,
         )
 
     def _enqueue(
@@ -198,6 +211,7 @@ class Notifier:
         not_before: datetime | None,
         quiet_hours: QuietHours | None,
         attachments: Sequence[Attachment] = (),
+        reply_to: str | None = None,
     ) -> Message | None:
         require(0 < len(idempotency_key) <= 500, "the idempotency key must have 1 to 500 characters")
         if not_before is not None and not_before.tzinfo is None:
@@ -215,6 +229,7 @@ class Notifier:
             participant_id=participant_id,
             idempotency_key=idempotency_key,
             recipient=address,
+            reply_to=reply_to if reply_to != address else None,
             language=rendered.language,
             template=template,
             subject=rendered.subject,

@@ -39,7 +39,8 @@ _TEXTS_FOLDER = "texts"
 _FILE_NAME = re.compile(r"^(?P<template>[a-z][a-z0-9_]*)\.(?P<language>[a-z]{2,3}(?:-[a-z0-9]+)*)\.txt$")
 
 # Our Serbian texts are in Latin script; CLDR's plain "sr" is Cyrillic, so dates must match the text.
-_BABEL_LOCALES: Mapping[str, str] = {"sr": "sr_Latn"}
+# Our programmes are European: English dates read "1 September 2026, 14:30", not US style.
+_BABEL_LOCALES: Mapping[str, str] = {"sr": "sr_Latn", "en": "en_150"}
 
 
 @dataclass(frozen=True)

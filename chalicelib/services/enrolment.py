@@ -17,6 +17,8 @@ Rules
   The limit is hard: an accepted mentee also takes one of the programme's place slots
   (``domain.places``) with a conditional write, so of many signups racing for the last
   place one is accepted and the rest are waitlisted.
+* A signup never changes a person's role: the same e-mail through the other role's form
+  is kept for a coordinator (``ROLE_CHANGE``), who decides.
 * Someone who withdrew and signs up again goes back through ``applied`` to accepted or
   waitlisted, and gets a new confirmation.
 * The confirmation (``welcome`` or ``waitlisted``) is queued in the person's language
@@ -71,6 +73,7 @@ class EnrolmentOutcome(StrEnum):
     STALE = "stale"
     NO_CONSENT = "no_consent"
     NO_PROGRAMME = "no_programme"
+    ROLE_CHANGE = "role_change"
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,9 @@ def _apply(
         return EnrolmentOutcome.CREATED, participant
     if channel is Channel.COORDINATOR:
         raise Conflict("this e-mail is already enrolled in the programme")
+    if existing.role is not profile.role:
+        # A mentor turned mentee by the other form would lose their capacity (and their pairs) unseen.
+        return EnrolmentOutcome.ROLE_CHANGE, None
 
     newest = existing.profile_submitted_at
     if newest is not None and submitted_at <= newest:

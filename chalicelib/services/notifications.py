@@ -25,16 +25,20 @@ message is sent again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.clock import Clock
 from chalicelib.domain.common import require
 from chalicelib.domain.message import Message, MessageState
+from chalicelib.domain.participant import Participant
 from chalicelib.domain.retry import exponential_backoff
 from chalicelib.errors import VersionConflict
 from chalicelib.logging import log_event, log_warning
 from chalicelib.notify.channels import DeliveryFailed, EmailChannel
+from chalicelib.notify.pacing import SendPacer
+from chalicelib.notify.staleness import still_true
 from chalicelib.storage.repositories import MessageRepository, Storage
 
 NEVER_DUE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -57,13 +61,14 @@ class SendReport:
 
     ``failed`` counts send attempts that failed, ``skipped`` messages this sweep left to
     another (lost claim) or gave up without trying, and ``gave_up`` the messages that
-    will not be retried any more, from either of those.
+    will not be retried any more, from either of those; ``dropped`` the stale ones.
     """
 
     sent: int = 0
     failed: int = 0
     skipped: int = 0
     gave_up: int = 0
+    dropped: int = 0
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -79,48 +84,102 @@ def send_pending(
     sender: str,
     limit: int = 100,
     max_attempts: int = 5,
+    pacer: SendPacer | None = None,
 ) -> SendReport:
-    """Send up to ``limit`` due messages, pending ones first, then retryable failed ones."""
+    """Send every due message, oldest first (retries among them), in batches of ``limit``, at the pacer's rate.
+
+    A message whose facts changed since it was queued (``notify.staleness``) is dropped,
+    not sent. Each tenant's messages go From its own verified sender when it has one.
+    The sweep stops when nothing is due or the pacer's time budget is spent.
+    """
     require(limit > 0, "limit must be positive")
     require(max_attempts > 0, "max_attempts must be positive")
     messages = storage.messages
-    now = clock.now()
-    due = messages.by_state(MessageState.PENDING, due_before=now, limit=limit)
-    if len(due) < limit:
-        due += messages.by_state(MessageState.FAILED, due_before=now, limit=limit - len(due))
-
-    sent = failed = skipped = gave_up = 0
+    pacer = pacer or SendPacer()
+    senders: dict[str, str] = {}
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "gave_up": 0, "dropped": 0}
+    # Sent but not yet recorded as sent (a throttled write): recorded again after the sweep, never re-sent.
     unmarked: list[tuple[Message, str, datetime, datetime | None]] = []
-    for message in due:
-        if message.attempts >= max_attempts:
-            skipped += 1
-            gave_up += _give_up_unsent(messages, message)
-            continue
-        try:
-            claimed = messages.save(
-                message.model_copy(update={"attempts": message.attempts + 1, "not_before": now + CLAIM_LEASE})
-            )
-        except VersionConflict:
-            log_event("message claimed by another sweep", message_id=message.message_id)
-            skipped += 1
-            continue
+    out_of_time = False
+    while not out_of_time:
+        due = _due_oldest_first(messages, clock.now(), limit)
+        if not due:
+            break
+        for message in due:
+            if message.attempts >= max_attempts:
+                counts["skipped"] += 1
+                counts["gave_up"] += _give_up_unsent(messages, message)
+                continue
+            if not still_true(message.template, _recipient(storage, message)):
+                counts["dropped"] += _drop(messages, message)
+                continue
+            if not pacer.turn(message.tenant_id):
+                out_of_time = True
+                break
+            now = clock.now()
+            try:
+                claimed = messages.save(
+                    message.model_copy(update={"attempts": message.attempts + 1, "not_before": now + CLAIM_LEASE})
+                )
+            except VersionConflict:
+                log_event("message claimed by another sweep", message_id=message.message_id)
+                counts["skipped"] += 1
+                continue
 
-        provider_id, error = _send(channel, claimed, sender)
-        if provider_id is not None:
-            sent += 1
-            if not _mark_sent(messages, claimed, provider_id, clock.now(), original_not_before=message.not_before):
-                unmarked.append((claimed, provider_id, clock.now(), message.not_before))
-        else:
-            failed += 1
-            gave_up += _mark_failed(messages, claimed, error, clock.now(), max_attempts)
+            if message.tenant_id not in senders:
+                tenant = storage.tenants.get(message.tenant_id)
+                senders[message.tenant_id] = (tenant.sender_email if tenant else None) or sender
+            provider_id, error = _send(channel, claimed, senders[message.tenant_id])
+            if provider_id is not None:
+                counts["sent"] += 1
+                if not _mark_sent(messages, claimed, provider_id, clock.now(), original_not_before=message.not_before):
+                    unmarked.append((claimed, provider_id, clock.now(), message.not_before))
+            else:
+                counts["failed"] += 1
+                counts["gave_up"] += _mark_failed(messages, claimed, error, clock.now(), max_attempts)
 
     for _ in range(MARK_ROUNDS - 1):
         unmarked = [m for m in unmarked if not _mark_sent(messages, m[0], m[1], m[2], original_not_before=m[3])]
     for claimed, _provider_id, _at, _not_before in unmarked:
         log_warning("sent message could not be marked sent", message_id=claimed.message_id)
-    report = SendReport(sent=sent, failed=failed, skipped=skipped, gave_up=gave_up)
-    log_event("outbox sweep finished", sent=sent, failed=failed, skipped=skipped, gave_up=gave_up)
+    report = SendReport(**counts)
+    log_event("outbox sweep finished", **counts)
     return report
+
+
+def tenant_rates(storage: Storage) -> Callable[[str], float | None]:
+    """Each tenant's configured send rate, read once per sweep."""
+    cache: dict[str, float | None] = {}
+
+    def rate(tenant_id: str) -> float | None:
+        if tenant_id not in cache:
+            tenant = storage.tenants.get(tenant_id)
+            cache[tenant_id] = tenant.send_rate_per_second if tenant else None
+        return cache[tenant_id]
+
+    return rate
+
+
+def _due_oldest_first(messages: MessageRepository, now: datetime, limit: int) -> list[Message]:
+    """Due pending and failed messages together, by when they were queued (a retried confirmation first)."""
+    due = messages.by_state(MessageState.PENDING, due_before=now, limit=limit)
+    due += messages.by_state(MessageState.FAILED, due_before=now, limit=limit)
+    return sorted(due, key=lambda m: (m.created_at, m.message_id))[:limit]
+
+
+def _recipient(storage: Storage, message: Message) -> Participant | None:
+    if message.participant_id is None or message.programme_id is None:
+        return None
+    return storage.participants.get(message.tenant_id, message.programme_id, message.participant_id)
+
+
+def _drop(messages: MessageRepository, message: Message) -> int:
+    try:
+        messages.save(message.model_copy(update={"state": MessageState.DROPPED, "last_error": "stale: not sent"}))
+    except VersionConflict:
+        return 0
+    log_event("stale message dropped", message_id=message.message_id, template=message.template)
+    return 1
 
 
 def _send(channel: EmailChannel, claimed: Message, sender: str) -> tuple[str | None, str]:
@@ -212,4 +271,4 @@ def _gave_up(attempts: int) -> str:
     return f"gave up after {attempts} attempt{'' if attempts == 1 else 's'}"
 
 
-__all__ = ["CLAIM_LEASE", "NEVER_DUE", "SendReport", "retry_delay", "send_pending"]
+__all__ = ["CLAIM_LEASE", "NEVER_DUE", "SendReport", "retry_delay", "send_pending", "tenant_rates"]

@@ -19,6 +19,8 @@ API key by secret hash (every admin request)           table   PK=APIKEY#<sha256
 API keys of a tenant                                   GSI1    GSI1PK=TENANT#<t>#APIKEYS
 Programme by id / programmes of a tenant               table   PK=TENANT#<t>, SK=PROGRAMME#<p> / begins_with
 Programmes with a matching date (scheduled matching)   GSI2    GSI2PK=MATCHING_DATE, GSI2SK<=<date>#...
+Open programmes naming coordinators (daily digest)     GSI1    GSI1PK=COORDINATED, GSI1SK=<t>#<p>
+Participant enrolled by a form response                table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RESPONSE#<source>#<id>
 Participant by id                                      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PARTICIPANT#<id>
 Participants of a programme (paged)                    table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with PARTICIPANT#
 Participants of a programme by status (paged)          GSI1    GSI1PK=TENANT#<t>#PROGRAMME#<p>#STATUS#<s>
@@ -90,6 +92,17 @@ def programme_sk(programme_id: str) -> str:
 
 PROGRAMME_SK_PREFIX = "PROGRAMME#"
 MATCHING_DATE_GSI2 = "MATCHING_DATE"
+
+
+def form_response_sk(source: str, submission_id: str) -> str:
+    return f"RESPONSE#{source}#{submission_id}"
+
+
+COORDINATED_GSI1 = "COORDINATED"
+
+
+def coordinated_gsi1sk(tenant_id: str, programme_id: str) -> str:
+    return f"{tenant_id}#{programme_id}"
 
 
 def matching_date_gsi2sk(day: date, tenant_id: str, programme_id: str) -> str:

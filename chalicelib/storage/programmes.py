@@ -6,10 +6,10 @@ import builtins
 from abc import ABC, abstractmethod
 from datetime import datetime
 
-from chalicelib.domain.programme import Programme
+from chalicelib.domain.programme import Programme, ProgrammeStatus
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI2, DynamoRepository, Key, VersionedStore
-from chalicelib.storage.codec import GSI2PK, GSI2SK, PK, SK
+from chalicelib.storage.base import GSI1, GSI2, DynamoRepository, Key, VersionedStore
+from chalicelib.storage.codec import GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK
 from chalicelib.storage.registry import register_entity
 
 
@@ -27,6 +27,10 @@ class ProgrammeRepository(ABC):
     def due_for_matching(self, on_or_before: datetime) -> builtins.list[Programme]:
         """Programmes of every tenant whose matching date has come (scheduled matching)."""
 
+    @abstractmethod
+    def coordinated(self) -> builtins.list[Programme]:
+        """Programmes of every tenant, not closed, that name coordinators (the daily digest)."""
+
 
 def programme_key(tenant_id: str, programme_id: str) -> dict[str, str]:
     return {PK: keys.tenant_pk(tenant_id), SK: keys.programme_sk(programme_id)}
@@ -40,6 +44,9 @@ def _programme_attributes(programme: Programme) -> dict[str, str]:
         attributes[GSI2SK] = keys.matching_date_gsi2sk(
             programme.matching_date, programme.tenant_id, programme.programme_id
         )
+    if programme.coordinators and programme.status is not ProgrammeStatus.CLOSED:
+        attributes[GSI1PK] = keys.COORDINATED_GSI1
+        attributes[GSI1SK] = keys.coordinated_gsi1sk(programme.tenant_id, programme.programme_id)
     return attributes
 
 
@@ -75,6 +82,9 @@ class DynamoProgrammes(DynamoRepository, ProgrammeRepository):
             & Key(GSI2SK).lt(keys.matching_date_upper_bound(on_or_before.date())),
         )
 
+    def coordinated(self) -> builtins.list[Programme]:
+        return self._query(Programme, IndexName=GSI1, KeyConditionExpression=Key(GSI1PK).eq(keys.COORDINATED_GSI1))
+
 
 class InMemoryProgrammes(ProgrammeRepository):
     def __init__(self) -> None:
@@ -94,4 +104,10 @@ class InMemoryProgrammes(ProgrammeRepository):
         return self.items.select(
             lambda p: p.matching_date is not None and p.matching_date <= day,
             lambda p: (p.matching_date, p.tenant_id, p.programme_id),
+        )
+
+    def coordinated(self) -> builtins.list[Programme]:
+        return self.items.select(
+            lambda p: bool(p.coordinators) and p.status is not ProgrammeStatus.CLOSED,
+            lambda p: (p.tenant_id, p.programme_id),
         )

@@ -24,6 +24,7 @@ from chalicelib.storage.delivery_bodies import DeliveryBodyRepository, DynamoDel
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
 from chalicelib.storage.erasures import DynamoErasures, ErasureRepository, InMemoryErasures
 from chalicelib.storage.events import DynamoEvents, EventRepository, InMemoryEvents
+from chalicelib.storage.form_responses import DynamoFormResponses, FormResponseRepository, InMemoryFormResponses
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
@@ -64,6 +65,7 @@ class Storage:
     deliveries: DeliveryRepository = field(metadata=backends(DynamoDeliveries, InMemoryDeliveries))
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
+    form_responses: FormResponseRepository = field(metadata=backends(DynamoFormResponses, InMemoryFormResponses))
     calendars: CalendarConnectionRepository = field(
         metadata=backends(DynamoCalendarConnections, InMemoryCalendarConnections)
     )
@@ -108,6 +110,7 @@ __all__ = [
     "DeliveryRepository",
     "EndpointRepository",
     "ErasureRepository",
+    "FormResponseRepository",
     "MatchRunRepository",
     "MeetingRepository",
     "MessageRepository",

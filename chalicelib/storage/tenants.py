@@ -21,6 +21,10 @@ class TenantRepository(ABC):
     def get(self, tenant_id: str) -> Tenant | None: ...
 
     @abstractmethod
+    def save(self, tenant: Tenant) -> Tenant:
+        """Store a changed tenant (its sending settings); VersionConflict when it moved on meanwhile."""
+
+    @abstractmethod
     def add_key(self, key: ApiKey) -> ApiKey:
         """Store a new API key; ``Conflict`` if its hash exists."""
 
@@ -69,6 +73,9 @@ class DynamoTenants(DynamoRepository, TenantRepository):
         """
         return self._create(tenant, "tenant")
 
+    def save(self, tenant: Tenant) -> Tenant:
+        return self._save(tenant)
+
     def get(self, tenant_id: str) -> Tenant | None:
         return self._get(tenant_key(tenant_id), Tenant)
 
@@ -113,6 +120,9 @@ class InMemoryTenants(TenantRepository):
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self.tenants.read(tenant_id)
+
+    def save(self, tenant: Tenant) -> Tenant:
+        return self.tenants.put_versioned(tenant.tenant_id, tenant)
 
     def add_key(self, key: ApiKey) -> ApiKey:
         return self.keys.create(key.key_hash, key, "API key")

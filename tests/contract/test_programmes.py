@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chalicelib.domain.matching.policy import MatchingPolicy, MatchWeights
-from chalicelib.domain.programme import Milestone, MilestoneKind, ReminderPolicy
+from chalicelib.domain.programme import Coordinator, Milestone, MilestoneKind, ProgrammeStatus, ReminderPolicy
 from chalicelib.errors import VersionConflict
 from tests.support.builders import BELGRADE, VILNIUS, at, programme
 from tests.support.compare import differences
@@ -132,3 +132,23 @@ def test_a_programme_whose_matching_date_is_cleared_or_moved_leaves_the_due_list
     assert storage.programmes.due_for_matching(datetime(2025, 3, 31, tzinfo=UTC)) == []
     later = storage.programmes.due_for_matching(datetime(2025, 4, 1, tzinfo=UTC))
     assert [p.programme_id for p in later] == ["prg_2"]
+
+
+def test_open_programmes_naming_coordinators_are_listed_across_tenants_and_a_closed_one_leaves(
+    storage: Storage,
+) -> None:
+    # GIVEN programmes of two tenants naming coordinators, one without, and one closed
+    mojca = Coordinator(name="Mojca Kranjc", email="mojca@skupnost.example.org", language="sl")
+    storage.programmes.save(programme("ten_b", "prg_b1", coordinators=[mojca]))
+    storage.programmes.save(programme("ten_a", "prg_a1", coordinators=[mojca]))
+    storage.programmes.save(programme("ten_a", "prg_a2"))
+    closing = storage.programmes.save(programme("ten_a", "prg_a3", coordinators=[mojca]))
+
+    # WHEN one closes and the digest asks
+    closing.status = ProgrammeStatus.CLOSED
+    storage.programmes.save(closing)
+    listed = storage.programmes.coordinated()
+
+    # THEN both tenants' open coordinated programmes come, each once, with their coordinators
+    assert [(p.tenant_id, p.programme_id) for p in listed] == [("ten_a", "prg_a1"), ("ten_b", "prg_b1")]
+    assert listed[0].coordinators == [mojca]

@@ -109,3 +109,20 @@ def test_stale_save_of_a_key_is_rejected_and_keeps_the_newer_record(storage: Sto
     assert revoked.version == 2
     assert differences(revoked, stored) == []
     assert not stored.active
+
+
+def test_a_tenants_sending_settings_are_saved_and_a_stale_save_is_refused(storage: Storage) -> None:
+    # GIVEN a tenant
+    added = storage.tenants.add(tenant("ten_a"))
+
+    # WHEN its From address and rate are saved, then an old copy is saved again
+    storage.tenants.save(
+        added.model_copy(update={"sender_email": "mentorstvo@skupnost.example.si", "send_rate_per_second": 2.5})
+    )
+
+    # THEN the settings read back, and the stale copy is refused
+    with pytest.raises(VersionConflict):
+        storage.tenants.save(added.model_copy(update={"send_rate_per_second": 9.0}))
+    stored = storage.tenants.get("ten_a")
+    assert stored is not None
+    assert (stored.sender_email, stored.send_rate_per_second) == ("mentorstvo@skupnost.example.si", 2.5)

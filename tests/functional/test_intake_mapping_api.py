@@ -20,7 +20,7 @@ MAPPING: dict[str, Any] = {
     "role": {"constant": "mentee"},
     "email": {"ref": "readable_ref_email"},
     "name": {"ref": "readable_ref_short_text"},
-    "language": {"label": "Which of these cities is your favorite?", "choices": {"Paris": "fr"}},
+    "language": {"label": "Which of these cities is your favorite?", "choices": {"Paris": "fr"}, "required": True},
     "consent": {"ref": "readable_ref_legal", "required": True},
 }
 

@@ -167,7 +167,8 @@ def test_the_published_jotform_delivery_without_an_e_mail_is_kept_for_attention(
 
     # THEN it is accepted for later, kept with the reason, and nobody is created
     assert (answer.status_code, answer.json_body["state"]) == (202, "needs_attention")
-    stored = world.storage.deliveries.get(issued.endpoint.endpoint_id, "6111139644845227683")
+    stored = world.storage.deliveries.get(issued.endpoint.endpoint_id, answer.json_body["delivery_id"])
+    assert answer.json_body["delivery_id"].startswith("6111139644845227683.")
     assert stored is not None
     assert stored.last_error == (
         "the answers do not fit the field mapping: "
@@ -190,7 +191,8 @@ def test_a_jotform_signup_onboards_egle_in_lithuanian(world: World) -> None:
     )
 
     # THEN
-    assert answer.json_body == {"delivery_id": "5912345678901234567", "state": "done", "duplicate": False}
+    assert answer.json_body["delivery_id"].startswith("5912345678901234567.")
+    assert (answer.json_body["state"], answer.json_body["duplicate"]) == ("done", False)
     [egle] = _participants(world, coordinator, issued.endpoint.programme_id)
     assert (egle.profile.name, egle.profile.email) == ("Eglė Čiurlionytė", "egle.ciurlionyte@example.lt")
     [welcome] = _messages(world, egle)

@@ -35,6 +35,52 @@ def templates_to(world: World, coordinator: TenantHandle, participant_id: str) -
     return sorted((m.template, m.language) for m in matching_messages_to(world, coordinator, participant_id))
 
 
+def test_a_slovenian_programme_reads_its_proposals_and_reasons_in_slovenian_naming_people(world: World) -> None:
+    # GIVEN a Slovenian programme with one mentor place and two mentees
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sl", "en"], default_language="sl")
+    coordinator.enrol(programme_id, "mentor", "Mojca Kranjc", "mojca@example.si", tags=["vodenje"])
+    coordinator.enrol(programme_id, "mentee", "Ana Novak", "ana@example.si", tags=["vodenje"])
+    coordinator.enrol(programme_id, "mentee", "Luka Zupan", "luka@example.si")
+
+    # WHEN the coordinator previews the matching
+    report = run(coordinator, programme_id, dry_run=True)
+
+    # THEN the figures are at the top, and the sentences are Slovenian, name people and show no ids
+    assert report["figures"]["matched"] == 1
+    (proposal,) = report["proposals"]
+    assert proposal["explanation"].startswith("Ana Novak in Mojca Kranjc: skupni cilji vodenje")
+    (unmatched,) = report["run"]["unmatched"]
+    assert unmatched["sentence"] == "Mentorji, ki ustrezajo osebi Luka Zupan, so zasedeni."
+    assert "par_" not in proposal["explanation"] + unmatched["sentence"]
+    assert sorted(report["names"].values()) == ["Ana Novak", "Luka Zupan", "Mojca Kranjc"]
+
+    # ... and so do the stored proposal's listing and reading, once the run is real
+    run(coordinator, programme_id)
+    (listed,) = coordinator.get(f"{V1}/programmes/{programme_id}/pairs?status=proposed").json_body["items"]
+    read = coordinator.get(f"{V1}/programmes/{programme_id}/pairs/{listed['pair_id']}").json_body
+    assert listed["explanation"] == read["explanation"] == proposal["explanation"]
+
+
+def test_every_pair_action_answers_the_pair_and_its_rematch(world: World) -> None:
+    # GIVEN a proposal
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs")
+    coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt")
+    (proposal,) = run(coordinator, programme_id)["proposals"]
+    path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
+
+    # WHEN it is approved, then completed
+    approved = coordinator.post(f"{path}/approve")
+    completed = coordinator.post(f"{path}/end", {"reason": "goals reached", "outcome": "completed"})
+
+    # THEN both answer {pair, rematch}, and a pair approved without mentor acceptance can complete
+    assert set(approved.json_body) == set(completed.json_body) == {"pair", "rematch", "rematch_deferred"}
+    assert approved.json_body["pair"]["status"] == "approved"
+    assert (completed.status_code, completed.json_body["pair"]["status"]) == (200, "completed")
+
+
 def test_a_run_answers_201_with_proposals_figures_and_the_unmatched_with_reasons(world: World) -> None:
     # GIVEN a mentor with one place and two mentees, one of whom fits her goals
     coordinator = world.tenant()
@@ -101,7 +147,7 @@ def test_approving_a_pair_matches_both_and_queues_one_message_each_in_their_lang
 
     # THEN the pair is approved, both are matched, and each has one message in their own language
     assert response.status_code == 200
-    assert response.json_body["status"] == "approved"
+    assert response.json_body["pair"]["status"] == "approved"
     assert status_of(world, coordinator, programme_id, ona) is ParticipantStatus.MATCHED
     assert status_of(world, coordinator, programme_id, soren) is ParticipantStatus.MATCHED
     assert templates_to(world, coordinator, ona) == [("match_approved_mentee", "lt")]
@@ -154,7 +200,7 @@ def test_rejecting_a_proposal_needs_a_reason_and_a_second_review_is_a_409(world:
     # THEN only the rejection with a reason counts; approving afterwards is an illegal transition
     assert no_reason.status_code == 400
     assert rejected.status_code == 200
-    assert rejected.json_body["status"] == "rejected"
+    assert rejected.json_body["pair"]["status"] == "rejected"
     assert late_approval.status_code == 409
     assert late_approval.json_body["error"] == "illegal_transition"
     assert coordinator.get(path).json_body["history"][-1]["reason"] == "they work in the same team"
@@ -175,11 +221,11 @@ def test_where_mentors_accept_first_the_mentor_is_asked_and_acceptance_starts_th
     accepted = coordinator.post(f"{path}/accept")
 
     # THEN approval set a deadline and asked only the mentor; acceptance made the pair active and told both
-    assert approved.json_body["status"] == "approved"
-    assert approved.json_body["accept_by"].startswith("2026-09-08T09:00:00")
+    assert approved.json_body["pair"]["status"] == "approved"
+    assert approved.json_body["pair"]["accept_by"].startswith("2026-09-08T09:00:00")
     assert asked == [("match_request_mentor", "sr")]
     assert accepted.status_code == 200
-    assert accepted.json_body["status"] == "active"
+    assert accepted.json_body["pair"]["status"] == "active"
     assert templates_to(world, coordinator, ona) == [("match_approved_mentee", "lt")]
     assert templates_to(world, coordinator, mentor) == [("match_approved_mentor", "sr"), ("match_request_mentor", "sr")]
     assert status_of(world, coordinator, programme_id, ona) is ParticipantStatus.MATCHED
@@ -226,7 +272,7 @@ def test_accepting_a_pair_that_waits_for_nobody_is_a_409(world: World) -> None:
     assert coordinator.get(path).json_body["status"] == "approved"
 
 
-def test_ending_a_pair_early_rematches_the_mentee_and_completing_needs_an_active_pair(world: World) -> None:
+def test_ending_a_pair_early_rematches_the_mentee_and_an_ended_pair_cannot_complete(world: World) -> None:
     # GIVEN an approved pair and a second mentor
     coordinator = world.tenant()
     programme_id = coordinator.programme()
@@ -237,11 +283,11 @@ def test_ending_a_pair_early_rematches_the_mentee_and_completing_needs_an_active
     path = f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}"
     coordinator.post(f"{path}/approve")
 
-    # WHEN the coordinator tries to complete it, then ends it early
-    completed = coordinator.post(f"{path}/end", {"reason": "done", "outcome": "completed"})
+    # WHEN the coordinator ends it early, then tries to complete it
     ended = coordinator.post(f"{path}/end", {"reason": "the chemistry did not work", "outcome": "ended_early"})
+    completed = coordinator.post(f"{path}/end", {"reason": "done", "outcome": "completed"})
 
-    # THEN completing an approved pair is refused; ending early frees Jelena and proposes Søren to Ona
+    # THEN completing an ended pair is refused; ending early frees Jelena and proposes Søren to Ona
     assert completed.status_code == 409
     assert ended.status_code == 200
     assert ended.json_body["pair"]["status"] == "ended_early"

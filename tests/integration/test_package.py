@@ -438,6 +438,11 @@ def test_the_matching_job_gets_more_memory_and_time_than_the_other_functions(tem
 
 @pytest.mark.slow
 @pytest.mark.integration
+def test_a_mistyped_route_answers_a_json_404_in_the_deployed_api(template: dict[str, Any]) -> None:
+    missing = template["Resources"]["MissingRouteGatewayResponse"]["Properties"]
+    assert (missing["ResponseType"], missing["StatusCode"]) == ("MISSING_AUTHENTICATION_TOKEN", "404")
+
+
 def test_the_merged_template_passes_cfn_lint(package: tuple[PackageResult, float]) -> None:
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
     assert cfn_lint is not None, "cfn-lint is pinned in requirements-dev.txt"

@@ -36,6 +36,7 @@ ProfileField = Literal[
     "tags",
     "capacity",
     "ranked_preferences",
+    "goals",
     "consent",
 ]
 PROFILE_FIELDS: tuple[str, ...] = get_args(ProfileField)
@@ -53,6 +54,7 @@ ProblemCode = Literal[
 
 MAX_NAME_LENGTH = 200
 MAX_TEXT_LENGTH = 200
+MAX_GOALS_LENGTH = 2000
 MAX_TAG_LENGTH = 100
 MAX_TAGS = 100
 MAX_LANGUAGES = 20
@@ -146,6 +148,12 @@ def _plain_text(raw: AnswerValue, _t: AnswerType | None, rule: FieldRule, field:
     if rule.choices is not None:
         text = _lookup(text, rule, field, pass_through=rule.pass_through)
     return _bounded(text, MAX_TEXT_LENGTH, field)
+
+
+def _goals(raw: AnswerValue, _t: AnswerType | None, rule: FieldRule, field: str) -> str:
+    # A long free-text answer; several answers (a checklist of goals) read as one text.
+    texts = _many_texts(raw, rule)
+    return _bounded("; ".join(texts), MAX_GOALS_LENGTH, field)
 
 
 def _language(raw: AnswerValue, _t: AnswerType | None, rule: FieldRule, field: str) -> str:
@@ -292,6 +300,7 @@ COERCERS: dict[str, _Coercer] = {
     "tags": _tag_list,
     "capacity": _whole_number,
     "ranked_preferences": _tag_list,
+    "goals": _goals,
     "consent": lambda raw, t, rule, field: _consent_given(raw, t, rule),
 }
 

@@ -133,6 +133,7 @@ class FieldMapping(BaseModel):
     tags: FieldRule | None = None
     capacity: FieldRule | None = None
     ranked_preferences: FieldRule | None = None
+    goals: FieldRule | None = None
     consent: FieldRule
     consent_text_version: str | None = Field(
         default=None, max_length=100, description="Which consent wording the form shows; stored with the consent."
@@ -171,18 +172,38 @@ class MappingProblems(BaseModel):
 _MISSING = object()
 
 
+# An answer missing from the coordinator's choices for one of these optional questions (a language
+# "Hrvatski", an "Other" option) is left out and noted, not allowed to stop the signup: the person
+# still hears from the programme. Without a choices table the mapping itself is wrong, and it blocks.
+_TOLERANT_FIELDS = frozenset({"language", "languages", "timezone", "company", "department", "tags"})
+_LIST_FIELDS = frozenset({"languages", "tags"})
+
+
 def apply_mapping(submission: FormSubmission, mapping: FieldMapping) -> Profile | MappingProblems:
     """Fill a profile from a submission; every field that cannot be filled is reported, none raises."""
+    return map_submission(submission, mapping)[0]
+
+
+def map_submission(
+    submission: FormSubmission, mapping: FieldMapping
+) -> tuple[Profile | MappingProblems, list[MappingProblem]]:
+    """``apply_mapping``, and the unlisted answers to optional questions it left out (notes for a coordinator)."""
     values: dict[str, Any] = {}
     problems: list[MappingProblem] = []
+    notes: list[MappingProblem] = []
     rules = mapping.rules()
     for field in PROFILE_FIELDS:
         rule = rules.get(field)
         try:
             value = _default(field, submission) if rule is None else _fill(field, rule, submission, mapping)
         except CoercionProblem as problem:
-            problems.append(MappingProblem(field=field, code=problem.code, reason=problem.reason))
-            continue
+            found = MappingProblem(field=field, code=problem.code, reason=problem.reason)
+            listed = rule is not None and rule.choices is not None and not rule.required
+            if rule is None or not listed or problem.code != "unknown_choice" or field not in _TOLERANT_FIELDS:
+                problems.append(found)
+                continue
+            notes.append(found)
+            value = _known_items(field, rule, submission)
         if value is not _MISSING:
             values[field] = value
 
@@ -190,11 +211,37 @@ def apply_mapping(submission: FormSubmission, mapping: FieldMapping) -> Profile 
         # Mixed forms ask capacity of mentors only; a mentee's stale answer must not block the signup.
         values.pop("capacity", None)
     if problems:
-        return MappingProblems(problems=problems)
+        return MappingProblems(problems=problems), notes
     try:
-        return Profile.model_validate(values)
+        return Profile.model_validate(values), notes
     except ValidationError as exc:
-        return MappingProblems(problems=_profile_problems(exc))
+        return MappingProblems(problems=_profile_problems(exc)), notes
+
+
+def unmapped_questions(submission: FormSubmission, mapping: FieldMapping) -> list[str]:
+    """The questions answered in ``submission`` that no rule reads, named by label (else ref, else id)."""
+    selecting: list[_Selecting] = []
+    for rule in mapping.rules().values():
+        selecting.extend(rule.parts or ([rule] if rule._selectors() else []))
+    return [
+        answer.label or answer.ref or answer.id
+        for answer in submission.answers
+        if not any(_selected(question, answer) for question in selecting if question.hidden is None)
+    ]
+
+
+def _known_items(field: str, rule: FieldRule, submission: FormSubmission) -> Any:
+    """The listed answers of a many-answer question, each coerced alone; nothing for a one-answer question."""
+    if field not in _LIST_FIELDS:
+        return _MISSING
+    _, raw = _resolve(rule, submission)
+    known = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        try:
+            known.extend(COERCERS[field]([item], None, rule, field))
+        except CoercionProblem:
+            continue
+    return list(dict.fromkeys(known)) or _MISSING
 
 
 def _default(field: str, submission: FormSubmission) -> Any:

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.common import DomainModel
 from chalicelib.domain.payloads import IrrelevantEvent, PayloadParseError
 
 # Plain answer values: what a person typed or picked, with no vendor structure left.
@@ -89,3 +90,19 @@ def is_blank(value: AnswerValue) -> bool:
     if isinstance(value, list | dict):
         return not value
     return False
+
+
+class FormResponse(DomainModel):
+    """Which participant a form response enrolled, so that a later edit of it finds them.
+
+    Form tools keep a response's id when its respondent edits it; an edit that corrects
+    the e-mail address must move the person, not make a second one. Ids only; gone at
+    ``expires_at``.
+    """
+
+    tenant_id: str
+    programme_id: str
+    source: str
+    submission_id: str
+    participant_id: str
+    expires_at: datetime

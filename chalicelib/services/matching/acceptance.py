@@ -11,7 +11,7 @@ from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.domain.programme import Programme
 from chalicelib.errors import IllegalTransition, VersionConflict
 from chalicelib.logging import log_event
-from chalicelib.notify.outbox import Notifier
+from chalicelib.notify.outbox import Notifier, quiet_hours_of
 from chalicelib.services.matching.ending import free_mentee_and_rematch
 from chalicelib.services.matching.people import both_taking_part
 from chalicelib.services.matching.reading import get_pair
@@ -69,6 +69,23 @@ def decline(
     return free_mentee_and_rematch(storage, notifier, clock, programme, pair, reason=reason)
 
 
+def _tell_mentor_expired(storage: Storage, notifier: Notifier, programme: Programme, pair: Pair) -> None:
+    """The mentor who did not answer learns that someone else was asked, so a late yes goes nowhere unheard."""
+    mentor = storage.participants.get(programme.tenant_id, programme.programme_id, pair.mentor_id)
+    mentee = storage.participants.get(programme.tenant_id, programme.programme_id, pair.mentee_id)
+    if mentor is None or mentee is None:
+        return
+    notifier.queue(
+        tenant_id=programme.tenant_id,
+        recipient=mentor,
+        programme=programme,
+        template="match_request_expired",
+        context={"mentee_name": mentee.profile.name},
+        idempotency_key=f"match_request_expired:{pair.pair_id}",
+        quiet_hours=quiet_hours_of(programme),
+    )
+
+
 def expire_acceptances(storage: Storage, notifier: Notifier, clock: Clock) -> dict[str, int]:
     """Expire pairs whose mentor did not answer in time and propose each mentee's next best fit."""
     now = clock.now()
@@ -99,8 +116,7 @@ def expire_acceptances(storage: Storage, notifier: Notifier, clock: Clock) -> di
                 counts["changed_meanwhile"] += 1
                 continue
             counts["expired"] += 1
-            outcome = free_mentee_and_rematch(
-                storage, notifier, clock, programme, pair, reason="mentor did not answer"
-            )
+            _tell_mentor_expired(storage, notifier, programme, pair)
+            outcome = free_mentee_and_rematch(storage, notifier, clock, programme, pair, reason="mentor did not answer")
             counts["rematched"] += int(outcome.rematch is not None and bool(outcome.rematch.run.pair_ids))
             counts["deferred"] += int(outcome.rematch_deferred)

@@ -96,7 +96,13 @@ def _mentor_profile(person: Participant, at: datetime, capacity: int) -> MentorP
     return MentorProfile(**_shared_fields(person, at), capacity=capacity)
 
 
-def load_cohort(storage: Storage, programme: Programme, at: datetime, mentee_ids: frozenset[str] | None) -> Cohort:
+def load_cohort(
+    storage: Storage,
+    programme: Programme,
+    at: datetime,
+    mentee_ids: frozenset[str] | None,
+    leaving: frozenset[str] = frozenset(),
+) -> Cohort:
     """Mentees free to match (all, or those of ``mentee_ids``) and mentors with places left."""
     people = all_participants(storage, programme.tenant_id, programme.programme_id)
     pairs = storage.pairs.list(programme.tenant_id, programme.programme_id)
@@ -108,6 +114,8 @@ def load_cohort(storage: Storage, programme: Programme, at: datetime, mentee_ids
     cleared = matching_clearance(storage, programme)
 
     for person in people:
+        if person.participant_id in leaving:
+            continue
         if cleared is not None and not cleared(person):
             continue
         if person.role is Role.MENTEE:

@@ -1,8 +1,9 @@
 """Ending pairs: completed as planned, ended early, or released because someone left; and the rematch after.
 
 A mentee whose pair ends early is back in the pool with the priority they had, and
-their next best fit is proposed at once (or by the run in progress, when one is).
-A mentor whose last open pair ends is back in the pool.
+the freed places are offered at once to the best of everyone waiting (or by the run
+in progress, when one is). A mentor whose last open pair ends is back in the pool.
+Each person who knew of the pair is told once, in their language.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from chalicelib.clock import Clock
 from chalicelib.domain.pair import OPEN_PAIR_STATUSES, Pair, PairStatus
 from chalicelib.domain.participant import Participant, ParticipantStatus
 from chalicelib.domain.programme import Programme, ProgrammeKind
+from chalicelib.errors import IllegalTransition
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier, quiet_hours_of
 from chalicelib.services.matching.people import has_open_pairs, to_status, update_participant
@@ -34,48 +36,71 @@ def end_pair(
     reason: str,
     completed: bool,
 ) -> PairOutcome:
-    """End a pair: completed as planned, or early with a reason (the mentee is then rematched).
+    """End a pair: completed as planned, or early with a reason; each person who knew of it is told.
+
+    An early end frees both people: the freed places are offered at once to the best of
+    everyone waiting (the two never again together).
 
     Raises
     ------
     IllegalTransition
-        When the pair cannot end that way (only an active pair completes; a proposal is rejected, not ended).
+        When the pair cannot end that way (a pair completes once it has started, with the mentor's acceptance
+        where the programme asks for it; a proposal is rejected, not ended).
     """
     programme = get_programme(storage, tenant_id, programme_id)
     pair = get_pair(storage, tenant_id, programme_id, pair_id)
+    if completed and pair.awaiting_mentor:
+        raise IllegalTransition(
+            "the mentor has not accepted this pair yet; end it early instead", details={"from": pair.status.value}
+        )
+    mentee_knew, mentor_knew = _who_knew(pair)
     now = clock.now()
     pair.move_to(PairStatus.COMPLETED if completed else PairStatus.ENDED_EARLY, at=now, reason=reason)
     pair = storage.pairs.save(pair)
     log_event("pair ended", tenant_id=tenant_id, pair_id=pair_id, state=pair.status.value)
     if not completed:
-        _free_mentor(storage, clock, programme, pair, reason=reason)
+        mentor = _free_mentor(storage, clock, programme, pair, reason=reason)
+        mentee = storage.participants.get(tenant_id, programme_id, pair.mentee_id)
+        if mentor_knew and mentor is not None and mentee is not None:
+            _tell(notifier, programme, pair, mentor, "pair_ended", other=mentee, other_left=False, seeking=False)
+        if mentee_knew and mentee is not None and mentor is not None:
+            _tell(notifier, programme, pair, mentee, "pair_ended", other=mentor, other_left=False, seeking=True)
         return free_mentee_and_rematch(storage, notifier, clock, programme, pair, reason=reason)
 
     label = f"pair {pair_id} completed"
-    update_participant(storage, programme, pair.mentee_id, to_status(_P.COMPLETED, now, label))
+    mentee = update_participant(storage, programme, pair.mentee_id, to_status(_P.COMPLETED, now, label))
+    mentor = storage.participants.get(tenant_id, programme_id, pair.mentor_id)
     if not has_open_pairs(storage, programme, pair.mentor_id):
         # In an evergreen programme a mentor goes back to the pool; a cohort ends for them too.
         target = _P.ACCEPTED if programme.kind is ProgrammeKind.EVERGREEN else _P.COMPLETED
-        update_participant(storage, programme, pair.mentor_id, to_status(target, now, label))
+        mentor = update_participant(storage, programme, pair.mentor_id, to_status(target, now, label)) or mentor
+    mentee = mentee or storage.participants.get(tenant_id, programme_id, pair.mentee_id)
+    if mentee is not None and mentor is not None:
+        _tell(notifier, programme, pair, mentee, "pair_completed", other=mentor)
+        _tell(notifier, programme, pair, mentor, "pair_completed", other=mentee)
     return PairOutcome(pair=pair)
+
+
+def _who_knew(pair: Pair) -> tuple[bool, bool]:
+    """(mentee, mentor): who had been told of the pair. A mentor is asked first where acceptance is on."""
+    mentee_knew = pair.status is PairStatus.ACTIVE or (pair.status is PairStatus.APPROVED and not pair.awaiting_mentor)
+    return mentee_knew, pair.status in (PairStatus.APPROVED, PairStatus.ACTIVE)
 
 
 def release_pairs_of(
     storage: Storage, notifier: Notifier, clock: Clock, programme: Programme, leaver: Participant, *, reason: str
 ) -> list[PairOutcome]:
-    """End every open pair of someone who leaves; the other side is told if they knew, and a mentee rematched.
+    """End every open pair of someone who leaves; the other side is told if they knew, and freed places offered.
 
     The leaver's own status is left to the caller, who withdraws them.
     """
     outcomes: list[PairOutcome] = []
     now = clock.now()
+    leaving = frozenset({leaver.participant_id})
     for pair in storage.pairs.list(programme.tenant_id, programme.programme_id):
         if pair.status not in OPEN_PAIR_STATUSES or leaver.participant_id not in (pair.mentee_id, pair.mentor_id):
             continue
-        mentee_knew = pair.status is PairStatus.ACTIVE or (
-            pair.status is PairStatus.APPROVED and not pair.awaiting_mentor
-        )
-        mentor_knew = pair.status in (PairStatus.APPROVED, PairStatus.ACTIVE)
+        mentee_knew, mentor_knew = _who_knew(pair)
         target = PairStatus.REJECTED if pair.status is PairStatus.PROPOSED else PairStatus.ENDED_EARLY
         pair.move_to(target, at=now, reason=reason)
         pair = storage.pairs.save(pair)
@@ -83,29 +108,38 @@ def release_pairs_of(
         if leaver.participant_id == pair.mentee_id:
             mentor = _free_mentor(storage, clock, programme, pair, reason="the mentee left the programme")
             if mentor_knew and mentor is not None:
-                _tell_pair_ended(notifier, programme, pair, mentor, leaver, rematch=False)
-            outcomes.append(PairOutcome(pair=pair))
+                _tell(notifier, programme, pair, mentor, "pair_ended", other=leaver, other_left=True, seeking=False)
+            report, deferred = rematch(storage, notifier, clock, programme, leaving=leaving)
+            outcomes.append(PairOutcome(pair=pair, rematch=report, rematch_deferred=deferred))
             continue
-        outcome = free_mentee_and_rematch(
-            storage, notifier, clock, programme, pair, reason="the mentor left the programme"
-        )
         mentee = storage.participants.get(programme.tenant_id, programme.programme_id, pair.mentee_id)
         if mentee_knew and mentee is not None:
-            _tell_pair_ended(notifier, programme, pair, mentee, leaver, rematch=True)
+            _tell(notifier, programme, pair, mentee, "pair_ended", other=leaver, other_left=True, seeking=True)
+        outcome = free_mentee_and_rematch(
+            storage, notifier, clock, programme, pair, reason="the mentor left the programme", leaving=leaving
+        )
         outcomes.append(outcome)
     return outcomes
 
 
-def _tell_pair_ended(
-    notifier: Notifier, programme: Programme, pair: Pair, recipient: Participant, leaver: Participant, *, rematch: bool
+def _tell(
+    notifier: Notifier,
+    programme: Programme,
+    pair: Pair,
+    recipient: Participant,
+    template: str,
+    *,
+    other: Participant,
+    other_left: bool = False,
+    seeking: bool = False,
 ) -> None:
     notifier.queue(
         tenant_id=programme.tenant_id,
         recipient=recipient,
         programme=programme,
-        template="pair_ended",
-        context={"other_name": leaver.profile.name, "looking_for_new_mentor": rematch},
-        idempotency_key=f"pair_ended:{pair.pair_id}:{recipient.participant_id}",
+        template=template,
+        context={"other_name": other.profile.name, "other_left": other_left, "looking_for_new_mentor": seeking},
+        idempotency_key=f"{template}:{pair.pair_id}:{recipient.participant_id}",
         quiet_hours=quiet_hours_of(programme),
     )
 
@@ -125,17 +159,22 @@ def _free_mentor(
 
 
 def free_mentee_and_rematch(
-    storage: Storage, notifier: Notifier, clock: Clock, programme: Programme, pair: Pair, *, reason: str
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    programme: Programme,
+    pair: Pair,
+    *,
+    reason: str,
+    leaving: frozenset[str] = frozenset(),
 ) -> PairOutcome:
-    """The mentee is back in the pool with the priority they had, and their next best fit is proposed."""
-    now = clock.now()
-    mentee = update_participant(
+    """The mentee is back in the pool with the priority they had, and the freed places are offered."""
+    update_participant(
         storage,
         programme,
         pair.mentee_id,
-        to_status(_P.ACCEPTED, now, reason, only_from=(_P.WAITLISTED, _P.MATCHED, _P.ACTIVE)),
+        to_status(_P.ACCEPTED, clock.now(), reason, only_from=(_P.WAITLISTED, _P.MATCHED, _P.ACTIVE)),
     )
-    if mentee is None or mentee.status is not _P.ACCEPTED:
-        return PairOutcome(pair=pair)
-    report, deferred = rematch(storage, notifier, clock, programme, pair.mentee_id)
+    # The mentor's place is free even when the mentee has moved on, so it is offered either way.
+    report, deferred = rematch(storage, notifier, clock, programme, leaving=leaving)
     return PairOutcome(pair=pair, rematch=report, rematch_deferred=deferred)

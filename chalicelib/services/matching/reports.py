@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
-from chalicelib.domain.matching_run import MatchRun, Proposal
+from chalicelib.domain.matching_run import MatchRun, Proposal, RunFigures
 from chalicelib.domain.pair import Pair
 
 
@@ -49,3 +49,10 @@ class ApproveAllReport(BaseModel):
 class PairPage(BaseModel):
     items: list[Pair]
     next_cursor: str | None = None
+
+
+class NamedRunReport(RunReport):
+    """A run's report as the API answers it: sentences in the programme's language, naming people."""
+
+    figures: RunFigures | None = Field(default=None, description="The run's figures (also under ``run``).")
+    names: dict[str, str] = Field(default_factory=dict, description="Participant id → name, for the ids above.")

@@ -1,7 +1,8 @@
 """A coordinator's review of proposals: approve (one or all) or reject, and the start of an approved pair.
 
 An approved pair starts at once, both people told who the other is, unless the
-programme asks mentors to accept first: then the mentor is asked and the pair waits.
+programme asks mentors to accept first: then the mentor is asked and the pair waits
+(``awaiting_mentor``) until they accept (``active``), decline or let it expire.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def approve_pair(
                 "mentee_name": mentee.profile.name,
                 "accept_by": pair.accept_by,
                 "shared_goals": _shared_goals(pair),
+                "mentee_goals": mentee.profile.goals,
             },
             idempotency_key=f"match-request:{pair.pair_id}",
             quiet_hours=quiet_hours_of(programme),
@@ -102,7 +104,12 @@ def start_pair(storage: Storage, notifier: Notifier, clock: Clock, programme: Pr
             recipient=recipient,
             programme=programme,
             template=template,
-            context={"other_name": other.profile.name, "other_email": other.email, "shared_goals": goals},
+            context={
+                "other_name": other.profile.name,
+                "other_email": other.email,
+                "shared_goals": goals,
+                "mentee_goals": mentee.profile.goals,
+            },
             idempotency_key=f"{template}:{pair.pair_id}",
             quiet_hours=quiet_hours_of(programme),
         )

@@ -154,6 +154,7 @@ def _locked_run(
     trigger: RunTrigger,
     mentee_ids: frozenset[str] | None = None,
     matching_date: date | None = None,
+    leaving: frozenset[str] = frozenset(),
 ) -> RunReport | None:
     """A real run under the programme's lease; None when a run with this id is already stored."""
 
@@ -169,6 +170,7 @@ def _locked_run(
             trigger=trigger,
             mentee_ids=mentee_ids,
             matching_date=matching_date,
+            leaving=leaving,
         )
 
     return _with_lease(storage, clock, programme, run_id, work)
@@ -189,10 +191,11 @@ def _real_run(
     trigger: RunTrigger,
     mentee_ids: frozenset[str] | None,
     matching_date: date | None,
+    leaving: frozenset[str] = frozenset(),
 ) -> RunReport:
     tenant_id, programme_id = programme.tenant_id, programme.programme_id
     now = clock.now()
-    cohort = load_cohort(storage, programme, now, mentee_ids)
+    cohort = load_cohort(storage, programme, now, mentee_ids, leaving)
     result = match(programme, cohort)
 
     pairs_so_far = cohort.pairs_so_far()
@@ -223,7 +226,7 @@ def _real_run(
 
     waitlisted = 0
     round_day = matching_date or now.date()
-    for unmatched in result.unmatched:
+    for unmatched in result.unmatched if trigger != "rematch" else ():
         if unmatched.role == "mentee" and unmatched.code is not ReasonCode.DUPLICATE_PROFILE:
             waitlisted += _waitlist(storage, notifier, clock, programme, unmatched.participant_id, round_day)
 
@@ -314,29 +317,25 @@ def _waitlist(
 
 
 def rematch(
-    storage: Storage, notifier: Notifier, clock: Clock, programme: Programme, mentee_id: str
+    storage: Storage, notifier: Notifier, clock: Clock, programme: Programme, *, leaving: frozenset[str] = frozenset()
 ) -> tuple[RunReport | None, bool]:
-    """Propose the mentee's next best fit now; (report, deferred). Deferred when another run is writing."""
+    """Offer freed places now to the best of everyone waiting; (report, deferred).
+
+    The whole pool is matched, not only the person just freed: the repeat-pair rule keeps
+    a freed mentor from their former mentee, and their place belongs to whoever fits it
+    best. Proposals go through the programme's approval policy like a normal round's.
+    Nobody is waitlisted or told so by a rematch: those left waiting already know.
+    Deferred when another run is writing (it, or the next one, sees the freed places).
+    ``leaving``: people on their way out, never offered a place.
+    """
     if programme.status == ProgrammeStatus.CLOSED:
         return None, False
     try:
         report = _locked_run(
-            storage,
-            notifier,
-            clock,
-            programme,
-            run_id=new_run_id(),
-            trigger="rematch",
-            mentee_ids=frozenset({mentee_id}),
+            storage, notifier, clock, programme, run_id=new_run_id(), trigger="rematch", leaving=leaving
         )
     except MatchingBusy:
-        # The mentee is back in the pool, so the run in progress or the next one will consider them.
-        log_event(
-            "rematch deferred",
-            tenant_id=programme.tenant_id,
-            programme_id=programme.programme_id,
-            participant_id=mentee_id,
-        )
+        log_event("rematch deferred", tenant_id=programme.tenant_id, programme_id=programme.programme_id)
         return None, True
     return report, False
 

@@ -4,7 +4,8 @@ Jotform signs nothing. The endpoint's secret is a long random token that the
 coordinator puts in the webhook URL (``?token=…``); a request without it, or with
 another, is refused. Jotform posts ``multipart/form-data`` (fields ``formID``,
 ``submissionID``, ``pretty``, ``rawRequest`` …); the url-encoded flavour is read too.
-The delivery id is ``submissionID``.
+The delivery id is ``submissionID`` and a digest of the answers, so a redelivery is one
+delivery and an edited submission (same id, other answers) is processed, not dropped.
 
 Answers in ``rawRequest`` are keyed ``q<qid>_<unique name>`` (``q3_fullName``): the
 qid becomes ``Answer.id`` and the unique name ``Answer.ref``. Jotform sends no question
@@ -14,6 +15,7 @@ the time the delivery was received stands in for the submission time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import urllib.parse
@@ -42,13 +44,16 @@ SIGNING = SharedToken(place=TokenPlace.QUERY, name=TOKEN_PARAMETER)
 
 
 def submission_id(request: WebhookRequest) -> str | None:
-    """Jotform's ``submissionID`` form field: the delivery id."""
+    """Jotform's ``submissionID`` form field with a digest of ``rawRequest``: the delivery id."""
     try:
         fields = read_form_fields(request.body, request.header("content-type") or "")
     except SubmissionParseError:
         return None
     found = (fields.get("submissionID") or "").strip()
-    return found if found and len(found) <= MAX_ID_LENGTH else None
+    if not found or len(found) > MAX_ID_LENGTH - 17:
+        return None
+    answers = hashlib.sha256((fields.get("rawRequest") or "").encode("utf-8")).hexdigest()[:16]
+    return f"{found}.{answers}"
 
 
 def read_form_fields(body: bytes, content_type: str) -> dict[str, str]:

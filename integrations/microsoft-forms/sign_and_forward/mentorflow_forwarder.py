@@ -126,12 +126,16 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 
 def message_id(event: Mapping[str, Any]) -> str:
-    """One id per response, the same on every retry of the flow: mentorflow keeps the first and drops repeats.
+    """One id per response and submission time, the same on every retry of the flow.
 
-    Microsoft Forms numbers responses 1, 2, 3… per form, so the form id is part of it.
+    mentorflow keeps the first delivery of an id and drops repeats; a response edited and
+    sent again carries a later submission time, so it is a new delivery whose newer
+    answers win. Microsoft Forms numbers responses 1, 2, 3… per form, so the form id is
+    part of it.
     """
     data = event["data"]
-    return f"msg_{data['form_id']}_{data['response_id']}"
+    submitted = "".join(ch for ch in str(data.get("submitted_at") or "") if ch.isdigit())
+    return f"msg_{data['form_id']}_{data['response_id']}_{submitted}"
 
 
 def normalise(payload: Any, now: datetime) -> dict[str, Any]:

@@ -263,12 +263,12 @@ def test_every_problem_of_a_submission_is_reported_at_once_with_a_reason() -> No
     mapping = FieldMapping.model_validate(
         SIMPLE_MAPPING
         | {
-            "languages": {"label": "Languages", "choices": {"Srpski": "sr"}},
+            "languages": {"label": "Languages", "choices": {"Srpski": "sr"}, "required": True},
             "timezone": {"label": "Time zone"},
             "seniority": {"label": "Years"},
             "capacity": {"label": "Capacity"},
             "manager_email": {"label": "Manager"},
-            "tags": {"label": "Topics", "choices": {"Leadership": "leadership"}},
+            "tags": {"label": "Topics", "choices": {"Leadership": "leadership"}, "required": True},
             "company": {"label": "Company", "required": True},
         }
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,10 +25,12 @@ from tests.support.forms import (
     JOTFORM_SIGNUP,
     NOW,
     PROGRAMME,
+    SIMPLE_MAPPING,
     TENANT,
     jotform_fields,
     make_programme,
     multipart,
+    signup,
 )
 
 TYPEFORM_MAPPING: dict[str, Any] = {
@@ -146,8 +149,10 @@ def test_another_event_type_is_ignored(ctx: ProcessingContext) -> None:
 
 
 def test_answers_that_do_not_fit_are_kept_with_each_problem(ctx: ProcessingContext) -> None:
-    # GIVEN a mapping whose language question is answered with a name not in its table
-    mapping = TYPEFORM_MAPPING | {"language": {"ref": "readable_ref_multiple_choice", "choices": {"Paris": "fr"}}}
+    # GIVEN a mapping whose required language question is answered with a name not in its table
+    mapping = TYPEFORM_MAPPING | {
+        "language": {"ref": "readable_ref_multiple_choice", "choices": {"Paris": "fr"}, "required": True}
+    }
 
     # WHEN the example is processed
     outcome = process_form_delivery(
@@ -191,7 +196,8 @@ def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: Pro
         }
     )
     bad = FieldMapping.model_validate(
-        good.model_dump(exclude_none=True) | {"language": {"label": "Dropdown", "choices": {"Easy": "en"}}}
+        good.model_dump(exclude_none=True)
+        | {"language": {"label": "Dropdown", "choices": {"Easy": "en"}, "required": True}}
     )
 
     # WHEN both are tried on the stored Tally example
@@ -225,3 +231,70 @@ def test_every_form_source_feeds_the_signup_handler_and_surveys_go_elsewhere() -
     assert all(set(registry.purposes(name)) <= {Purpose.SIGNUP, Purpose.SURVEY} for name in specs)
     assert all(route[1] is not handle_signup for name in specs if (route := registry.route(name, Purpose.SURVEY)))
     assert all(route[1] is handle_signup for name in specs if (route := registry.route(name, Purpose.SIGNUP)))
+
+
+def test_the_same_e_mail_through_the_mentee_form_does_not_turn_a_mentor_into_a_mentee(
+    ctx: ProcessingContext,
+) -> None:
+    # GIVEN Đorđe enrolled as a mentor with two places
+    mapping = FieldMapping.model_validate(SIMPLE_MAPPING | {"capacity": {"label": "Places"}})
+    endpoint = _endpoint("tally", None).model_copy(update={"field_mapping": mapping})
+    as_mentor = handle_signup(signup(role="Mentor", Places="2"), endpoint, ctx)
+    assert as_mentor.state is DeliveryState.DONE
+
+    # WHEN a later signup with the same e-mail arrives through the mentee form
+    as_mentee = handle_signup(signup(role="Mentee", at=NOW + timedelta(days=1)), endpoint, ctx)
+
+    # THEN it is kept for a coordinator, and Đorđe is still a mentor with his places
+    assert as_mentee.state is DeliveryState.NEEDS_ATTENTION
+    assert as_mentee.reason is not None
+    assert "other role" in as_mentee.reason
+    assert as_mentor.result is not None
+    stored = ctx.storage.participants.get(TENANT, PROGRAMME, as_mentor.result["participant_id"])
+    assert stored is not None
+    assert (stored.profile.role.value, stored.profile.capacity) == ("mentor", 2)
+
+
+def test_an_edit_that_corrects_the_e_mail_moves_the_person_instead_of_making_a_second_one(
+    ctx: ProcessingContext,
+) -> None:
+    # GIVEN a mentee who signed up with a mistyped address, and places for one mentee only
+    ctx.storage.programmes.save(make_programme(max_mentees=1).model_copy(update={"version": 1}))
+    endpoint = _endpoint("tally", None).model_copy(
+        update={"field_mapping": FieldMapping.model_validate(SIMPLE_MAPPING)}
+    )
+    typo = handle_signup(signup(email="djordje@exmaple.rs"), endpoint, ctx)
+    assert typo.state is DeliveryState.DONE
+
+    # WHEN she edits the same response an hour later to fix it
+    fixed = handle_signup(signup(email="djordje@example.rs", at=NOW + timedelta(hours=1)), endpoint, ctx)
+
+    # THEN the corrected record holds the place, and the typo record holds nothing and cannot be matched
+    assert fixed.state is DeliveryState.DONE
+    assert typo.result is not None
+    assert fixed.result is not None
+    corrected = ctx.storage.participants.get(TENANT, PROGRAMME, fixed.result["participant_id"])
+    mistyped = ctx.storage.participants.get(TENANT, PROGRAMME, typo.result["participant_id"])
+    assert corrected is not None
+    assert mistyped is not None
+    assert corrected.status is ParticipantStatus.ACCEPTED
+    assert mistyped.status is ParticipantStatus.WITHDRAWN
+
+
+def test_an_older_copy_of_a_corrected_response_arriving_late_changes_nothing(ctx: ProcessingContext) -> None:
+    # GIVEN a response whose address was already corrected
+    endpoint = _endpoint("tally", None).model_copy(
+        update={"field_mapping": FieldMapping.model_validate(SIMPLE_MAPPING)}
+    )
+    handle_signup(signup(email="djordje@exmaple.rs"), endpoint, ctx)
+    fixed = handle_signup(signup(email="djordje@example.rs", at=NOW + timedelta(hours=1)), endpoint, ctx)
+
+    # WHEN the first version is delivered again
+    late = handle_signup(signup(email="djordje@exmaple.rs"), endpoint, ctx)
+
+    # THEN the corrected person stays accepted
+    assert late.state is DeliveryState.DONE
+    assert fixed.result is not None
+    corrected = ctx.storage.participants.get(TENANT, PROGRAMME, fixed.result["participant_id"])
+    assert corrected is not None
+    assert corrected.status is ParticipantStatus.ACCEPTED

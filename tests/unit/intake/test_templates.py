@@ -59,6 +59,7 @@ def test_the_google_forms_mentor_template_fits_what_the_kit_posts() -> None:
         "languages": ["sr", "en"],
         "capacity": 2,
         "ranked_preferences": [],
+        "goals": None,
     }
     assert profile.consent is not None
     assert profile.consent.given

@@ -402,6 +402,7 @@ def test_a_mentee_signup_with_the_mentee_mapping_template_makes_a_complete_profi
         "languages": ["lt", "en"],
         "capacity": None,
         "ranked_preferences": ["Fundraising"],
+        "goals": None,
     }
     assert profile.consent is not None
     assert profile.consent.given is True

@@ -122,8 +122,8 @@ def test_a_flow_submission_reaches_mentorflow_signed_so_that_it_verifies(mentorf
     assert outcome.body == {
         "delivered": True,
         "mentorflow_status": 200,
-        "webhook_id": f"msg_{FORM_ID}_17",
-        "delivery_id": f"msg_{FORM_ID}_17",
+        "webhook_id": f"msg_{FORM_ID}_17_20250314092958",
+        "delivery_id": f"msg_{FORM_ID}_17_20250314092958",
         "state": "done",
         "duplicate": False,
     }
@@ -196,6 +196,20 @@ def test_a_flow_retry_repeats_the_webhook_id_with_a_fresh_timestamp(
     assert int(second.headers["webhook-timestamp"]) - int(first.headers["webhook-timestamp"]) == 60
 
 
+def test_an_edited_response_sent_again_is_a_new_delivery_not_a_duplicate(
+    mentorflow: FakeMentorflow, fake_api: responses.RequestsMock
+) -> None:
+    # GIVEN a response forwarded once
+    send(flow_payload())
+
+    # WHEN the respondent edits it and the flow sends it again with its new submission time
+    send(flow_payload(submitted_at="3/14/2025 10:02:11 AM"), at=NOW + timedelta(minutes=33))
+
+    # THEN the two carry different webhook ids, so mentorflow processes the edit
+    first, second = mentorflow.received
+    assert first.headers["webhook-id"] != second.headers["webhook-id"]
+
+
 @pytest.mark.parametrize(
     "failure",
     [requests.ConnectionError("connection refused"), requests.Timeout("read timed out"), 500, 503, 429],
@@ -213,7 +227,7 @@ def test_a_failing_mentorflow_asks_the_flow_to_retry(fake_api: responses.Request
 
     # THEN it answers 503, which Power Automate's retry policy retries
     assert outcome.status == 503
-    assert outcome.body["webhook_id"] == f"msg_{FORM_ID}_17"
+    assert outcome.body["webhook_id"] == f"msg_{FORM_ID}_17_20250314092958"
 
 
 def test_a_signature_refused_by_mentorflow_is_not_worth_retrying(mentorflow: FakeMentorflow) -> None:
@@ -395,6 +409,7 @@ def test_the_flow_template_with_the_mentor_mapping_template_makes_a_complete_pro
         "languages": ["da", "en"],
         "capacity": 2,
         "ranked_preferences": [],
+        "goals": None,
     }
     assert profile.consent is not None
     assert profile.consent.given is True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from chalicelib.domain.pair import Pair, PairStatus
@@ -33,6 +35,8 @@ def _end(scene: Scene, pair: Pair, *, completed: bool, reason: str) -> matching.
 
 
 def _activate(scene: Scene, pair: Pair) -> Pair:
+    if pair.status is PairStatus.ACTIVE:
+        return pair
     pair.move_to(PairStatus.ACTIVE, at=scene.clock.now(), reason="first meeting held")
     return scene.storage.pairs.save(pair)
 
@@ -60,22 +64,27 @@ def test_ending_early_frees_the_mentor_and_proposes_the_mentee_a_new_mentor(scen
     assert rematch.run_id == outcome.rematch.run.run_id
 
 
-def test_a_mentee_who_finds_no_new_mentor_after_ending_early_waits_with_priority(scene: Scene) -> None:
+def test_a_mentee_who_finds_no_new_mentor_after_ending_early_is_told_her_pair_ended_not_that_she_has_no_place(
+    scene: Scene,
+) -> None:
     # GIVEN an active pair and no other mentor
-    scene.mentor("Jelena Đorđević", "jelena@example.rs")
+    jelena = scene.mentor("Jelena Đorđević", "jelena@example.rs")
     ona = scene.mentee("Ona Čiurlionytė", "ona@example.lt")
     pair = _activate(scene, _approved_pair(scene, ona))
 
-    # WHEN it ends early
+    # WHEN it ends early, an hour later
+    scene.clock.advance(timedelta(hours=1))
     outcome = _end(scene, pair, completed=False, reason="moved to another city")
 
-    # THEN the rematch finds nobody (never the same mentor), so Ona waits with priority and is told
+    # THEN the rematch finds nobody (never the same mentor); Ona keeps her place and hears that a mentor is sought,
+    # and Jelena hears that the pair ended; nobody is told "no place this round"
     assert outcome.rematch is not None
     assert outcome.rematch.proposals == []
-    stored = scene.person(ona)
-    assert stored.status is ParticipantStatus.WAITLISTED
-    assert stored.priority == 1
-    assert sorted(m.template for m in scene.messages_to(ona)) == ["match_approved_mentee", "waitlisted"]
+    assert scene.person(ona).status is ParticipantStatus.ACCEPTED
+    assert [m.template for m in scene.messages_to(ona)] == ["match_approved_mentee", "pair_ended"]
+    assert [m.template for m in scene.messages_to(jelena)] == ["match_approved_mentor", "pair_ended"]
+    assert "looking for a new mentor" in scene.messages_to(ona)[-1].body_text
+    assert "Your place as a mentor stays open" in scene.messages_to(jelena)[-1].body_text
 
 
 def test_completing_a_pair_completes_the_mentee_and_a_cohort_mentor_without_other_pairs(scene: Scene) -> None:
@@ -112,23 +121,45 @@ def test_in_an_evergreen_programme_a_mentor_whose_pair_completes_goes_back_to_th
     assert scene.person(ona).status is ParticipantStatus.COMPLETED
 
 
-def test_only_an_active_pair_completes_and_a_proposal_is_rejected_rather_than_ended(scene: Scene) -> None:
-    # GIVEN a proposal and an approved pair that has not started
+def test_an_approved_pair_completes_where_mentors_are_not_asked_first_and_both_are_thanked(scene: Scene) -> None:
+    # GIVEN a programme without mentor acceptance (the default) and an approved pair nobody reported a meeting of
+    jelena = scene.mentor("Jelena Đorđević", "jelena@example.rs")
+    ona = scene.mentee("Ona Čiurlionytė", "ona@example.lt", language="lt")
+    approved = _approved_pair(scene, ona)
+    assert approved.status is PairStatus.APPROVED
+
+    # WHEN the coordinator completes it
+    outcome = _end(scene, approved, completed=True, reason="goals reached")
+
+    # THEN it is completed, and each of the two hears so once, in their language
+    assert outcome.pair.status is PairStatus.COMPLETED
+    assert scene.person(ona).status is ParticipantStatus.COMPLETED
+    (to_ona,) = [m for m in scene.messages_to(ona) if m.template == "pair_completed"]
+    assert to_ona.language == "lt"
+    assert "Jelena Đorđević" in to_ona.body_text
+    assert [m.template for m in scene.messages_to(jelena)].count("pair_completed") == 1
+
+
+def test_a_pair_waiting_for_the_mentor_cannot_complete_and_a_proposal_is_rejected_rather_than_ended(
+    scene: Scene,
+) -> None:
+    # GIVEN a programme that asks mentors first, a proposal and an approved pair waiting for the mentor
+    scene.set_policy(mentor_acceptance_days=7)
     scene.mentor("Jelena Đorđević", "jelena@example.rs")
     scene.mentor("Søren Ærø", "soren@example.dk")
     ona = scene.mentee("Ona Čiurlionytė", "ona@example.lt")
     marko = scene.mentee("Marko Marković", "marko@example.rs")
     scene.run()
     proposed = scene.open_pair_of(marko)
-    approved = scene.approve(scene.open_pair_of(ona).pair_id)
+    waiting = scene.approve(scene.open_pair_of(ona).pair_id)
 
-    # WHEN the coordinator tries to complete the approved pair and end the proposal
+    # WHEN the coordinator tries to complete the waiting pair and end the proposal
     # THEN both are illegal transitions
     with pytest.raises(IllegalTransition):
-        _end(scene, approved, completed=True, reason="done")
+        _end(scene, waiting, completed=True, reason="done")
     with pytest.raises(IllegalTransition):
         _end(scene, proposed, completed=False, reason="not needed")
-    assert scene.pair(approved.pair_id).status is PairStatus.APPROVED
+    assert scene.pair(waiting.pair_id).status is PairStatus.APPROVED
 
 
 def test_a_mentor_who_withdraws_ends_the_pair_and_the_mentee_is_told_and_rematched(scene: Scene) -> None:

@@ -207,11 +207,11 @@ def test_a_mentor_who_declines_frees_the_mentee_and_her_next_best_fit_is_propose
         scene.storage, scene.notifier, scene.clock, TENANT, scene.programme_id, proposal.pair_id, reason="no time"
     )
 
-    # THEN the pair is declined and a rematch for Ona alone proposes Søren
+    # THEN the pair is declined and a rematch of everyone waiting proposes Søren to Ona, never Jelena
     assert outcome.pair.status is PairStatus.DECLINED
     assert outcome.rematch is not None
     assert outcome.rematch.run.trigger == "rematch"
-    assert outcome.rematch.run.mentee_ids == [ona.participant_id]
+    assert outcome.rematch.run.mentee_ids == []
     (rematch,) = outcome.rematch.proposals
     assert (rematch.mentee_id, rematch.mentor_id) == (ona.participant_id, soren.participant_id)
     assert scene.person(marko).priority == 1
@@ -249,3 +249,5 @@ def test_the_sweep_expires_unanswered_requests_and_proposes_the_next_best_fit(sc
     assert new_pair.mentor_id != jelena.participant_id
     assert scene.pair(later_proposal.pair_id).status is PairStatus.APPROVED
     assert scene.person(later).status is ParticipantStatus.ACCEPTED
+    # ... and Jelena learns, once, that another mentor was asked
+    assert [m.template for m in scene.messages_to(jelena)].count("match_request_expired") == 1

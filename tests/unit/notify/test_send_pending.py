@@ -308,18 +308,18 @@ def test_an_error_records_no_personal_data(notifier: Notifier, storage: Storage,
     assert after.last_error == "unexpected RuntimeError"
 
 
-def test_the_limit_caps_how_many_messages_one_sweep_sends(
+def test_one_sweep_sends_everything_due_in_batches_of_the_limit(
     notifier: Notifier, storage: Storage, clock: FixedClock, channel: RecordingChannel
 ) -> None:
     # GIVEN five queued messages
     queue_welcomes(notifier, 5)
 
-    # WHEN a sweep with a limit of two runs, then one without
+    # WHEN a sweep reading two at a time runs, then another
     first = send_pending(storage=storage, channel=channel, clock=clock, sender=SENDER, limit=2)
     rest = send_pending(storage=storage, channel=channel, clock=clock, sender=SENDER)
 
-    # THEN two go out first and the rest next time
-    assert (first.sent, rest.sent) == (2, 3)
+    # THEN the first sends all five, once each, and leaves nothing for the second
+    assert (first.sent, rest.sent) == (5, 0)
     assert len({m.message_id for m in channel.sent}) == 5
 
 

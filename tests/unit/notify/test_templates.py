@@ -54,7 +54,7 @@ def test_every_language_of_a_template_uses_the_same_variables() -> None:
 @pytest.mark.parametrize(
     ("language", "subject", "date_text"),
     [
-        ("en", "We have received your application to Mentorstvo 2026", "September 1, 2026"),
+        ("en", "We have received your application to Mentorstvo 2026", "1 September 2026"),
         ("sr", "Primili smo vašu prijavu za program „Mentorstvo 2026“", "1. septembar 2026."),
         ("lt", "Gavome jūsų paraišką dalyvauti programoje „Mentorstvo 2026“", "2026 m. rugsėjo 1 d."),
         ("sl", "Prejeli smo vašo prijavo v program »Mentorstvo 2026«", "1. september 2026"),
@@ -212,7 +212,7 @@ def test_date_times_are_written_in_the_recipients_time_zone_and_locale() -> None
     # WHEN it is formatted for people in different places
     # THEN each reads their own wall-clock time in their own language
     assert format_local_datetime(instant, "lt", "Europe/Vilnius") == "2026 m. rugsėjo 1 d. 18:30"
-    assert format_local_datetime(instant, "en", "America/New_York") == "September 1, 2026, 11:30\u202fAM"
+    assert format_local_datetime(instant, "en", "America/New_York") == "1 September 2026, 11:30"
     assert format_local_datetime(instant, "da", "Europe/Copenhagen") == "1. september 2026 17.30"
     assert format_local_datetime(instant, "sl", "Europe/Ljubljana") == "1. september 2026 17:30"
 

@@ -109,7 +109,24 @@ def test_the_token_in_the_url_is_the_proof_and_the_delivery_id_is_the_submission
 
     # WHEN verified THEN it passes and names its submission
     jotform.SIGNING.verify(request, ["an-older-token", TOKEN])
-    assert jotform.SPEC.delivery_id(request) == "5912345678901234567"
+    delivery_id = jotform.SPEC.delivery_id(request)
+    assert delivery_id is not None
+    assert delivery_id.startswith("5912345678901234567.")
+
+
+def test_an_edited_submission_is_another_delivery_and_a_redelivery_the_same_one() -> None:
+    # GIVEN a submission, the same posted again (with another multipart boundary), and an edit of it
+    first = _request(*multipart(jotform_fields(JOTFORM_SIGNUP)), {"token": TOKEN})
+    again = _request(*multipart(jotform_fields(JOTFORM_SIGNUP), boundary="other"), {"token": TOKEN})
+    edited_answers = {**JOTFORM_SIGNUP, "q4_email": "egle.ciurlionyte@example.lt"}
+    edited = _request(*multipart(jotform_fields(edited_answers)), {"token": TOKEN})
+
+    # WHEN their delivery ids are read
+    ids = [jotform.SPEC.delivery_id(r) for r in (first, again, edited)]
+
+    # THEN the redelivery is recognised and the edit is not dropped as one
+    assert ids[0] == ids[1]
+    assert ids[2] != ids[0]
 
 
 @pytest.mark.parametrize(
