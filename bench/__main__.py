@@ -21,6 +21,10 @@ def main() -> int:
 
     status = status or meetings_bench.main([])
     print()
+    from bench import sync_bench
+
+    status = sync_bench.main([]) or status
+    print()
     # Each figure comes from fresh subprocesses, so what this process has loaded does not count.
     # It packages the app first, so the unzipped size it prints is this tree's.
     from bench import coldstart_bench

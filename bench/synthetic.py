@@ -11,7 +11,7 @@ cohort, so separate processes can rebuild it instead of shipping it around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -263,3 +263,53 @@ def generate_cohort(n_mentees: int, n_mentors: int, seed: int = 20240601) -> Syn
             )
         )
     return SyntheticCohort(tuple(mentees), tuple(mentors), frozenset(past_pairs))
+
+
+def _own_words(participant_id: str) -> tuple[str, str]:
+    return (f"{participant_id} in my own words", f"what {participant_id} also wants")
+
+
+def shaped_cohort(
+    n_mentees: int,
+    n_mentors: int,
+    seed: int = 20240601,
+    *,
+    capacity: int | None = None,
+    tied: bool = False,
+    free_text: bool = False,
+    bare: bool = False,
+) -> SyntheticCohort:
+    """``generate_cohort`` bent into the shapes coordinators produce through the API.
+
+    ``capacity`` gives every mentor that many places; ``tied`` keeps only an e-mail and
+    one shared language (a form asking nothing else), so every pair scores the same;
+    ``free_text`` adds two goals per person typed in their own words (shared with
+    nobody); ``bare`` drops goals and ranked choices.
+    """
+    cohort = generate_cohort(n_mentees, n_mentors, seed)
+    mentors = list(cohort.mentors)
+    mentees = list(cohort.mentees)
+    past_pairs = cohort.past_pairs
+    if capacity is not None:
+        mentors = [replace(p, capacity=capacity) for p in mentors]
+    if tied:
+        blank = dict(
+            company=None,
+            department=None,
+            manager_chain=(),
+            languages=("en",),
+            utc_offset_minutes=None,
+            seniority=None,
+            tags=(),
+            priority=0,
+        )
+        mentors = [replace(p, **blank) for p in mentors]  # type: ignore[arg-type]
+        mentees = [replace(p, ranked_mentor_ids=(), **blank) for p in mentees]  # type: ignore[arg-type]
+        past_pairs = frozenset()
+    if free_text:
+        mentors = [replace(p, tags=(*p.tags, *_own_words(p.participant_id))) for p in mentors]
+        mentees = [replace(p, tags=(*p.tags, *_own_words(p.participant_id))) for p in mentees]
+    if bare:
+        mentors = [replace(p, tags=()) for p in mentors]
+        mentees = [replace(p, tags=(), ranked_mentor_ids=()) for p in mentees]
+    return SyntheticCohort(tuple(mentees), tuple(mentors), past_pairs)

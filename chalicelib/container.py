@@ -17,6 +17,7 @@ from chalicelib.errors import ConfigurationError
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.calendars.apis import CalendarApis, MailStore
     from chalicelib.notify.channels import EmailChannel
     from chalicelib.notify.outbox import Notifier
     from chalicelib.services.inbox import InboxPolicy
@@ -33,6 +34,8 @@ class Container:
     _channel: EmailChannel | None = None
     _sources: SourceRegistry | None = None
     _dynamodb_resource: Any = None
+    _calendar_apis: CalendarApis | None = None
+    _invite_mail: MailStore | None = None
     _link_keys: tuple[bytes, ...] | None = None
     _link_actions: Mapping[str, LinkAction] | None = None
 
@@ -76,6 +79,30 @@ class Container:
 
             self._sources = source_registry()
         return self._sources
+
+    @property
+    def calendar_apis(self) -> CalendarApis:
+        if self._calendar_apis is None:
+            from chalicelib.calendars.apis import CalendarApis, Http, Secrets, TokenVault
+
+            region = self.settings.aws_region
+            self._calendar_apis = CalendarApis(
+                http=Http(),
+                vault=TokenVault(self.settings.calendar_kms_key_id, region),
+                secrets=Secrets(region),
+                public_base_url=self.settings.public_base_url,
+                app_secret_arn=self.settings.calendar_app_secret_arn,
+            )
+        return self._calendar_apis
+
+    @property
+    def invite_mail(self) -> MailStore:
+        if self._invite_mail is None:
+            from chalicelib.calendars.apis import MailStore
+
+            settings = self.settings
+            self._invite_mail = MailStore(settings.invite_bucket, settings.invite_prefix, settings.aws_region)
+        return self._invite_mail
 
     @property
     def link_keys(self) -> tuple[bytes, ...]:

@@ -81,6 +81,12 @@ def _expire_acceptances(container: Container) -> dict[str, Any]:
     return dict(expire_acceptances(container.storage, container.notifier, container.clock))
 
 
+def _renew_calendar_watches(container: Container) -> dict[str, Any]:
+    from chalicelib.calendars.renewal import renew_due
+
+    return renew_due(storage=container.storage, apis=container.calendar_apis, clock=container.clock)
+
+
 def _check_meeting_health(container: Container) -> dict[str, Any]:
     from chalicelib.services.meetings import ConfirmationLinks, check_due_health
 
@@ -88,6 +94,13 @@ def _check_meeting_health(container: Container) -> dict[str, Any]:
     base_url = container.settings.public_base_url
     links = ConfirmationLinks(keys=container.link_keys, base_url=base_url) if base_url else None
     return check_due_health(storage=container.storage, clock=container.clock, notifier=container.notifier, links=links)
+
+
+def _sync_people(container: Container) -> dict[str, Any]:
+    from chalicelib.registry import sync_tools
+    from chalicelib.sync.service import sync_all
+
+    return sync_all(container.storage, container.notifier, container.clock, tools=sync_tools(container))
 
 
 def _as_dict(report: Any) -> dict[str, Any]:
@@ -133,6 +146,18 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=15),
         _check_meeting_health,
         "Recompute the meeting health of pairs whose check time has come (a meeting ended, a cadence passed).",
+    ),
+    Job(
+        "renew-calendar-watches",
+        Rate(minutes=15),
+        _renew_calendar_watches,
+        "Renew Google channels and Graph subscriptions a day before they lapse; open missing ones.",
+    ),
+    Job(
+        "sync-people",
+        Cron("0", "2", "*", "*", "?", "*"),
+        _sync_people,
+        "Sync every enabled HR or CRM connector from its cursor, nightly; one vendor failing stops no other.",
     ),
 )
 

@@ -32,6 +32,12 @@ class Settings(BaseModel):
     delivery_max_attempts: int = Field(default=8, ge=1)
     secret_rotation_grace_hours: int = Field(default=24, ge=0)
     log_level: str = "INFO"
+    # Calendars: the KMS key sealing people's tokens, and the Secrets Manager secret with our OAuth clients.
+    calendar_kms_key_id: str | None = None
+    calendar_app_secret_arn: str | None = None
+    # Where SES receiving stores messages sent to invite addresses (the receipt rule's S3 action).
+    invite_bucket: str | None = None
+    invite_prefix: str = "invitations/"
     # Keys that sign one-click links, newest first (rotation). Deployed stages name an SSM
     # SecureString holding them (comma-separated); the local stack and tests pass them directly.
     link_keys: str | None = Field(default=None, repr=False)

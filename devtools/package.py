@@ -70,6 +70,34 @@ LOGS_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvent
 # The deployment's secrets (the one-click link keys) are SecureString parameters under /mentorflow/.
 SSM_ACTIONS = ["ssm:GetParameter"]
 
+# Calendars: people's tokens sealed with KMS (only with the encryption context the code binds them to),
+# app registrations and organisation grants in Secrets Manager under mentorflow/, and the messages
+# SES receiving stores for invite addresses in a bucket named mentorflow-*.
+CALENDAR_STATEMENTS: list[dict[str, Any]] = [
+    {
+        "Sid": "SealCalendarTokens",
+        "Effect": "Allow",
+        "Action": ["kms:Encrypt", "kms:Decrypt"],
+        "Resource": "arn:aws:kms:*:*:key/*",
+        "Condition": {
+            "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["tenant_id", "connection_id"]},
+            "Null": {"kms:EncryptionContextKeys": "false"},
+        },
+    },
+    {
+        "Sid": "ReadCalendarGrants",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:GetSecretValue"],
+        "Resource": f"arn:aws:secretsmanager:*:*:secret:{APP_NAME}/*",
+    },
+    {
+        "Sid": "ReadInvitations",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject"],
+        "Resource": f"arn:aws:s3:::{APP_NAME}-*/invitations/*",
+    },
+]
+
 # Packaging never calls AWS; fixed dummy credentials keep it from finding real ones or the metadata address.
 PACKAGING_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -97,6 +125,7 @@ def policy_document(
             {"Sid": "SendEmail", "Effect": "Allow", "Action": SES_ACTIONS, "Resource": ses_resources},
             {"Sid": "WriteLogs", "Effect": "Allow", "Action": LOGS_ACTIONS, "Resource": log_resources},
             {"Sid": "ReadSecrets", "Effect": "Allow", "Action": SSM_ACTIONS, "Resource": ssm_resources},
+            *CALENDAR_STATEMENTS,
         ],
     }
 

@@ -7,9 +7,18 @@ A vendor checking the URL (a handshake) gets the source's answer, as the source 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import ANY_CONTENT_TYPE, checked_path_param, error_response, json_response, raw_bytes
+from chalicelib.api.http import (
+    ANY_CONTENT_TYPE,
+    checked_path_param,
+    error_response,
+    json_response,
+    public_base_url,
+    raw_bytes,
+)
 from chalicelib.container import get_container
 from chalicelib.errors import MentoringError
 from chalicelib.logging import begin
@@ -26,7 +35,8 @@ def receive_webhook(source: str, endpoint_id: str) -> Response:
     headers = {name.lower(): value for name, value in request.headers.items()}
     webhook_request = WebhookRequest(
         method=request.method,
-        path=request.path,
+        # Chalice's request.path is the route template; a vendor signing its URL (HubSpot v3) signed the real one.
+        path=urlsplit(public_base_url(request)).path + f"/hooks/{source}/{endpoint_id}",
         body=raw_bytes(request.raw_body),
         headers=headers,
         query=dict(request.query_params or {}),
@@ -47,6 +57,10 @@ def receive_webhook(source: str, endpoint_id: str) -> Response:
         return error_response(exc)
     if isinstance(receipt, HandshakeAnswer):
         return Response(body=receipt.body, status_code=receipt.status, headers={"Content-Type": receipt.content_type})
+    spec = container.sources.spec(source)
+    if spec is not None and spec.acknowledge is not None:
+        ack = spec.acknowledge()
+        return Response(body=ack.body, status_code=ack.status, headers={"Content-Type": ack.content_type})
     # 202 for anything we keep and retry ourselves: the vendor must not resend it.
     status = 200 if receipt.state.value in ("done", "ignored") else 202
     return json_response(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.common import normalise_email
+from chalicelib.domain.participant import Participant
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.storage.repositories import Storage
 
@@ -31,6 +32,17 @@ def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, 
     }
 
 
+def erase_calendars(storage: Storage, *, tenant_id: str, email: str, participants: list[Participant]) -> int:
+    """Delete the calendar connections a person consented to, or that read their own address."""
+    ids = {participant.participant_id for participant in participants}
+    gone = 0
+    for connection in storage.calendars.list(tenant_id):
+        if connection.participant_id in ids or connection.calendar_id.strip().lower() == email:
+            storage.calendars.delete(connection)
+            gone += 1
+    return gone
+
+
 def erase_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, int]:
     """Delete one person's enrolments and messages. Pairs keep only the opaque ids, no personal data."""
     enrolments = storage.participants.by_email(tenant_id, _email(email))
@@ -42,4 +54,5 @@ def erase_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, i
             storage.messages.delete(message)
             messages += 1
         storage.participants.delete(participant)
-    return {"participants": len(enrolments), "messages": messages}
+    calendars = erase_calendars(storage, tenant_id=tenant_id, email=_email(email), participants=enrolments)
+    return {"participants": len(enrolments), "messages": messages, "calendars": calendars}

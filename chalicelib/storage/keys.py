@@ -37,10 +37,16 @@ Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>
 Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, SK=DELIVERY#<d>
 Deliveries of an endpoint (admin, needs attention)     table   PK=ENDPOINT#<e>, begins_with DELIVERY#
 Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES#<state>, GSI1SK<=<iso time>#...
+Calendar connection by id / connections of a tenant   table   PK=TENANT#<t>, SK=CALENDAR#<c> / begins_with
+Calendar connection by watch (every calendar push)     GSI1    GSI1PK=CALENDAR_WATCH#<provider>#<watch id>
+Calendar watches due for renewal (all tenants)         GSI2    GSI2PK=CALENDAR_RENEWALS, GSI2SK<=<iso time>#...
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
 Use of a single-use link by link id (one-click pages)  table   PK=LINK#<l>, SK=USED
+Sync connector by id / connectors of a tenant          table   PK=TENANT#<t>, SK=CONNECTOR#<c> / begins_with
+Enabled sync connectors, all tenants (nightly sync)    GSI1    GSI1PK=SYNC_CONNECTORS
+Synced person's fingerprint by vendor id               table   PK=TENANT#<t>#CONNECTOR#<c>, SK=PERSON#<external id>
 =====================================================  ======  =====================================================
 """
 
@@ -179,6 +185,18 @@ def due_gsi_sk(at: datetime, *parts: str) -> str:
     return "#".join((utc_text(at), *parts))
 
 
+def calendar_connection_sk(connection_id: str) -> str:
+    return f"CALENDAR#{connection_id}"
+
+
+CALENDAR_CONNECTION_SK_PREFIX = "CALENDAR#"
+CALENDAR_RENEWALS_GSI2 = "CALENDAR_RENEWALS"
+
+
+def calendar_watch_gsi1(provider: str, watch_id: str) -> str:
+    return f"CALENDAR_WATCH#{provider}#{watch_id}"
+
+
 def outbox_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}#OUTBOX"
 
@@ -207,3 +225,19 @@ def link_pk(link_id: str) -> str:
 
 
 USED_LINK_SK = "USED"
+
+
+def connector_sk(connector_id: str) -> str:
+    return f"CONNECTOR#{connector_id}"
+
+
+CONNECTOR_SK_PREFIX = "CONNECTOR#"
+SYNC_CONNECTORS_GSI1 = "SYNC_CONNECTORS"
+
+
+def synced_people_pk(tenant_id: str, connector_id: str) -> str:
+    return f"TENANT#{tenant_id}#CONNECTOR#{connector_id}"
+
+
+def synced_person_sk(external_id: str) -> str:
+    return f"PERSON#{external_id}"

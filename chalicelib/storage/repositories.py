@@ -14,6 +14,11 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.storage.base import Page
+from chalicelib.storage.calendar_connections import (
+    CalendarConnectionRepository,
+    DynamoCalendarConnections,
+    InMemoryCalendarConnections,
+)
 from chalicelib.storage.deliveries import DeliveryRepository, DynamoDeliveries, InMemoryDeliveries
 from chalicelib.storage.endpoints import DynamoEndpoints, EndpointRepository, InMemoryEndpoints
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
@@ -23,6 +28,8 @@ from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, Messag
 from chalicelib.storage.pairs import DynamoPairs, InMemoryPairs, PairRepository
 from chalicelib.storage.participants import DynamoParticipants, InMemoryParticipants, ParticipantRepository
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
+from chalicelib.storage.sync_connectors import DynamoSyncConnectors, InMemorySyncConnectors, SyncConnectorRepository
+from chalicelib.storage.synced_people import DynamoSyncedPeople, InMemorySyncedPeople, SyncedPersonRepository
 from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
 
 if TYPE_CHECKING:
@@ -52,7 +59,12 @@ class Storage:
     deliveries: DeliveryRepository = field(metadata=backends(DynamoDeliveries, InMemoryDeliveries))
     messages: MessageRepository = field(metadata=backends(DynamoMessages, InMemoryMessages))
     runs: MatchRunRepository = field(metadata=backends(DynamoMatchRuns, InMemoryMatchRuns))
+    calendars: CalendarConnectionRepository = field(
+        metadata=backends(DynamoCalendarConnections, InMemoryCalendarConnections)
+    )
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
+    connectors: SyncConnectorRepository = field(metadata=backends(DynamoSyncConnectors, InMemorySyncConnectors))
+    synced_people: SyncedPersonRepository = field(metadata=backends(DynamoSyncedPeople, InMemorySyncedPeople))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:

@@ -91,7 +91,7 @@ def test_an_endpoint_for_a_source_nobody_registered_answers_400_naming_the_sourc
     # GIVEN
     coordinator = world.tenant()
     # WHEN
-    answer = coordinator.post(f"{V1}/endpoints", {"programme_id": coordinator.programme(), "source": "acme-booking"})
+    answer = coordinator.post(f"{V1}/endpoints", {"programme_id": coordinator.programme(), "source": "zoomcal"})
     # THEN
     assert answer.status_code == 400
     message = answer.json_body["message"]
@@ -155,10 +155,18 @@ def test_the_openapi_document_lists_the_registered_sources_and_the_purposes(worl
     document = world.client.http.get(f"{V1}/openapi.json").json_body
     create = document["components"]["schemas"]["EndpointCreate"]["properties"]
     assert create["source"]["enum"] == [
+        "bamboohr",
         "calcom",
         "calendly",
+        "google-calendar",
         "google-forms",
+        "hibob",
+        "hubspot",
+        "invite",
         "jotform",
+        "merge",
+        "msgraph",
+        "salesforce",
         "standard",
         "tally",
         "throwaway",

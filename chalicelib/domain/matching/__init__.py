@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .policy import MatchingPolicy, MatchWeights
 
 if TYPE_CHECKING:
+    from .budget import JOB_BUDGET, CohortShape, MatchingBudget, MatchingBudgetExceeded, plan_solver
+    from .companies import normalise_company
     from .engine import ScoreTable, choose_solver, match_cohort, score_table
     from .model import (
         MatchedPair,
@@ -30,6 +32,12 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
+    "JOB_BUDGET": "budget",
+    "CohortShape": "budget",
+    "MatchingBudget": "budget",
+    "MatchingBudgetExceeded": "budget",
+    "plan_solver": "budget",
+    "normalise_company": "companies",
     "ScoreTable": "engine",
     "choose_solver": "engine",
     "match_cohort": "engine",
@@ -54,10 +62,14 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "JOB_BUDGET",
+    "CohortShape",
     "MatchFigures",
     "MatchResult",
     "MatchWeights",
     "MatchedPair",
+    "MatchingBudget",
+    "MatchingBudgetExceeded",
     "MatchingPolicy",
     "MenteeProfile",
     "MentorProfile",
@@ -68,5 +80,7 @@ __all__ = [
     "UnmatchedParticipant",
     "choose_solver",
     "match_cohort",
+    "normalise_company",
+    "plan_solver",
     "score_table",
 ]

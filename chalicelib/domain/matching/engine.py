@@ -7,17 +7,25 @@ Determinism. Profiles are processed in participant-id order, so the result does
 not depend on the order they are passed in. Of several profiles sharing an
 e-mail (or a participant id) within one role, the one with the smallest
 participant id is kept; the others are reported as ``duplicate_profile``, and a
-mentee's ranked choice of a dropped mentor profile counts for the kept one.
+mentee's ranked choice of a dropped mentor profile counts for the kept one, and so
+does a past pair of a dropped profile (on either side), so a second sign-up cannot
+bypass the no-repeat rule.
+
+Budgets. The solver is planned (``budget.plan_solver``) from the cohort's shape
+before anything large is allocated; a run that fits no allowed solver raises
+``MatchingBudgetExceeded`` with the estimates as its reason.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from . import explain
+from .budget import CohortShape, MatchingBudget, SolverName, plan_solver
 from .model import (
     MatchedPair,
     MatchFigures,
@@ -29,13 +37,12 @@ from .model import (
     UnmatchedParticipant,
 )
 from .policy import MatchingPolicy
-from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray
-from .solvers import Assignment, solve_exact, solve_sparse, solve_stable
+from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray, reporting_lines
+from .solvers import Assignment, solve_auction, solve_exact, solve_sparse, solve_stable
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
 
-SolverName = Literal["exact", "sparse", "stable"]
 P = TypeVar("P", MenteeProfile, MentorProfile)
 
 
@@ -54,6 +61,9 @@ class _Cohort:
     mentees: list[MenteeProfile]
     mentors: list[MentorProfile]
     duplicates: list[UnmatchedParticipant]
+    #: Everyone above each person, from the chains of every profile given (duplicates and mentors
+    #: without places too: what they say about the hierarchy stays true).
+    lines: dict[str, frozenset[str]]
 
 
 def _deduplicate(people: Iterable[P], role: Role) -> tuple[list[P], list[UnmatchedParticipant], dict[str, str]]:
@@ -76,8 +86,15 @@ def _deduplicate(people: Iterable[P], role: Role) -> tuple[list[P], list[Unmatch
     return kept, dropped, alias
 
 
-def _prepare(mentees: Iterable[MenteeProfile], mentors: Iterable[MentorProfile]) -> _Cohort:
-    mentee_list, mentee_dups, _ = _deduplicate(mentees, "mentee")
+def _prepare(
+    mentees: Iterable[MenteeProfile],
+    mentors: Iterable[MentorProfile],
+    past_pairs: Collection[tuple[str, str]] = frozenset(),
+) -> tuple[_Cohort, frozenset[tuple[str, str]]]:
+    """The de-duplicated cohort, and the past pairs with dropped profiles' ids mapped to the kept ones."""
+    mentees, mentors = list(mentees), list(mentors)
+    lines = reporting_lines([*mentees, *mentors])
+    mentee_list, mentee_dups, mentee_alias = _deduplicate(mentees, "mentee")
     mentor_list, mentor_dups, alias = _deduplicate(mentors, "mentor")
     if alias:
         mentee_list = [
@@ -86,7 +103,19 @@ def _prepare(mentees: Iterable[MenteeProfile], mentors: Iterable[MentorProfile])
             else p
             for p in mentee_list
         ]
-    return _Cohort(mentee_list, mentor_list, mentee_dups + mentor_dups)
+    pairs = frozenset(past_pairs)
+    if mentee_alias or alias:
+        pairs |= {(mentee_alias.get(e, e), alias.get(r, r)) for e, r in pairs}
+    return _Cohort(mentee_list, mentor_list, mentee_dups + mentor_dups, lines), pairs
+
+
+def tie_seed(value: int | str | None) -> int:
+    """A stable integer seed from a programme and round label (``hash()`` of a str varies per process)."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    return zlib.crc32(value.encode("utf-8"))
 
 
 def score_table(
@@ -100,8 +129,8 @@ def score_table(
     Dense by design: meant for cohorts that fit in memory as mentees x mentors floats.
     """
     policy = policy or MatchingPolicy()
-    cohort = _prepare(mentees, mentors)
-    cm = CohortMatrix(cohort.mentees, cohort.mentors, policy, past_pairs)
+    cohort, past_pairs = _prepare(mentees, mentors, past_pairs)
+    cm = CohortMatrix(cohort.mentees, cohort.mentors, policy, past_pairs, cohort.lines)
     scores = np.full((cm.n_mentees, cm.n_mentors), np.nan)
     for rows in cm.row_blocks():
         s, ok = cm.masked_scores(rows)
@@ -114,11 +143,19 @@ def score_table(
     )
 
 
-def choose_solver(policy: MatchingPolicy, mentees: int, places: int) -> SolverName:
-    """The solver ``policy.solver`` resolves to for a cohort of this size."""
-    if policy.solver != "auto":
-        return policy.solver
-    return "exact" if mentees * places <= policy.sparse_threshold else "sparse"
+def choose_solver(
+    policy: MatchingPolicy,
+    mentees: int,
+    places: int,
+    mentors: int | None = None,
+    budget: MatchingBudget | None = None,
+) -> SolverName:
+    """The solver ``policy.solver`` resolves to for a cohort of this size (``mentors`` defaults to one per place).
+
+    Raises ``MatchingBudgetExceeded`` when none fits ``budget``.
+    """
+    shape = CohortShape(mentees, places if mentors is None else mentors, places, policy.sparse_k)
+    return plan_solver(policy, shape, budget).solver
 
 
 def match_cohort(
@@ -126,25 +163,40 @@ def match_cohort(
     mentors: Iterable[MentorProfile],
     policy: MatchingPolicy | None = None,
     past_pairs: Collection[tuple[str, str]] = frozenset(),
+    *,
+    budget: MatchingBudget | None = None,
+    tie_break: int | str | None = None,
 ) -> MatchResult:
     """Propose mentee-mentor pairs for a whole cohort under ``policy``.
 
     ``past_pairs`` holds (mentee participant id, mentor participant id) of earlier
-    rounds; they are excluded when ``policy.forbid_repeat_pairs``.
+    rounds; they are excluded when ``policy.forbid_repeat_pairs``. ``budget`` bounds
+    the run's memory and time (the API default when None). ``tie_break`` seeds the
+    order among equally good candidates; pass the programme id and round (for example
+    ``"prog_1:2026-03"``) so it is reproducible yet changes from round to round.
+
+    Raises
+    ------
+    MatchingBudgetExceeded
+        When no allowed solver fits the budget; nothing has been allocated yet.
     """
     policy = policy or MatchingPolicy()
-    cohort = _prepare(mentees, mentors)
+    cohort, past_pairs = _prepare(mentees, mentors, past_pairs)
     active = [p for p in cohort.mentors if p.capacity > 0]
     n = len(cohort.mentees)
     capacity = np.array([min(p.capacity, n) for p in active], dtype=np.intp)
-    cm = CohortMatrix(cohort.mentees, active, policy, past_pairs)
-    solver = choose_solver(policy, n, int(capacity.sum()))
+    shape = CohortShape(n, len(active), int(capacity.sum()), policy.sparse_k)
+    solver = plan_solver(policy, shape, budget).solver
+    cm = CohortMatrix(cohort.mentees, active, policy, past_pairs, cohort.lines)
+    seed = tie_seed(tie_break)
 
     assignment: Assignment
     if solver == "exact":
         assignment = solve_exact(cm, capacity, policy.objective)
     elif solver == "sparse":
-        assignment = solve_sparse(cm, capacity, policy.objective, policy.sparse_k)
+        assignment = solve_sparse(cm, capacity, policy.objective, policy.sparse_k, seed)
+    elif solver == "auction":
+        assignment = solve_auction(cm, capacity, policy.objective, policy.sparse_k, seed)
     else:
         assignment = solve_stable(cm, capacity)
 

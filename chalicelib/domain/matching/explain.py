@@ -105,7 +105,10 @@ def pair_reasons(
 ) -> tuple[tuple[Reason, ...], str]:
     """Why this pair was made, as reasons and one English sentence."""
     expertise = {t.casefold() for t in mentor.tags}
-    goals = tuple(t for t in mentee.tags if t.casefold() in expertise)
+    # "Leadership" and "leadership" are one goal, as the score counts it: listed once, as first written.
+    distinct = {t.casefold(): t for t in reversed(mentee.tags)}
+    goal_count = len(distinct)
+    goals = tuple(t for t in mentee.tags if t.casefold() in expertise and distinct.get(t.casefold()) == t)
     languages = tuple(lang for lang in mentee.languages if lang in mentor.languages)
     gap = None
     if mentee.seniority is not None and mentor.seniority is not None:
@@ -115,7 +118,7 @@ def pair_reasons(
     hi = max(policy.seniority_gap_min, policy.seniority_gap_max)
 
     reasons = [
-        Reason(ReasonCode.SHARED_GOALS, {"goals": goals, "mentee_goal_count": len(mentee.tags)}),
+        Reason(ReasonCode.SHARED_GOALS, {"goals": goals, "mentee_goal_count": goal_count}),
         Reason(ReasonCode.SHARED_LANGUAGES, {"languages": languages}),
         Reason(
             ReasonCode.SENIORITY_GAP,
@@ -133,7 +136,7 @@ def pair_reasons(
             )
         )
 
-    parts = [_goals_text(goals, len(mentee.tags)), _languages_text(languages), _seniority_text(gap, lo, hi)]
+    parts = [_goals_text(goals, goal_count), _languages_text(languages), _seniority_text(gap, lo, hi)]
     if hours is not None:
         parts.append("same time zone" if hours == 0 else f"time zones {_hours_text(hours)} apart")
     if rank is not None:

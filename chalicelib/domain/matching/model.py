@@ -193,7 +193,7 @@ class MatchFigures:
     mean_score: float | None
     min_score: float | None
     ranked_choice_share: float | None
-    solver: Literal["exact", "sparse", "stable"]
+    solver: Literal["exact", "sparse", "auction", "stable"]
     objective: Literal["max_score", "max_matched"]
 
 

@@ -39,9 +39,12 @@ class MatchingPolicy(BaseModel):
     score falls linearly to zero over ``seniority_falloff`` levels.
     ``max_timezone_gap_hours`` is where the timezone score reaches zero (a soft
     limit, never a hard rule). ``solver="auto"`` uses the exact solver while
-    mentees x mentor places stays within ``sparse_threshold`` and the sparse one
-    beyond, which keeps each mentee's ``sparse_k`` best mentors and each mentor's
-    ``2 * sparse_k`` best mentees, then solves that graph exactly.
+    mentees x mentor places stays within ``sparse_threshold`` and its estimated cost
+    fits the run's budget; beyond that, whichever of "sparse" and "auction" is
+    estimated cheaper. Both keep each mentee's ``sparse_k`` best mentors and each
+    mentor's ``2 * sparse_k`` best mentees; "sparse" solves that graph exactly with
+    each mentor copied per place, "auction" without copies (for mentors with many
+    places).
     ``objective="max_matched"`` first maximises the number of pairs, then the
     score among those; ``"max_score"`` maximises the total score, where every
     feasible pair is worth at least ``weights.base`` more than leaving both
@@ -59,9 +62,9 @@ class MatchingPolicy(BaseModel):
     seniority_falloff: float = Field(default=3.0, gt=0, le=50)
     max_timezone_gap_hours: float = Field(default=12.0, ge=0, le=26)
     objective: Literal["max_score", "max_matched"] = "max_score"
-    solver: Literal["auto", "exact", "sparse", "stable"] = "auto"
+    solver: Literal["auto", "exact", "sparse", "auction", "stable"] = "auto"
     sparse_threshold: int = Field(default=4_000_000, ge=1, le=10**10)
-    sparse_k: int = Field(default=50, ge=1, le=1000)
+    sparse_k: int = Field(default=80, ge=1, le=1000)
     weights: MatchWeights = Field(default_factory=MatchWeights)
     auto_approve: bool = False
     mentor_acceptance_days: int | None = Field(default=None, ge=1, le=90)

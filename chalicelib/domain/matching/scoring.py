@@ -11,7 +11,7 @@ with every criterion in [0, 1] and ``base > 0``, so any feasible pair is worth
 strictly more than leaving both people unmatched (worth 0). Criteria:
 
 * tags: share of the mentee's goals covered by the mentor's expertise
-  (case-insensitive); 0 when the mentee lists no goals.
+  (case-insensitive, counted once); 0 when the mentee lists no goals.
 * seniority: 1 while the mentor is ``seniority_gap_min``..``seniority_gap_max``
   levels above the mentee, falling linearly to 0 over ``seniority_falloff``
   levels outside that range; 0.5 when either side is unknown.
@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import csr_array
 
+from .companies import normalise_company
 from .model import MenteeProfile, MentorProfile, Rule
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
     from .policy import MatchingPolicy
 
@@ -119,9 +121,62 @@ def _optional_floats(values: Sequence[float | None], scale: float = 1.0) -> Floa
 
 
 def _department_key(company: str | None, department: str | None) -> str | None:
-    if company is None or department is None:
+    key = normalise_company(company)
+    if key is None or department is None:
         return None
-    return f"{company.casefold()}\x00{department.casefold()}"
+    return f"{key}\x00{department.casefold()}"
+
+
+def _shared_incidence(
+    mentee_tags: Sequence[set[str]], mentor_tags: Sequence[set[str]]
+) -> tuple[csr_array, csr_array]:
+    """Sparse mentee x tag and tag x mentor matrices over the tags both sides use.
+
+    A tag only one side lists can never be shared, so it takes no column: free-text
+    goals make a vocabulary as large as the cohort, which a dense matrix cannot hold.
+    """
+    on_mentor_side = set().union(*mentor_tags) if mentor_tags else set()
+    on_both = sorted(set().union(*mentee_tags) & on_mentor_side) if mentee_tags else []
+    vocabulary = {tag: k for k, tag in enumerate(on_both)}
+    width = max(len(vocabulary), 1)
+
+    def build(items: Sequence[set[str]]) -> csr_array:
+        indptr = [0]
+        indices: list[int] = []
+        for entries in items:
+            indices.extend(sorted(vocabulary[t] for t in entries if t in vocabulary))
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=np.float32)
+        return csr_array((data, np.array(indices, dtype=np.int32), np.array(indptr)), shape=(len(items), width))
+
+    return build(mentee_tags), build(mentor_tags).T.tocsr()
+
+
+def reporting_lines(people: Sequence[MenteeProfile | MentorProfile]) -> dict[str, frozenset[str]]:
+    """Everyone above each person, following the chains that all participants give.
+
+    A person may list only their direct manager; when that manager takes part and lists
+    theirs, the line continues, so a mentee is never proposed to their manager's manager.
+    """
+    above: dict[str, set[str]] = {}
+    for person in people:
+        chain = person.manager_chain
+        above.setdefault(person.email, set()).update(chain)
+        # A chain lists the direct manager first, then theirs: each link is above the ones before it.
+        for position, boss in enumerate(chain):
+            above.setdefault(boss, set()).update(chain[position + 1 :])
+    closed: dict[str, frozenset[str]] = {}
+    for start in above:
+        seen: set[str] = set()
+        stack = list(above[start])
+        while stack:
+            boss = stack.pop()
+            if boss in seen or boss == start:
+                continue
+            seen.add(boss)
+            stack.extend(above.get(boss, ()))
+        closed[start] = frozenset(seen)
+    return closed
 
 
 def seniority_fit(mentee: FloatArray, mentor: FloatArray, gap_min: float, gap_max: float, falloff: float) -> FloatArray:
@@ -195,7 +250,9 @@ class CohortMatrix:
         mentors: Sequence[MentorProfile],
         policy: MatchingPolicy,
         past_pairs: Collection[tuple[str, str]] = frozenset(),
+        lines: Mapping[str, Collection[str]] | None = None,
     ) -> None:
+        """``lines`` maps an e-mail to everyone above the person (``reporting_lines`` of these profiles by default)."""
         self.policy = policy
         self.n_mentees = len(mentees)
         self.n_mentors = len(mentors)
@@ -209,8 +266,8 @@ class CohortMatrix:
         self._m_email = _codes([p.email for p in mentors], emails)
 
         companies: dict[str, int] = {}
-        self._e_company = _codes([p.company.casefold() if p.company else None for p in mentees], companies)
-        self._m_company = _codes([p.company.casefold() if p.company else None for p in mentors], companies)
+        self._e_company = _codes([normalise_company(p.company) for p in mentees], companies)
+        self._m_company = _codes([normalise_company(p.company) for p in mentors], companies)
         departments: dict[str, int] = {}
         self._e_dept = _codes([_department_key(p.company, p.department) for p in mentees], departments)
         self._m_dept = _codes([_department_key(p.company, p.department) for p in mentors], departments)
@@ -222,14 +279,9 @@ class CohortMatrix:
         self._e_lang = _incidence([p.languages for p in mentees], languages)
         self._m_lang_t = np.ascontiguousarray(_incidence([p.languages for p in mentors], languages).T)
 
-        tags: dict[str, int] = {}
         e_tags = [{t.casefold() for t in p.tags} for p in mentees]
         m_tags = [{t.casefold() for t in p.tags} for p in mentors]
-        for tag_set in (*e_tags, *m_tags):
-            for tag in sorted(tag_set):
-                tags.setdefault(tag, len(tags))
-        self._e_tags = _incidence(e_tags, tags)
-        self._m_tags_t = np.ascontiguousarray(_incidence(m_tags, tags).T)
+        self._e_tags, self._m_tags_t = _shared_incidence(e_tags, m_tags)
         goal_count = np.array([len(s) for s in e_tags], dtype=np.float64)
         # Goals covered times this gives the weighted tags criterion in one multiply.
         self._tag_coef = w.tags / np.maximum(goal_count, 1.0)
@@ -270,13 +322,15 @@ class CohortMatrix:
 
         mentor_by_email = {p.email: j for j, p in enumerate(mentors)}
         mentee_by_email = {p.email: i for i, p in enumerate(mentees)}
+        if lines is None:
+            lines = reporting_lines([*mentees, *mentors])
         chain: dict[tuple[int, int], float] = {}
         for i, p in enumerate(mentees):
-            for boss in p.manager_chain:
+            for boss in lines.get(p.email, ()):
                 if boss in mentor_by_email:
                     chain[(i, mentor_by_email[boss])] = 1.0
         for j, p in enumerate(mentors):
-            for boss in p.manager_chain:
+            for boss in lines.get(p.email, ()):
                 if boss in mentee_by_email:
                     chain[(mentee_by_email[boss], j)] = 1.0
         self._manager_chain = _PairList.build(chain)
@@ -344,7 +398,7 @@ class CohortMatrix:
     def scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:
         """Scores of every pair of the block, feasible or not."""
         mcols: IntArray | slice = slice(None) if cols is None else cols
-        shared_goals = self._e_tags[rows] @ self._m_tags_t[:, mcols]
+        shared_goals = (self._e_tags[rows] @ self._m_tags_t[:, mcols]).toarray()
         total = self._lookups[0].block(rows, mcols)
         for lookup in self._lookups[1:]:
             total += lookup.block(rows, mcols)
@@ -368,7 +422,9 @@ class CohortMatrix:
 
     def pair_scores(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Scores of aligned (mentee, mentor) pairs; identical to the block scores of the same pairs."""
-        shared_goals = np.einsum("ij,ji->i", self._e_tags[mentee_idx], self._m_tags_t[:, mentor_idx])
+        shared_goals = np.asarray(
+            (self._e_tags[mentee_idx] * self._m_tags_t[:, mentor_idx].T).sum(axis=1), dtype=np.float64
+        ).ravel()
         total = self._lookups[0].pairs(mentee_idx, mentor_idx)
         for lookup in self._lookups[1:]:
             total += lookup.pairs(mentee_idx, mentor_idx)

@@ -1,4 +1,4 @@
-"""Assignment algorithms over an encoded cohort: exact (dense), sparse (top-k graph) and stable.
+"""Assignment algorithms over an encoded cohort: exact (dense), sparse and auction (top-k graph), stable.
 
 Every solver returns aligned arrays of (mentee row, mentor column) indices and
 only ever proposes pairs that pass the hard rules, within each mentor's
@@ -22,6 +22,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from .auction import auction_assign
 from .scoring import CohortMatrix, FloatArray, IntArray
 
 Objective = Literal["max_score", "max_matched"]
@@ -99,13 +100,20 @@ def assign_dense(scores: FloatArray, capacity: IntArray, objective: Objective, m
 # -- sparse --------------------------------------------------------------------------------------
 
 
-def candidate_edges(cm: CohortMatrix, k: int, k_mentor: int) -> tuple[IntArray, IntArray, FloatArray]:
+def candidate_edges(
+    cm: CohortMatrix, k: int, k_mentor: int, tie_seed: int = 0
+) -> tuple[IntArray, IntArray, FloatArray]:
     """Each mentee's ``k`` best feasible mentors plus each mentor's ``k_mentor`` best feasible mentees.
 
     Walks the matrix in row blocks, so only one block of scores exists at a time.
     The mentor side keeps mentors who are nobody's favourite in the graph; without
     it, when mentees outnumber places, the graph misses the mentees those mentors
     should take and the total drops by about 1% on synthetic cohorts.
+
+    Ties are broken per mentee by a rotation of the mentor order drawn from
+    ``tie_seed``: with the index order instead, identical mentees would all pick the
+    same ``k`` mentors (the graph collapses when every score ties), and the same
+    people would lose every tie round after round.
     """
     n, m = cm.n_mentees, cm.n_mentors
     k_row = min(k, m)
@@ -115,12 +123,19 @@ def candidate_edges(cm: CohortMatrix, k: int, k_mentor: int) -> tuple[IntArray, 
     edge_rows: list[IntArray] = []
     edge_cols: list[IntArray] = []
     edge_vals: list[FloatArray] = []
+    rotation = np.random.default_rng(tie_seed).integers(0, max(m, 1), size=n)
+    # Far below any real score difference, so the jitter only ever orders exact ties.
+    jitter_scale = cm.max_pair_score * 1e-9 / max(m, 1)
+    columns = np.arange(m, dtype=np.intp)
     for rows in cm.row_blocks():
         s, _ = cm.masked_scores(rows)
         if k_row < m:
-            idx = np.argpartition(-s, k_row - 1, axis=1)[:, :k_row]
+            key = (columns[None, :] + rotation[rows, None]) % m * jitter_scale
+            key -= s
+            idx = np.argpartition(key, k_row - 1, axis=1)[:, :k_row]
+            del key
         else:
-            idx = np.broadcast_to(np.arange(m, dtype=np.intp), s.shape)
+            idx = np.broadcast_to(columns, s.shape)
         vals = np.take_along_axis(s, idx, axis=1)
         keep = vals > 0
         edge_rows.append(np.broadcast_to(rows[:, None], idx.shape)[keep])
@@ -233,9 +248,15 @@ def fill_free_places(cm: CohortMatrix, capacity: IntArray, assignment: Assignmen
     all_vals = np.concatenate(cand_vals)
     new_mentees: list[int] = []
     new_mentors: list[int] = []
+    to_place = free_rows.size
+    places_left = int(spare[open_cols].sum())
     for pos in np.lexsort((all_cols, all_rows, -all_vals)):
+        if not to_place or not places_left:
+            break
         i, j = int(all_rows[pos]), int(all_cols[pos])
         if not matched[i] and spare[j] > 0:
+            to_place -= 1
+            places_left -= 1
             matched[i] = True
             spare[j] -= 1
             new_mentees.append(i)
@@ -248,13 +269,33 @@ def fill_free_places(cm: CohortMatrix, capacity: IntArray, assignment: Assignmen
     )
 
 
-def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int) -> Assignment:
+def solve_sparse(
+    cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0
+) -> Assignment:
     """Near-optimal assignment for large cohorts without holding the dense matrix."""
     if cm.n_mentees == 0 or cm.n_mentors == 0:
         return _empty()
     # Mentors hold several places, so they get a deeper list than mentees.
-    rows, cols, vals = candidate_edges(cm, k, 2 * k)
+    rows, cols, vals = candidate_edges(cm, k, 2 * k, tie_seed)
     assignment = assign_sparse(rows, cols, vals, capacity, objective, cm.max_pair_score)
+    return fill_free_places(cm, capacity, assignment)
+
+
+def solve_auction(
+    cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0
+) -> Assignment:
+    """Near-optimal assignment on the same candidate graph as ``solve_sparse``, without copying edges per place.
+
+    For mentors with many places, where the replicated graph of ``assign_sparse``
+    grows with edges x places.
+    """
+    if cm.n_mentees == 0 or cm.n_mentors == 0:
+        return _empty()
+    rows, cols, vals = candidate_edges(cm, k, 2 * k, tie_seed)
+    if objective == "max_matched":
+        vals = vals + _cardinality_bonus(cm.max_pair_score, min(cm.n_mentees, int(capacity.sum())))
+    outcome = auction_assign(rows, cols, vals, capacity)
+    assignment = _sorted(outcome.mentees, outcome.mentors)
     return fill_free_places(cm, capacity, assignment)
 
 

@@ -117,6 +117,8 @@ class SourceSpec:
     that sign nothing (the URL shown once holds it; a stored delivery never does).
     ``delivery_id`` reads the vendor's id of a delivery, used for idempotency; without
     one a hash of the body stands in. ``handshake`` answers a URL check, or returns None.
+    ``acknowledge`` is the answer a vendor requires to count a kept delivery as received
+    (Salesforce's SOAP ``Ack``), in place of the inbox's JSON receipt.
     """
 
     name: str
@@ -127,6 +129,7 @@ class SourceSpec:
     token_parameter: str | None = None
     delivery_id: Callable[[WebhookRequest], str | None] = _no_delivery_id
     handshake: Callable[[WebhookRequest], HandshakeAnswer | None] = _no_handshake
+    acknowledge: Callable[[], HandshakeAnswer] | None = None
 
 
 @dataclass(frozen=True)

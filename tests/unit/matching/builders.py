@@ -134,29 +134,59 @@ def random_cohort(seed: int, n_mentees: int, n_mentors: int, max_capacity: int =
 # -- oracles -------------------------------------------------------------------------------------
 
 
+_LEGAL_WORDS = {"d", "o", "doo", "uab", "aps", "a", "s", "as", "ab", "gmbh", "ltd", "inc"}
+
+
+def company_key(name: str | None) -> str | None:
+    """A company as the cross-company rule reads it: case, punctuation and a legal-form tail do not count."""
+    if name is None:
+        return None
+    words = "".join(ch if ch.isalnum() else " " for ch in name.casefold()).split()
+    while len(words) > 1 and words[-1] in _LEGAL_WORDS:
+        words.pop()
+    return " ".join(words) or None
+
+
+def above(email: str, everyone: tuple[MenteeProfile | MentorProfile, ...]) -> set[str]:
+    """Everyone in a person's reporting line, following every chain the participants give, to a fixed point."""
+    links: dict[str, set[str]] = {}
+    for person in everyone:
+        chain = list(person.manager_chain)
+        links.setdefault(person.email, set()).update(chain)
+        for k, boss in enumerate(chain):
+            links.setdefault(boss, set()).update(chain[k + 1 :])
+    line = set(links.get(email, set()))
+    while True:
+        grown = line.union(*(links.get(b, set()) for b in line)) - {email}
+        if grown == line:
+            return line
+        line = grown
+
+
 def broken_rules(
     mentee_profile: MenteeProfile,
     mentor_profile: MentorProfile,
     policy: MatchingPolicy,
     past_pairs: frozenset[tuple[str, str]] = frozenset(),
+    everyone: tuple[MenteeProfile | MentorProfile, ...] = (),
 ) -> set[str]:
-    """The hard rules a pair breaks, straight from their wording."""
+    """The hard rules a pair breaks, straight from their wording; ``everyone`` gives the reporting lines."""
     broken = set()
     e, r = mentee_profile, mentor_profile
+    people = everyone or (e, r)
+    e_company, r_company = company_key(e.company), company_key(r.company)
     if e.email == r.email:
         broken.add("self")
-    if policy.cross_company and (
-        e.company is None or r.company is None or e.company.casefold() == r.company.casefold()
-    ):
+    if policy.cross_company and (e_company is None or r_company is None or e_company == r_company):
         broken.add("cross_company")
     if (
         policy.forbid_same_department
-        and None not in (e.company, r.company, e.department, r.department)
-        and str(e.company).casefold() == str(r.company).casefold()
+        and None not in (e_company, r_company, e.department, r.department)
+        and e_company == r_company
         and str(e.department).casefold() == str(r.department).casefold()
     ):
         broken.add("same_department")
-    if r.email in e.manager_chain or e.email in r.manager_chain:
+    if r.email in above(e.email, people) or e.email in above(r.email, people):
         broken.add("manager_chain")
     if policy.require_shared_language and not set(e.languages) & set(r.languages):
         broken.add("shared_language")
@@ -178,7 +208,9 @@ def assert_respects_hard_rules(
     assert len(matched_mentees) == len(set(matched_mentees)), "a mentee got two mentors"
     load: dict[str, int] = {}
     for pair in result.pairs:
-        broken = broken_rules(by_mentee[pair.mentee_id], by_mentor[pair.mentor_id], policy, past_pairs)
+        broken = broken_rules(
+            by_mentee[pair.mentee_id], by_mentor[pair.mentor_id], policy, past_pairs, (*mentees, *mentors)
+        )
         assert not broken, f"{pair.mentee_id}-{pair.mentor_id} breaks {broken}"
         load[pair.mentor_id] = load.get(pair.mentor_id, 0) + 1
     for mentor_id, count in load.items():

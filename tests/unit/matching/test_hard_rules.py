@@ -55,7 +55,8 @@ def test_score_table_forbids_exactly_the_pairs_that_break_a_rule(policy_name: st
         mentors = {p.participant_id: p for p in cohort.mentors}
         for i, mentee_id in enumerate(table.mentee_ids):
             for j, mentor_id in enumerate(table.mentor_ids):
-                breaks = broken_rules(mentees[mentee_id], mentors[mentor_id], policy, cohort.past_pairs)
+                everyone = (*cohort.mentees, *cohort.mentors)
+                breaks = broken_rules(mentees[mentee_id], mentors[mentor_id], policy, cohort.past_pairs, everyone)
                 assert math.isnan(table.scores[i, j]) == bool(breaks), (mentee_id, mentor_id, breaks)
 
 

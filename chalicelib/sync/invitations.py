@@ -1,0 +1,190 @@
+"""Consent by invitation: a synced person is asked first, through a signed one-click link, and enrolled on "Join".
+
+Until they answer, the person is a participant in ``applied`` with no consent: nothing is
+decided and matching does not see them. "Join" enrols them through the enrolment service
+(placed, confirmed in their language) with their consent recorded; "No, thank you" erases
+the record. The link is single use and expires after ``INVITATION_TTL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.common import StatusChange
+from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile, participant_id_for
+from chalicelib.services import enrolment
+from chalicelib.services.links import Choice, LinkAction, LinkContext, Page, issue_link, link_url
+
+if TYPE_CHECKING:
+    from chalicelib.clock import Clock
+    from chalicelib.domain.links import LinkClaims
+    from chalicelib.domain.programme import Programme
+    from chalicelib.notify.outbox import Notifier
+    from chalicelib.storage.repositories import Storage
+
+ACTION = "join-programme"
+INVITATION_TTL = timedelta(days=30)
+INVITED = "invited by the HR sync"
+_ANSWER = "answer"
+
+# What the link page says, per language: title, question, join, decline, joined, declined, gone.
+_TEXTS: Mapping[str, tuple[str, str, str, str, str, str, str]] = {
+    "en": (
+        "Join {programme}?",
+        "Your organisation invites you to {programme}.",
+        "Join",
+        "No, thank you",
+        "Welcome to {programme}. We have sent you a confirmation.",
+        "Thank you for letting us know. Nothing about you is kept.",
+        "This invitation is no longer open.",
+    ),
+    "sr": (
+        "Pridružujete se programu „{programme}“?",
+        "Vaša organizacija vas poziva u program „{programme}“.",
+        "Pridružujem se",
+        "Ne, hvala",
+        "Dobro došli u program „{programme}“. Poslali smo vam potvrdu.",
+        "Hvala što ste nam javili. O vama ništa ne čuvamo.",
+        "Ovaj poziv više nije otvoren.",
+    ),
+    "lt": (
+        "Prisijungsite prie programos „{programme}“?",
+        "Jūsų organizacija kviečia jus į programą „{programme}“.",
+        "Prisijungiu",
+        "Ne, ačiū",
+        "Sveiki prisijungę prie programos „{programme}“. Išsiuntėme jums patvirtinimą.",
+        "Ačiū, kad pranešėte. Apie jus nieko nesaugome.",
+        "Šis kvietimas nebegalioja.",
+    ),
+    "sl": (
+        "Se pridružite programu »{programme}«?",
+        "Vaša organizacija vas vabi v program »{programme}«.",
+        "Pridružim se",
+        "Ne, hvala",
+        "Dobrodošli v programu »{programme}«. Poslali smo vam potrditev.",
+        "Hvala, da ste nam sporočili. O vas ne hranimo ničesar.",
+        "To vabilo ni več odprto.",
+    ),
+    "da": (
+        "Vil du deltage i {programme}?",
+        "Din organisation inviterer dig til {programme}.",
+        "Deltag",
+        "Nej tak",
+        "Velkommen til {programme}. Vi har sendt dig en bekræftelse.",
+        "Tak fordi du gav besked. Vi gemmer intet om dig.",
+        "Denne invitation er ikke længere åben.",
+    ),
+}
+
+
+def _texts(language: str | None) -> tuple[str, str, str, str, str, str, str]:
+    return _TEXTS.get(language or "en", _TEXTS["en"])
+
+
+@dataclass(frozen=True)
+class Inviter:
+    """Invites synced people: the keys links are signed with and the public URL they point to.
+
+    Both are read only when someone is invited, so a deployment without link keys syncs
+    every programme that consents by agreement, and stops (resumably) only at an invitation.
+    """
+
+    keys: Callable[[], Sequence[bytes]]
+    base_url: Callable[[], str]
+
+    def invite(
+        self, *, storage: Storage, notifier: Notifier, clock: Clock, programme: Programme, profile: Profile
+    ) -> Participant:
+        """Record the invitee (``applied``, no consent) and queue their invitation, once per person and programme."""
+        participant_id = participant_id_for(programme.tenant_id, programme.programme_id, profile.email)
+        existing = storage.participants.get(programme.tenant_id, programme.programme_id, participant_id)
+        if existing is not None:
+            return existing
+        keys, base_url = self.keys(), self.base_url()
+        now = clock.now()
+        invitee = storage.participants.save(
+            Participant(
+                participant_id=participant_id,
+                tenant_id=programme.tenant_id,
+                programme_id=programme.programme_id,
+                profile=profile.model_copy(update={"consent": None}),
+                history=[StatusChange(status=ParticipantStatus.APPLIED.value, at=now, reason=INVITED)],
+                # The person has answered nothing yet: their "Join" is the first submission.
+                profile_submitted_at=None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        language = profile.language if profile.language in _TEXTS else programme.default_language
+        token = issue_link(
+            keys=keys,
+            clock=clock,
+            tenant_id=programme.tenant_id,
+            programme_id=programme.programme_id,
+            action=ACTION,
+            subject_id=participant_id,
+            participant_id=participant_id,
+            language=language if language in _TEXTS else None,
+            ttl=INVITATION_TTL,
+        )
+        notifier.queue(
+            tenant_id=programme.tenant_id,
+            recipient=invitee,
+            programme=programme,
+            template="sync_invitation",
+            context={"link": link_url(base_url, token), "expires_on": (now + INVITATION_TTL).date()},
+            idempotency_key=f"sync_invitation:{participant_id}",
+        )
+        return invitee
+
+
+def _invitee(claims: LinkClaims, ctx: LinkContext) -> tuple[Programme | None, Participant | None]:
+    programme = ctx.storage.programmes.get(claims.tenant_id, claims.programme_id)
+    participant = ctx.storage.participants.get(claims.tenant_id, claims.programme_id, claims.subject_id)
+    if participant is not None and participant.status is not ParticipantStatus.APPLIED:
+        participant = None
+    return programme, participant
+
+
+def _page(claims: LinkClaims, ctx: LinkContext) -> Page:
+    title, question, join, decline, _, _, gone = _texts(claims.language)
+    programme, invitee = _invitee(claims, ctx)
+    language = claims.language or "en"
+    if programme is None or invitee is None:
+        return Page(language=language, title=gone)
+    name = programme.name
+    return Page(
+        language=language,
+        title=title.format(programme=name),
+        paragraphs=(question.format(programme=name),),
+        choices=(Choice(_ANSWER, "join", join), Choice(_ANSWER, "decline", decline)),
+    )
+
+
+def _perform(claims: LinkClaims, form: Mapping[str, str], ctx: LinkContext) -> Page:
+    _, _, _, _, joined, declined, gone = _texts(claims.language)
+    programme, invitee = _invitee(claims, ctx)
+    language = claims.language or "en"
+    if programme is None or invitee is None:
+        return Page(language=language, title=gone)
+    if form.get(_ANSWER) != "join":
+        ctx.storage.participants.delete(invitee)
+        return Page(language=language, title=declined)
+    now = ctx.clock.now()
+    consent = Consent(given=True, at=now, text_version="accepted the invitation")
+    enrolment.enrol(
+        storage=ctx.storage,
+        notifier=ctx.notifier,
+        clock=ctx.clock,
+        programme=programme,
+        profile=invitee.profile.model_copy(update={"consent": consent}),
+        submitted_at=now,
+        channel=enrolment.Channel.SIGNUP,
+    )
+    return Page(language=language, title=joined.format(programme=programme.name))
+
+
+JOIN_PROGRAMME = LinkAction(name=ACTION, page=_page, perform=_perform, ttl=INVITATION_TTL)

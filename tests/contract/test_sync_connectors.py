@@ -1,0 +1,109 @@
+"""Contract of SyncConnectorRepository and SyncedPersonRepository: connectors per tenant, fingerprints in batches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from chalicelib.domain.participant import Role
+from chalicelib.domain.sync import (
+    CredentialRef,
+    FieldMap,
+    ScopeRule,
+    SecretStore,
+    SyncConnector,
+    SyncedPerson,
+    SyncFigures,
+    Vendor,
+)
+from chalicelib.errors import VersionConflict
+
+if TYPE_CHECKING:
+    from chalicelib.storage.repositories import Storage
+
+NOW = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+
+
+def connector(tenant_id: str, connector_id: str, *, enabled: bool = True) -> SyncConnector:
+    return SyncConnector(
+        tenant_id=tenant_id,
+        connector_id=connector_id,
+        vendor=Vendor.BAMBOOHR,
+        credentials=CredentialRef(store=SecretStore.SSM, name="/mentorflow/bamboohr/api-key"),
+        settings={"subdomain": "kulturnicentar"},
+        mapping=FieldMap(email="workEmail", department="department", manager_email="supervisorEmail"),
+        scopes=[ScopeRule(programme_id="prg_onboarding", role=Role.MENTEE, departments=["Umetnost"])],
+        enabled=enabled,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_a_saved_connector_reads_back_with_its_mapping_scopes_and_figures(storage: Storage) -> None:
+    # GIVEN a connector that has run once
+    new = connector("ten_a", "con_1")
+    new.cursor = "2026-09-01T02:00:00Z"
+    new.last_run = SyncFigures(started_at=NOW, read=12, enrolled=3, skipped={"no work e-mail": 1})
+
+    # WHEN it is saved and read back
+    saved = storage.connectors.save(new)
+
+    # THEN it is the same connector, at version 1
+    assert storage.connectors.get("ten_a", "con_1") == saved
+    assert saved.version == 1
+
+
+def test_a_stale_connector_write_is_refused(storage: Storage) -> None:
+    # GIVEN a connector saved twice from the same read
+    first = storage.connectors.save(connector("ten_a", "con_1"))
+    storage.connectors.save(first)
+
+    # WHEN / THEN the second write of the old version is a conflict
+    with pytest.raises(VersionConflict):
+        storage.connectors.save(first)
+
+
+def test_connectors_are_listed_per_tenant_and_only_enabled_ones_for_the_nightly_sync(storage: Storage) -> None:
+    # GIVEN connectors of two tenants, one of them paused
+    storage.connectors.save(connector("ten_a", "con_1"))
+    storage.connectors.save(connector("ten_a", "con_2", enabled=False))
+    storage.connectors.save(connector("ten_b", "con_3"))
+
+    # WHEN they are listed
+    of_a = [c.connector_id for c in storage.connectors.list("ten_a")]
+    enabled = [c.connector_id for c in storage.connectors.enabled()]
+
+    # THEN each tenant sees its own, and the nightly sync every enabled one
+    assert of_a == ["con_1", "con_2"]
+    assert enabled == ["con_1", "con_3"]
+
+
+def test_fingerprints_are_written_in_batches_and_forgotten_with_their_connector(storage: Storage) -> None:
+    # GIVEN sixty fingerprints, more than one batch
+    people = [
+        SyncedPerson(
+            tenant_id="ten_a",
+            connector_id="con_1",
+            external_id=f"emp-{n:03d}",
+            fields_hash=f"hash-{n}",
+            participants={"prg_onboarding": f"par_{n}"},
+            synced_at=NOW,
+            expires_at=NOW + timedelta(days=400),
+        )
+        for n in range(60)
+    ]
+
+    # WHEN they are written, then the connector's fingerprints are forgotten
+    written = storage.synced_people.put_many(people)
+    read_back = storage.synced_people.get("ten_a", "con_1", "emp-007")
+    listed = len(storage.synced_people.list("ten_a", "con_1"))
+    storage.synced_people.delete_all("ten_a", "con_1")
+
+    # THEN all were stored, read back alike, and none is left
+    assert written == 60
+    assert listed == 60
+    assert read_back is not None
+    assert read_back.fields_hash == "hash-7"
+    assert storage.synced_people.list("ten_a", "con_1") == []

@@ -1,0 +1,96 @@
+"""A person connects their own calendar: the mailed consent link, the provider's redirect, a signed single-use state."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlparse
+
+from chalicelib.domain.calendars import ConnectionState, Grant, Provider
+from chalicelib.domain.participant import participant_id_for
+from chalicelib.services.privacy import erase_person
+from tests.functional.calendar_scene import MENTEE, CalendarScene, calendar_scene
+
+AUTH_CODE = "4/0AVG7fiQ-consent-code"
+
+
+def connect_link(scene: CalendarScene) -> tuple[str, dict[str, str]]:
+    """Ask for a connect link for the mentee; the connection's id and the query of the consent URL mailed."""
+    mentee = participant_id_for(scene.tenant.tenant_id, scene.programme_id, MENTEE)
+    response = scene.tenant.post(
+        "/api/v1/calendars/connect-links", {"endpoint_id": scene.endpoint_id, "participant_id": mentee}
+    )
+    assert response.status_code == 201, response.body
+    [message] = scene.world.storage.messages.for_participant(scene.tenant.tenant_id, mentee)
+    url = next(word for word in message.body_text.split() if word.startswith("https://"))
+    query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+    return json.loads(response.body)["connection_id"], query | {"_url": url}
+
+
+def test_a_person_connects_their_google_calendar_through_the_mailed_link_once() -> None:
+    with calendar_scene(Provider.GOOGLE) as scene:
+        # GIVEN a connect link mailed to the mentee
+        connection_id, consent = connect_link(scene)
+        pending = scene.world.storage.calendars.get(scene.tenant.tenant_id, connection_id)
+        assert pending is not None
+        assert (pending.state, pending.grant, pending.calendar_id) == (ConnectionState.PENDING, Grant.PERSONAL, MENTEE)
+        assert consent["_url"].startswith("https://accounts.google.com/o/oauth2/v2/auth?")
+        assert consent["scope"] == "https://www.googleapis.com/auth/calendar.readonly"
+        assert (consent["access_type"], consent["login_hint"]) == ("offline", MENTEE)
+        assert consent["redirect_uri"] == "https://mentorflow.example.org/connect/google/callback"
+
+        # WHEN they consent and Google sends them back, twice (a reload)
+        scene.vendors.google.oauth.codes.add(AUTH_CODE)
+        back = f"/connect/google/callback?state={consent['state']}&code={AUTH_CODE}&scope=calendar.readonly"
+        first = scene.world.client.http.get(back)
+        reload = scene.world.client.http.get(back)
+        scene.renew()
+
+        # THEN the calendar is connected with sealed tokens and watched; the reload changes nothing
+        assert first.status_code == 200
+        assert "Vaš kalendar je povezan" in first.body.decode()
+        assert reload.status_code == 409
+        connected = scene.world.storage.calendars.get(scene.tenant.tenant_id, connection_id)
+        assert connected is not None
+        assert connected.state is ConnectionState.ACTIVE
+        assert connected.refresh_token is not None
+        assert "1//" not in connected.model_dump_json()
+        assert connected.watch_id in scene.vendors.google.channels
+
+
+def test_a_forged_state_or_a_refused_consent_connects_nothing() -> None:
+    with calendar_scene(Provider.MICROSOFT) as scene:
+        # GIVEN a connect link for Outlook
+        connection_id, consent = connect_link(scene)
+        assert consent["_url"].startswith("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?")
+        scene.vendors.graph.oauth.codes.add(AUTH_CODE)
+
+        # WHEN someone forges a state, and the person refuses consent
+        forged = scene.world.client.http.get(f"/connect/microsoft/callback?state=forged.state&code={AUTH_CODE}")
+        refused = scene.world.client.http.get(
+            f"/connect/microsoft/callback?error=access_denied&state={consent['state']}"
+        )
+
+        # THEN nothing is connected and the code was never exchanged
+        assert (forged.status_code, refused.status_code) == (403, 400)
+        pending = scene.world.storage.calendars.get(scene.tenant.tenant_id, connection_id)
+        assert pending is not None
+        assert pending.state is ConnectionState.PENDING
+        assert AUTH_CODE in scene.vendors.graph.oauth.codes
+
+
+def test_erasing_a_person_deletes_the_calendar_connections_they_consented_to() -> None:
+    with calendar_scene(Provider.GOOGLE) as scene:
+        # GIVEN the mentee connected their calendar (and the mentor's is connected too)
+        connection_id, consent = connect_link(scene)
+        scene.vendors.google.oauth.codes.add(AUTH_CODE)
+        scene.world.client.http.get(f"/connect/google/callback?state={consent['state']}&code={AUTH_CODE}")
+
+        # WHEN the mentee is erased
+        counts = erase_person(scene.world.storage, tenant_id=scene.tenant.tenant_id, email=MENTEE)
+
+        # THEN their connection is gone and the mentor's stays
+        assert counts["calendars"] == 1
+        assert scene.world.storage.calendars.get(scene.tenant.tenant_id, connection_id) is None
+        assert [c.connection_id for c in scene.world.storage.calendars.list(scene.tenant.tenant_id)] == [
+            scene.connection_id
+        ]

@@ -1,0 +1,98 @@
+"""Salesforce Outbound Messages through ``POST /hooks/salesforce/{id}?token=…``: XML in, the SOAP Ack out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib.domain.webhook import DeliveryState, Purpose
+from chalicelib.storage.repositories import Storage
+from tests.support.world import World, world_with
+
+OUTBOUND_MESSAGE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <soapenv:Body>
+  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+   <OrganizationId>00D5e000000KcbAEAS</OrganizationId>
+   <ActionId>04k5e000000Mntr</ActionId>
+   <SessionId xsi:nil="true"/>
+   <EnterpriseUrl>https://kcb.my.salesforce.com/services/Soap/c/60.0/00D5e000000Kcb</EnterpriseUrl>
+   <PartnerUrl>https://kcb.my.salesforce.com/services/Soap/u/60.0/00D5e000000Kcb</PartnerUrl>
+   <Notification>
+    <Id>04l5e00000AbCdEAAV</Id>
+    <sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+     <sf:Id>0035e00000XyZ12AAB</sf:Id>
+     <sf:Email>jelena@kcb.rs</sf:Email>
+    </sObject>
+   </Notification>
+  </notifications>
+ </soapenv:Body>
+</soapenv:Envelope>
+"""
+XML = {"Content-Type": "text/xml; charset=utf-8"}
+
+
+@pytest.fixture
+def world(storage: Storage) -> Iterator[World]:
+    with world_with(storage) as built:
+        yield built
+
+
+def test_an_outbound_message_with_the_token_is_kept_and_acknowledged_in_soap(world: World) -> None:
+    # GIVEN a Salesforce people endpoint, its URL carrying the token
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), "salesforce", Purpose.PEOPLE)
+    token = issued.url.split("?token=", 1)[1]
+
+    # WHEN Salesforce posts an outbound message for a changed contact
+    answer = world.client.http.post(
+        f"/hooks/salesforce/{issued.endpoint.endpoint_id}?token={token}", headers=XML, body=OUTBOUND_MESSAGE
+    )
+
+    # THEN it answers the SOAP Ack, and the delivery is kept without the token (ignored: nothing pulls Salesforce)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/xml")
+    assert b"<Ack>true</Ack>" in answer.body
+    (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
+    assert stored.state is DeliveryState.IGNORED
+    assert "token" not in stored.query
+
+
+def test_an_outbound_message_without_the_token_is_refused_and_not_acknowledged(world: World) -> None:
+    # GIVEN a Salesforce people endpoint
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), "salesforce", Purpose.PEOPLE)
+
+    # WHEN a message arrives without the token, and one with a DOCTYPE (an entity bomb's carrier)
+    refused = world.client.http.post(
+        f"/hooks/salesforce/{issued.endpoint.endpoint_id}", headers=XML, body=OUTBOUND_MESSAGE
+    )
+
+    # THEN it is refused before anything is stored, with no Ack (Salesforce will retry)
+    assert refused.status_code == 401
+    assert b"<Ack>" not in refused.body
+    assert world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id) == []
+
+
+def test_an_outbound_message_with_a_doctype_is_kept_for_a_person_and_never_parsed(world: World) -> None:
+    # GIVEN a Salesforce people endpoint
+    coordinator = world.tenant()
+    issued = coordinator.endpoint(coordinator.programme(), "salesforce", Purpose.PEOPLE)
+    token = issued.url.split("?token=", 1)[1]
+    bomb = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><lolz>&lol;</lolz>'
+
+    # WHEN such a body arrives with the token
+    answer = world.client.http.post(
+        f"/hooks/salesforce/{issued.endpoint.endpoint_id}?token={token}", headers=XML, body=bomb
+    )
+
+    # THEN it is acknowledged (kept) and waits for a person, its entities never expanded
+    assert answer.status_code == 200
+    (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
+    assert stored.state is DeliveryState.NEEDS_ATTENTION
+    assert (
+        stored.last_error
+        == "the payload cannot be read: Salesforce body carries a DOCTYPE, which no outbound message has"
+    )

@@ -1,0 +1,178 @@
+"""Specifications: every run is planned within its budget, and a run over budget is re-routed or refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.matching import (
+    CohortShape,
+    MatchingBudget,
+    MatchingBudgetExceeded,
+    MatchingPolicy,
+    MenteeProfile,
+    MentorProfile,
+    match_cohort,
+    plan_solver,
+)
+
+from .builders import assert_respects_hard_rules, random_cohort, total
+
+# The shapes of the cohorts that fell off a cliff, at their real sizes (planning allocates nothing).
+ISSUE_SHAPES = {
+    "10k x 200 mentors, capacity 50": CohortShape(10_000, 200, 10_000),
+    "10k x 20 mentors, capacity 1000": CohortShape(10_000, 20, 20_000),
+    "10k x 3.5k typical": CohortShape(10_000, 3_500, 8_750),
+    "20k x 7k typical": CohortShape(20_000, 7_000, 17_500),
+    "2k x 700, capacity 1000": CohortShape(2_000, 700, 700_000),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE_SHAPES))
+def test_default_policy_plans_every_issue_shape_within_the_api_budget(name: str) -> None:
+    # GIVEN a cohort shape a coordinator can produce through the API
+    shape = ISSUE_SHAPES[name]
+
+    # WHEN the default policy plans its run under the default (API) budget
+    plan = plan_solver(MatchingPolicy(), shape)
+
+    # THEN the chosen solver's estimate fits the budget
+    assert plan.estimate.fits(MatchingBudget())
+
+
+@pytest.mark.parametrize("name", ["20k x 7k typical", "2k x 700, capacity 1000"])
+def test_an_explicitly_chosen_exact_solver_over_budget_is_refused_with_its_estimate(name: str) -> None:
+    # GIVEN a programme that insists on the exact solver for a large cohort
+    policy = MatchingPolicy(solver="exact")
+
+    # WHEN its run is planned
+    with pytest.raises(MatchingBudgetExceeded) as refused:
+        plan_solver(policy, ISSUE_SHAPES[name])
+
+    # THEN it is refused before anything is allocated, saying what it would have cost
+    assert refused.value.status_code == 422
+    assert refused.value.details["estimates"][0]["solver"] == "exact"
+    assert "scheduled job" in refused.value.message
+
+
+def test_many_places_per_mentor_are_routed_to_the_auction_not_the_replicated_graph() -> None:
+    # GIVEN few mentors with many places each
+    shape = ISSUE_SHAPES["10k x 200 mentors, capacity 50"]
+
+    # WHEN auto plans the run
+    plan = plan_solver(MatchingPolicy(), shape)
+
+    # THEN the auction runs, and the sparse solver's replicated graph was estimated dearer
+    estimates = {e.solver: e for e in plan.considered}
+    assert plan.solver == "auction"
+    assert estimates["sparse"].seconds > estimates["auction"].seconds
+
+
+def test_a_larger_budget_lets_a_scheduled_job_run_what_the_api_refuses() -> None:
+    # GIVEN an explicit exact run that is too large for an API call
+    policy = MatchingPolicy(solver="exact")
+    shape = CohortShape(12_000, 4_000, 9_000)
+    with pytest.raises(MatchingBudgetExceeded):
+        plan_solver(policy, shape)
+
+    # WHEN the same run is planned with a job's budget
+    plan = plan_solver(policy, shape, MatchingBudget(memory_mb=8_000, seconds=800))
+
+    # THEN it goes ahead
+    assert plan.solver == "exact"
+
+
+def test_a_run_that_fits_no_solver_raises_before_matching_and_names_every_estimate() -> None:
+    # GIVEN a small cohort and an absurdly small budget
+    cohort = random_cohort(3, n_mentees=40, n_mentors=12)
+
+    # WHEN it is matched
+    with pytest.raises(MatchingBudgetExceeded) as refused:
+        match_cohort(cohort.mentees, cohort.mentors, past_pairs=cohort.past_pairs, budget=MatchingBudget(1, 0.0001))
+
+    # THEN the reason lists what each solver would have needed
+    assert {e["solver"] for e in refused.value.details["estimates"]} >= {"sparse", "auction", "stable"}
+
+
+def _cohort(
+    n_mentees: int, n_mentors: int, capacity: int, *, tags: str = "shared", ties: bool = False
+) -> tuple[list[MenteeProfile], list[MentorProfile]]:
+    """A cohort of one of the issue's shapes, small enough for the unit tier."""
+    goals = ("leadership", "writing", "negotiation", "coaching", "hiring")
+
+    def tags_of(prefix: str, k: int) -> tuple[str, ...]:
+        if ties or tags == "none":
+            return ()
+        if tags == "free text":
+            return (f"{prefix}{k} own goal", goals[k % len(goals)])
+        return (goals[k % len(goals)], goals[(k * 7) % len(goals)])
+
+    mentees = [
+        MenteeProfile(
+            participant_id=f"e{i:05d}",
+            email=f"e{i}@mentees.example",
+            languages=("en",),
+            tags=tags_of("e", i),
+            seniority=None if ties else i % 5,
+            utc_offset_minutes=None if ties else 60 * (i % 3),
+        )
+        for i in range(n_mentees)
+    ]
+    mentors = [
+        MentorProfile(
+            participant_id=f"r{j:04d}",
+            email=f"r{j}@mentors.example",
+            languages=("en",),
+            tags=tags_of("r", j),
+            seniority=None if ties else 3 + j % 5,
+            utc_offset_minutes=None if ties else 60 * (j % 2),
+            capacity=capacity,
+        )
+        for j in range(n_mentors)
+    ]
+    return mentees, mentors
+
+
+SMALL_SHAPES = {
+    "few mentors, capacity 50": dict(n_mentees=500, n_mentors=8, capacity=50),
+    "very few mentors, capacity 1000": dict(n_mentees=500, n_mentors=2, capacity=1000),
+    "all scores tied": dict(n_mentees=600, n_mentors=250, capacity=2, ties=True),
+    "two free-text tags per person": dict(n_mentees=500, n_mentors=200, capacity=2, tags="free text"),
+    "no goals or rankings": dict(n_mentees=500, n_mentors=200, capacity=2, tags="none"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_SHAPES))
+@pytest.mark.parametrize("solver", ["sparse", "auction"])
+def test_graph_solvers_stay_near_the_exact_optimum_on_every_issue_shape(name: str, solver: str) -> None:
+    # GIVEN a small cohort of one of the issue's shapes
+    mentees, mentors = _cohort(**SMALL_SHAPES[name])  # type: ignore[arg-type]
+
+    # WHEN matched exactly and by a candidate-graph solver with a short candidate list
+    exact = match_cohort(mentees, mentors, MatchingPolicy(solver="exact"))
+    policy = MatchingPolicy.model_validate({"solver": solver, "sparse_k": 10})
+    approximate = match_cohort(mentees, mentors, policy)
+
+    # THEN it keeps every rule and reaches 99.9% of the optimum
+    assert_respects_hard_rules(approximate, tuple(mentees), tuple(mentors), policy)
+    assert approximate.figures.solver == solver
+    assert total(approximate) >= 0.999 * total(exact)
+    assert total(approximate) <= total(exact) + 1e-6
+
+
+def test_tie_breaks_are_reproducible_and_rotate_from_round_to_round() -> None:
+    # GIVEN a cohort where every pair is worth the same and there are fewer places than mentees
+    mentees, mentors = _cohort(n_mentees=300, n_mentors=100, capacity=1, ties=True)
+    policy = MatchingPolicy(solver="sparse", sparse_k=5)
+
+    # WHEN matched twice with one round's seed and once with the next round's
+    first = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-1")
+    again = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-1")
+    later = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-2")
+
+    # THEN one seed gives one answer, and another round places other people
+    def placed(result: object) -> set[str]:
+        return {p.mentee_id for p in result.pairs}  # type: ignore[attr-defined]
+
+    assert [(p.mentee_id, p.mentor_id) for p in first.pairs] == [(p.mentee_id, p.mentor_id) for p in again.pairs]
+    assert first.figures.matched == later.figures.matched == 100
+    assert placed(first) != placed(later)
