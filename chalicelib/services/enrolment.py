@@ -240,7 +240,11 @@ def _take_slot(storage: Storage, programme: Programme, participant_id: str, now:
     for index, held in slots.items():
         holder = storage.participants.get(tenant_id, programme_id, held.holder_id)
         gone = holder is None or holder.status not in PLACE_HOLDING or holder.role is not Role.MENTEE
-        passed_on = gone and not held.fresh(now)
+        # A holder whose record changed after its claim (withdrawn, moved to a corrected address) has
+        # settled: its place is free at once. A fresh claim whose record is not written yet is an
+        # enrolment in flight, and keeps its slot for a while.
+        settled = holder is not None and holder.updated_at >= held.claimed_at
+        passed_on = gone and (settled or not held.fresh(now))
         if passed_on and storage.places.take(slot.model_copy(update={"index": index}), from_holder=held.holder_id):
             return True
     return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -26,6 +27,11 @@ def _context(template: str, language: str) -> dict[str, object]:
     return values
 
 
+def _has_words(text: str) -> bool:
+    """Whether ``text`` has a letter outside its filled-in variables («name»)."""
+    return any(ch.isalpha() for ch in re.sub(r"«[^»]*»", "", text))
+
+
 @pytest.mark.parametrize("template", sorted(template_names()))
 def test_every_template_renders_in_every_language_with_every_variable_and_differs_from_english(template: str) -> None:
     # GIVEN the English text with every variable filled
@@ -38,7 +44,9 @@ def test_every_template_renders_in_every_language_with_every_variable_and_differ
         assert "$" not in rendered.subject + rendered.body_text
         if language != "en":
             assert rendered.body_text != english.body_text, (template, language)
-            assert rendered.subject != english.subject, (template, language)
+            # A subject made of names alone (a digest's item heading) has no words to translate.
+            if _has_words(english.subject):
+                assert rendered.subject != english.subject, (template, language)
 
 
 def test_the_survey_page_says_everything_in_every_language_and_translates_it() -> None:
