@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,10 +14,13 @@ import pytest
 
 import app  # noqa: F401 - registers every operation, so that the suite is built from all of them
 from chalicelib.api.http import REGISTRY, RouteDoc
+from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
 from chalicelib.domain.webhook import Purpose
 from chalicelib.registry import SOURCES
 from chalicelib.services.inbox.ports import SourceSpec, WebhookRequest
+from chalicelib.settings import get_settings
 from chalicelib.webhooks.signing import BodyHmac, SharedToken, StandardWebhooksVerifier, TimestampedHmac
+from tests.support.pairs import stored_pair
 from tests.support.world import TenantHandle, World
 
 V1 = "/api/v1"
@@ -35,7 +40,32 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "ParticipantUpdate": {"priority": 5},
     "WithdrawRequest": {"reason": "taken over"},
     "RotateRequest": {},
+    "EventCreate": {
+        "kind": "mentor_training",
+        "title": "Obuka mentora",
+        "starts_at": "2026-09-20T16:00:00+02:00",
+        "ends_at": "2026-09-20T18:00:00+02:00",
+    },
+    "AttendanceUpdate": {"attended": {"ptc_intruder": True}},
+    "MeetingRequest": {"starts_at": "2026-08-30T10:00:00+00:00", "held": True},
+    "ConfirmationRequest": {"met": False},
+    "ConnectorSettings": {
+        "vendor": "bamboohr",
+        "credentials": {"store": "ssm", "name": "/intruder/hr"},
+        "settings": {"subdomain": "intruder"},
+        "mapping": {"email": "workEmail"},
+    },
+    "VendorSecret": {"secret": "a-vendor-signing-key-chosen-by-the-intruder"},
 }
+
+
+@pytest.fixture(autouse=True)
+def local_erasure_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Erasure hashes take their key from the process settings, which the stage's config points at SSM."""
+    monkeypatch.setenv("MENTORFLOW_ERASURE_KEY", "attack-suite-erasure-key")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
@@ -49,6 +79,31 @@ def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
     run = victim.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
     issued = victim.endpoint(programme_id, "standard")
     (key,) = world.storage.tenants.list_keys(victim.tenant_id)
+    event = victim.post(f"{V1}/programmes/{programme_id}/events", VALID_BODIES["EventCreate"]).json_body
+    running = stored_pair(
+        world.storage,
+        victim.tenant_id,
+        programme_id,
+        "mentor2@victim.example",
+        "mentee2@victim.example",
+        approved_at=world.clock.now() - timedelta(days=7),
+    )
+    meetings = f"{V1}/programmes/{programme_id}/pairs/{running.pair_id}/meetings"
+    meeting = victim.post(meetings, VALID_BODIES["MeetingRequest"]).json_body
+    connector = victim.post(f"{V1}/connectors", VALID_BODIES["ConnectorSettings"]).json_body
+    connection = CalendarConnection(
+        tenant_id=victim.tenant_id,
+        programme_id=programme_id,
+        endpoint_id=issued.endpoint.endpoint_id,
+        provider=Provider.GOOGLE,
+        grant=Grant.PERSONAL,
+        calendar_id="mentor@victim.example",
+        state=ConnectionState.ACTIVE,
+        renew_at=world.clock.now(),
+        created_at=world.clock.now(),
+        updated_at=world.clock.now(),
+    )
+    world.storage.calendars.save(connection)
     ids = {
         "programme_id": programme_id,
         "participant_id": people[1],
@@ -57,7 +112,15 @@ def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
         "endpoint_id": issued.endpoint.endpoint_id,
         "delivery_id": "msg_victim",
         "key_id": key.key_id,
+        "event_id": event["event"]["event_id"],
+        "meeting_id": meeting["meeting_id"],
+        "connector_id": connector["connector_id"],
+        "connection_id": connection.connection_id,
+        # The export names a report, not an object; the programme id is what must not be found.
+        "export": "participants",
     }
+    missing = {name for route in ID_ROUTES for name in re.findall(r"{(\w+)}", route.path)} - set(ids)
+    assert not missing, f"the victim has nothing to name {missing}; give it one"
     return victim, ids
 
 
@@ -82,9 +145,7 @@ ID_ROUTES = [r for r in REGISTRY.routes if "{" in r.path]
 
 
 @pytest.mark.parametrize("route", ID_ROUTES, ids=[f"{r.method} {r.path}" for r in ID_ROUTES])
-def test_another_tenant_s_ids_are_not_found_by_any_operation_and_change_nothing(
-    world: World, route: RouteDoc
-) -> None:
+def test_another_tenant_s_ids_are_not_found_by_any_operation_and_change_nothing(world: World, route: RouteDoc) -> None:
     if not isinstance(world.storage.tenants.__dict__.get("tenants"), dict):
         pytest.skip("the snapshot reads the in-memory fake")
     # GIVEN a victim tenant with one of everything, and an attacker with a key of their own
