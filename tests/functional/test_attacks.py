@@ -7,10 +7,13 @@ import base64
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from moto import mock_aws
 
 import app  # noqa: F401 - registers every operation, so that the suite is built from all of them
 from chalicelib.api.http import REGISTRY, RouteDoc
@@ -19,9 +22,21 @@ from chalicelib.domain.webhook import Purpose
 from chalicelib.registry import SOURCES
 from chalicelib.services.inbox.ports import SourceSpec, WebhookRequest
 from chalicelib.settings import get_settings
-from chalicelib.webhooks.signing import BodyHmac, SharedToken, StandardWebhooksVerifier, TimestampedHmac
+from chalicelib.storage.repositories import Storage
+from chalicelib.webhooks.signing import (
+    BodyHmac,
+    SharedToken,
+    StandardWebhooksVerifier,
+    TimestampedHmac,
+    TimestampLayout,
+    TokenPlace,
+)
+from chalicelib.webhooks.sources import invite
+from chalicelib.webhooks.sources.invite import MailOnly
+from chalicelib.webhooks.sources.msgraph import ClientStateVerifier
+from tests.support.events import load_event
 from tests.support.pairs import stored_pair
-from tests.support.world import TenantHandle, World
+from tests.support.world import TenantHandle, World, world_with
 
 V1 = "/api/v1"
 # A body each operation accepts, so that the request reaches the tenant check and is not refused as malformed.
@@ -192,26 +207,106 @@ def test_another_tenant_s_people_cannot_be_exported_or_erased(world: World, oper
 # --- Signatures ---------------------------------------------------------------------------------------
 
 SECRET_STRANGER = "whsec_" + base64.b64encode(b"s" * 32).decode()
+HOST = "mentorflow.example.org"
+GOOGLE_CHANNEL = {
+    "X-Goog-Channel-ID": "chn-attack-0001",
+    "X-Goog-Message-Number": "7",
+    "X-Goog-Resource-State": "exists",
+}
+FORM_BODY = json.dumps({"event_id": "evt_attack", "type": "form.submitted", "data": {"answers": []}}).encode()
+JOTFORM_BODY = urlencode(
+    {
+        "submissionID": "5981234567890123456",
+        "formID": "243231271343446",
+        "rawRequest": load_event("jotform_submission.rawRequest.json").decode(),
+    }
+).encode()
+SALESFORCE_BODY = b"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <soapenv:Body>
+  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+   <OrganizationId>00D5e000000KcbAEAS</OrganizationId>
+   <Notification>
+    <Id>04l5e00000AbCdEAAV</Id>
+    <sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+     <sf:Id>0035e00000XyZ12AAB</sf:Id>
+    </sObject>
+   </Notification>
+  </notifications>
+ </soapenv:Body>
+</soapenv:Envelope>
+"""
+# A body each source posts; a scheme that signs inside the body (msgraph's clientState) gets it at signing time.
+BODIES: dict[str, bytes] = {
+    "typeform": load_event("typeform_form_response.json"),
+    "tally": load_event("tally_FORM_RESPONSE.json"),
+    "jotform": JOTFORM_BODY,
+    "google-forms": load_event("standard_form.submitted_google_forms_mentor.json"),
+    "standard": load_event("standardwebhooks_contact.created_full.json"),
+    "calendly": load_event("calendly_invitee.created.json"),
+    "calcom": load_event("calcom_BOOKING_CREATED.json"),
+    "google-calendar": b"",
+    "msgraph": load_event("msgraph_change_notification_created.json"),
+    "invite": load_event("invite_google_request.eml"),
+    "bamboohr": load_event("bamboohr_employee.updated_event_based.json"),
+    "hibob": load_event("hibob_table.entry.created_v2.json"),
+    "merge": load_event("merge_hris_employee_model.json"),
+    "hubspot": load_event("hubspot_contact.propertyChange.json"),
+    "salesforce": SALESFORCE_BODY,
+}
 
 
-def _signed(spec: SourceSpec, secret: str, body: bytes, at: int, msg_id: str) -> tuple[dict[str, str], str]:
-    """Headers and query string that sign ``body`` with ``secret`` at unix time ``at`` the source's way."""
+@dataclass(frozen=True)
+class Signed:
+    """A request as the source would send it: headers, the query string and the body (which may carry the proof)."""
+
+    headers: dict[str, str]
+    query: str
+    body: bytes
+
+
+def _signed(spec: SourceSpec, secret: str, path: str, at: int, msg_id: str) -> Signed:
+    """The source's request to ``path``, proven with ``secret`` at unix time ``at`` the way the source proves it."""
     verifier = spec.verifier(None)  # type: ignore[arg-type] - the clock is used to verify, not to sign
-    content = {"Content-Type": spec.content_types[0]}
+    body = BODIES.get(spec.name, FORM_BODY)
+    content = {"Content-Type": spec.content_types[0], "Host": HOST}
+    if spec.name == "jotform":
+        content["Content-Type"] = "application/x-www-form-urlencoded"
     if isinstance(verifier, StandardWebhooksVerifier):
         signature = StandardWebhooksVerifier.sign(secret, msg_id, at, body)
-        return content | {"webhook-id": msg_id, "webhook-timestamp": str(at), "webhook-signature": signature}, ""
+        return Signed(
+            content | {"webhook-id": msg_id, "webhook-timestamp": str(at), "webhook-signature": signature}, "", body
+        )
     if isinstance(verifier, BodyHmac):
-        return content | {verifier._header: verifier.sign(secret, body)}, ""
+        return Signed(content | {verifier._header: verifier.sign(secret, body)}, "", body)
+    if isinstance(verifier, SharedToken) and verifier._place is TokenPlace.QUERY:
+        return Signed(content, f"?{verifier._name}={verifier.sign(secret)}", body)
     if isinstance(verifier, SharedToken):
-        return content, f"?{spec.token_parameter}={verifier.sign(secret)}"
+        # Google's ping names its channel and message: the same ping resent is the same delivery.
+        return Signed(content | GOOGLE_CHANNEL | {verifier._name: verifier.sign(secret)}, "", body)
     if isinstance(verifier, TimestampedHmac):
-        request = WebhookRequest(method="POST", path="/", body=body)
-        headers = content | {verifier._signature_header: verifier.sign(secret, request, str(at))}
+        # HubSpot writes its timestamp in milliseconds; the others in seconds.
+        stamp = str(at * 1000) if verifier._layout is TimestampLayout.HUBSPOT_V3 else str(at)
+        request = WebhookRequest(method="POST", path=path, body=body, headers={"host": HOST})
+        headers = content | {verifier._signature_header: verifier.sign(secret, request, stamp)}
         if verifier._timestamp_header:
-            headers[verifier._timestamp_header] = str(at)
-        return headers, ""
+            headers[verifier._timestamp_header] = stamp
+        return Signed(headers, "", body)
+    if isinstance(verifier, ClientStateVerifier):
+        notifications = json.loads(body)["value"]
+        return Signed(content, "", ClientStateVerifier.sign(secret, notifications))
+    if isinstance(verifier, MailOnly):
+        # Mail is never proven over HTTP: whatever a sender adds, the route refuses it (see the SES tests below).
+        return Signed(content, "", body)
     raise AssertionError(f"{spec.name}: no signer for {type(verifier).__name__}; add one to this suite")
+
+
+@pytest.fixture
+def wired(storage: Storage) -> Iterator[World]:
+    """The deployment's own sources and handlers; any AWS call lands on moto, never on the network."""
+    with mock_aws(), world_with(storage) as built:
+        yield built
 
 
 def _purpose(world: World, spec: SourceSpec) -> Purpose:
@@ -224,45 +319,67 @@ def _endpoint(world: World, spec: SourceSpec) -> tuple[str, str]:
     return issued.endpoint.endpoint_id, issued.secret
 
 
-def _post(world: World, spec: SourceSpec, endpoint_id: str, headers: dict[str, str], query: str, body: bytes) -> Any:
-    return world.client.http.post(f"/hooks/{spec.name}/{endpoint_id}{query}", headers=headers, body=body)
+def _path(spec: SourceSpec, endpoint_id: str) -> str:
+    return f"/hooks/{spec.name}/{endpoint_id}"
 
 
-BODY = json.dumps({"event_id": "evt_attack", "type": "form.submitted", "data": {"answers": []}}).encode()
+def _post(world: World, spec: SourceSpec, endpoint_id: str, signed: Signed) -> Any:
+    return world.client.http.post(f"{_path(spec, endpoint_id)}{signed.query}", headers=signed.headers, body=signed.body)
+
+
+def _stranger(spec: SourceSpec) -> str:
+    return SECRET_STRANGER if spec.secret_style.value == "whsec" else "a-secret-that-is-not-the-endpoint-s"
+
+
+def _duplicate(answer: Any, spec: SourceSpec) -> bool | None:
+    """Whether the inbox called the request a duplicate; a source answered in its own words says nothing."""
+    if spec.acknowledge is not None:
+        assert answer.status_code == 200, answer.body
+        assert b"<Ack>true</Ack>" in answer.body
+        return None
+    return bool(answer.json_body["duplicate"])
+
+
+def _expected(spec: SourceSpec, duplicates: list[bool]) -> list[bool | None]:
+    return [None] * len(duplicates) if spec.acknowledge is not None else list(duplicates)
 
 
 @pytest.mark.parametrize("spec", SOURCES, ids=[s.name for s in SOURCES])
-def test_a_forged_signature_is_refused_by_every_source_and_nothing_is_stored(world: World, spec: SourceSpec) -> None:
+def test_a_forged_signature_is_refused_by_every_source_and_nothing_is_stored(wired: World, spec: SourceSpec) -> None:
     # GIVEN an endpoint of the source
-    endpoint_id, _secret = _endpoint(world, spec)
-    stranger = SECRET_STRANGER if spec.secret_style.value == "whsec" else "a-secret-that-is-not-the-endpoint-s"
+    endpoint_id, _secret = _endpoint(wired, spec)
 
     # WHEN a request signed with another secret arrives
-    headers, query = _signed(spec, stranger, BODY, int(world.clock.now().timestamp()), "msg_forged")
-    answer = _post(world, spec, endpoint_id, headers, query, BODY)
+    forged = _signed(spec, _stranger(spec), _path(spec, endpoint_id), int(wired.clock.now().timestamp()), "msg_forged")
+    answer = _post(wired, spec, endpoint_id, forged)
 
-    # THEN it is refused and nothing is stored
-    assert answer.status_code == 401
-    assert world.storage.deliveries.for_endpoint(endpoint_id) == []
+    # THEN it is refused (no acknowledgement either) and nothing is stored
+    assert answer.status_code == 401, (answer.status_code, answer.body)
+    assert wired.storage.deliveries.for_endpoint(endpoint_id) == []
 
 
-@pytest.mark.parametrize("spec", SOURCES, ids=[s.name for s in SOURCES])
-def test_a_stale_or_replayed_request_is_refused_or_stored_once_by_every_source(world: World, spec: SourceSpec) -> None:
+HTTP_SOURCES = [s for s in SOURCES if s.name != invite.NAME]
+
+
+# The invite source receives mail through SES, never over HTTP; its replays are the SES tests below.
+@pytest.mark.parametrize("spec", HTTP_SOURCES, ids=[s.name for s in HTTP_SOURCES])
+def test_a_stale_or_replayed_request_is_refused_or_stored_once_by_every_source(wired: World, spec: SourceSpec) -> None:
     # GIVEN an endpoint of the source, and a request it signed an hour ago and one signed now
-    endpoint_id, secret = _endpoint(world, spec)
-    now = int(world.clock.now().timestamp())
-    old_headers, old_query = _signed(spec, secret, BODY, now - int(timedelta(hours=1).total_seconds()), "msg_old")
-    headers, query = _signed(spec, secret, BODY, now, "msg_replayed")
-    timed = isinstance(spec.verifier(world.clock), StandardWebhooksVerifier | TimestampedHmac)
+    endpoint_id, secret = _endpoint(wired, spec)
+    now = int(wired.clock.now().timestamp())
+    path = _path(spec, endpoint_id)
+    old = _signed(spec, secret, path, now - int(timedelta(hours=1).total_seconds()), "msg_old")
+    fresh = _signed(spec, secret, path, now, "msg_replayed")
+    timed = isinstance(spec.verifier(wired.clock), StandardWebhooksVerifier | TimestampedHmac)
 
     # WHEN the stale one arrives, then the fresh one three times
-    stale = _post(world, spec, endpoint_id, old_headers, old_query, BODY)
-    answers = [_post(world, spec, endpoint_id, headers, query, BODY) for _ in range(3)]
+    stale = _post(wired, spec, endpoint_id, old)
+    answers = [_post(wired, spec, endpoint_id, fresh) for _ in range(3)]
 
     # THEN a scheme with a timestamp refuses the stale one, and the fresh one is stored once
     if timed:
         assert stale.status_code == 401
-        assert [a.json_body["duplicate"] for a in answers] == [False, True, True]
+        assert [_duplicate(a, spec) for a in answers] == _expected(spec, [False, True, True])
     else:
-        assert [a.json_body["duplicate"] for a in [stale, *answers]] == [False, True, True, True]
-    assert len(world.storage.deliveries.for_endpoint(endpoint_id)) == 1
+        assert [_duplicate(a, spec) for a in [stale, *answers]] == _expected(spec, [False, True, True, True])
+    assert len(wired.storage.deliveries.for_endpoint(endpoint_id)) == 1
