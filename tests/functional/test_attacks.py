@@ -9,14 +9,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from io import BytesIO
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from moto import mock_aws
 
 import app  # noqa: F401 - registers every operation, so that the suite is built from all of them
 from chalicelib.api.http import REGISTRY, RouteDoc
+from chalicelib.calendars.apis import MailStore
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
 from chalicelib.domain.webhook import Purpose
 from chalicelib.registry import SOURCES
@@ -355,6 +357,7 @@ def test_a_forged_signature_is_refused_by_every_source_and_nothing_is_stored(wir
 
     # THEN it is refused (no acknowledgement either) and nothing is stored
     assert answer.status_code == 401, (answer.status_code, answer.body)
+    assert b"<Ack>" not in answer.body
     assert wired.storage.deliveries.for_endpoint(endpoint_id) == []
 
 
@@ -382,4 +385,99 @@ def test_a_stale_or_replayed_request_is_refused_or_stored_once_by_every_source(w
         assert [_duplicate(a, spec) for a in answers] == _expected(spec, [False, True, True])
     else:
         assert [_duplicate(a, spec) for a in [stale, *answers]] == _expected(spec, [False, True, True, True])
+    assert len(wired.storage.deliveries.for_endpoint(endpoint_id)) == 1
+
+
+# A vendor's URL check is answered before any proof is asked for; it must never store what it carries.
+HANDSHAKES: dict[str, tuple[str, bytes]] = {
+    "msgraph": (
+        "?validationToken=Validation%3A%20Testing%20client%20application%20reachability",
+        ClientStateVerifier.sign("a-client-state-that-is-not-the-endpoint-s", [{"subscriptionId": "sub-attack"}]),
+    ),
+    "hibob": ("", b"Ping test"),
+}
+HANDSHAKE_SOURCES = [s for s in SOURCES if s.name in HANDSHAKES]
+
+
+def test_every_source_that_answers_a_url_check_is_in_the_handshake_attacks() -> None:
+    # GIVEN every registered source, and the URL check each of them answers
+    answering = set()
+    for spec in SOURCES:
+        query, body = HANDSHAKES.get(spec.name, ("", b"Ping test"))
+        request = WebhookRequest(method="POST", path="/", body=body, query=dict(parse_qsl(query.lstrip("?"))))
+        # WHEN the source is asked whether it answers it
+        if spec.handshake(request) is not None:
+            answering.add(spec.name)
+
+    # THEN the suite attacks each of them
+    assert answering == set(HANDSHAKES)
+
+
+@pytest.mark.parametrize("spec", HANDSHAKE_SOURCES, ids=[s.name for s in HANDSHAKE_SOURCES])
+def test_a_forged_request_dressed_as_a_url_check_is_answered_but_stores_nothing(wired: World, spec: SourceSpec) -> None:
+    # GIVEN an endpoint of a source that answers its vendor's URL check
+    endpoint_id, _secret = _endpoint(wired, spec)
+    query, body = HANDSHAKES[spec.name]
+
+    # WHEN a stranger posts that check, carrying notifications of their own
+    answer = _post(wired, spec, endpoint_id, Signed({"Content-Type": spec.content_types[0]}, query, body))
+
+    # THEN the check is answered, and nothing is stored nor processed
+    assert answer.status_code == 200
+    assert wired.storage.deliveries.for_endpoint(endpoint_id) == []
+
+
+# --- Mail to the invite address -----------------------------------------------------------------------
+
+
+@dataclass
+class FakeS3:
+    """The bucket SES receiving writes messages to: key -> raw message."""
+
+    objects: dict[str, bytes]
+
+    def head_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        return {"ContentLength": len(self.objects[Key])}
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        return {"Body": BytesIO(self.objects[Key])}
+
+
+def _mailed(world: World, message_id: str, verdict: str) -> tuple[str, dict[str, Any]]:
+    """An invite endpoint, and the SES receipt of an invitation mailed to it with ``verdict`` on SPF and DKIM."""
+    endpoint_id, _secret = _endpoint(world, invite.SPEC)
+    world.container._invite_mail = MailStore("invitations", "", "us-east-1", FakeS3({message_id: BODIES["invite"]}))
+    recipient = f"meet+{endpoint_id}@mentorflow.example.org"
+    receipt = {
+        "recipients": [recipient],
+        "spamVerdict": {"status": "PASS"},
+        "virusVerdict": {"status": "PASS"},
+        "spfVerdict": {"status": verdict},
+        "dkimVerdict": {"status": verdict},
+    }
+    mail = {"messageId": message_id, "source": "milica.djordjevic@example.org", "destination": [recipient]}
+    return endpoint_id, {"Records": [{"eventSource": "aws:ses", "ses": {"mail": mail, "receipt": receipt}}]}
+
+
+def test_an_invitation_mailed_from_a_forged_sender_is_dropped_and_nothing_is_stored(wired: World) -> None:
+    # GIVEN an invitation whose sender neither SPF nor DKIM vouches for
+    endpoint_id, event = _mailed(wired, "forged0001", "FAIL")
+
+    # WHEN SES hands it to the invitation function
+    answer = wired.client.lambda_.invoke("receive-invitation", event).payload
+
+    # THEN it is dropped and nothing is stored
+    assert answer["states"] == ["ignored"]
+    assert wired.storage.deliveries.for_endpoint(endpoint_id) == []
+
+
+def test_an_invitation_received_again_is_stored_once(wired: World) -> None:
+    # GIVEN an invitation SES vouches for
+    endpoint_id, event = _mailed(wired, "replayed0001", "PASS")
+
+    # WHEN SES hands it over three times (its retries, or a replayed receipt)
+    answers = [wired.client.lambda_.invoke("receive-invitation", event).payload for _ in range(3)]
+
+    # THEN it is stored once, and every retry reaches the state of the first
+    assert len({tuple(a["states"]) for a in answers}) == 1
     assert len(wired.storage.deliveries.for_endpoint(endpoint_id)) == 1
