@@ -38,7 +38,7 @@ from chalicelib.webhooks.sources.invite import MailOnly
 from chalicelib.webhooks.sources.msgraph import ClientStateVerifier
 from tests.support.events import load_event
 from tests.support.pairs import stored_pair
-from tests.support.world import TenantHandle, World, world_with
+from tests.support.world import TenantHandle, World, signed_standard, world_with
 
 V1 = "/api/v1"
 # A body each operation accepts, so that the request reaches the tenant check and is not refused as malformed.
@@ -63,7 +63,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
         "starts_at": "2026-09-20T16:00:00+02:00",
         "ends_at": "2026-09-20T18:00:00+02:00",
     },
-    "AttendanceUpdate": {"attended": {"ptc_intruder": True}},
+    "AttendanceUpdate": {"attended": {"{participant_id}": True}},
     "MeetingRequest": {"starts_at": "2026-08-30T10:00:00+00:00", "held": True},
     "ConfirmationRequest": {"met": False},
     "ConnectorSettings": {
@@ -121,22 +121,28 @@ def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
         updated_at=world.clock.now(),
     )
     world.storage.calendars.save(connection)
+    body = json.dumps({"type": "form.submitted", "data": {"email": "mentee@victim.example"}}).encode()
+    headers = signed_standard(issued.secret, body, msg_id="msg_victim", at=world.clock.now())
+    delivered = world.client.http.post(f"/hooks/standard/{issued.endpoint.endpoint_id}", headers=headers, body=body)
+    assert delivered.status_code in (200, 202), delivered.json_body
     ids = {
         "programme_id": programme_id,
         "participant_id": people[1],
         "run_id": run["run"]["run_id"],
         "pair_id": run["proposals"][0]["pair_id"],
         "endpoint_id": issued.endpoint.endpoint_id,
-        "delivery_id": "msg_victim",
+        "delivery_id": delivered.json_body["delivery_id"],
         "key_id": key.key_id,
         "event_id": event["event"]["event_id"],
         "meeting_id": meeting["meeting_id"],
+        # A meeting is logged for a running pair, not the proposed one the pair actions take.
+        MEETINGS_PAIR: running.pair_id,
         "connector_id": connector["connector_id"],
         "connection_id": connection.connection_id,
         # The export names a report, not an object; the programme id is what must not be found.
         "export": "participants",
     }
-    missing = {name for route in ID_ROUTES for name in re.findall(r"{(\w+)}", route.path)} - set(ids)
+    missing = {name for route in ID_ROUTES for name in re.findall(r"{(\w+)}", _with_ids(route, ids))}
     assert not missing, f"the victim has nothing to name {missing}; give it one"
     return victim, ids
 
@@ -151,8 +157,13 @@ def _snapshot(world: World, tenant_id: str) -> str:
     return "\n".join(sorted(entities))
 
 
+MEETINGS_PAIR = "running pair_id"
+
+
 def _with_ids(route: RouteDoc, ids: dict[str, str]) -> str:
     path = route.path
+    if "/meetings" in path:
+        path = path.replace("{pair_id}", ids[MEETINGS_PAIR])
     for name, value in ids.items():
         path = path.replace("{" + name + "}", value)
     return path
@@ -176,7 +187,7 @@ def test_another_tenant_s_ids_are_not_found_by_any_operation_and_change_nothing(
         route.method.upper(),
         _with_ids(route, ids),
         headers=attacker.headers(),
-        body=json.dumps(body) if body is not None else b"",
+        body=json.dumps(body).replace("{participant_id}", ids["participant_id"]) if body is not None else b"",
     )
 
     # THEN it is not found, like a missing object, and nothing of the victim changed
