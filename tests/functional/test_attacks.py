@@ -21,7 +21,8 @@ from chalicelib.api.http import REGISTRY, RouteDoc
 from chalicelib.calendars.apis import MailStore
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
 from chalicelib.domain.webhook import Purpose
-from chalicelib.registry import SOURCES
+from chalicelib.registry import SOURCES, source_registry
+from chalicelib.services import endpoints as endpoint_service
 from chalicelib.services.inbox.ports import SourceSpec, WebhookRequest
 from chalicelib.settings import get_settings
 from chalicelib.storage.repositories import Storage
@@ -95,6 +96,17 @@ def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
         people.append(victim.post(f"{V1}/programmes/{programme_id}/participants", body).json_body["participant_id"])
     run = victim.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
     issued = victim.endpoint(programme_id, "standard")
+    people_endpoint = endpoint_service.create_endpoint(
+        world.storage,
+        tenant_id=victim.tenant_id,
+        programme_id=programme_id,
+        source="bamboohr",
+        description=None,
+        base_url="https://mentorflow.example.org",
+        clock=world.clock,
+        sources=source_registry(),
+        purpose=Purpose.PEOPLE,
+    )
     (key,) = world.storage.tenants.list_keys(victim.tenant_id)
     event = victim.post(f"{V1}/programmes/{programme_id}/events", VALID_BODIES["EventCreate"]).json_body
     running = stored_pair(
@@ -135,8 +147,8 @@ def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
         "key_id": key.key_id,
         "event_id": event["event"]["event_id"],
         "meeting_id": meeting["meeting_id"],
-        # A meeting is logged for a running pair, not the proposed one the pair actions take.
-        MEETINGS_PAIR: running.pair_id,
+        "running_pair_id": running.pair_id,
+        "people_endpoint_id": people_endpoint.endpoint.endpoint_id,
         "connector_id": connector["connector_id"],
         "connection_id": connection.connection_id,
         # The export names a report, not an object; the programme id is what must not be found.
@@ -157,13 +169,16 @@ def _snapshot(world: World, tenant_id: str) -> str:
     return "\n".join(sorted(entities))
 
 
-MEETINGS_PAIR = "running pair_id"
+# Operations that act on one kind of object only: a meeting is logged for a running pair (the pair
+# actions take the proposed one), and only a people endpoint takes a vendor's signing key.
+NARROWER_IDS = {"/meetings": ("pair_id", "running_pair_id"), "/vendor-secret": ("endpoint_id", "people_endpoint_id")}
 
 
 def _with_ids(route: RouteDoc, ids: dict[str, str]) -> str:
     path = route.path
-    if "/meetings" in path:
-        path = path.replace("{pair_id}", ids[MEETINGS_PAIR])
+    for fragment, (name, narrower) in NARROWER_IDS.items():
+        if fragment in path:
+            path = path.replace("{" + name + "}", ids[narrower])
     for name, value in ids.items():
         path = path.replace("{" + name + "}", value)
     return path
