@@ -146,7 +146,7 @@ def run(kind: str, signups: int) -> Run:
         route_ms: list[float] = []
         statuses: Counter[int] = Counter()
         calls.clear()
-        with Client(app) as client:
+        with Client(app, stage_name="local") as client:
             for index, body in enumerate(bodies):
                 timestamp = int(clock.now().timestamp())
                 msg_id = f"msg_bench_{index}"

@@ -126,7 +126,7 @@ def run(kind: str, notifications: int, pairs: int) -> Run:
         route_ms: list[float] = []
         states: Counter[str] = Counter()
         calls.clear()
-        with Client(app) as client:
+        with Client(app, stage_name="local") as client:
             for body in bodies:
                 headers = {
                     "Content-Type": "application/json",

@@ -169,7 +169,8 @@ def world_with(
     )
     use_container(container)
     try:
-        with Client(app) as client:
+        # The local stage names no deployed secrets (SSM parameters): a test must never reach for AWS.
+        with Client(app, stage_name="local") as client:
             yield World(container=container, clock=clock, client=client)
     finally:
         use_container(None)
