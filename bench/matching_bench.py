@@ -1,4 +1,4 @@
-"""Benchmark of cohort matching: the issue's cohort shapes against a fair exact reference.
+"""Benchmark of cohort matching: the cohort shapes coordinators produce against a fair exact reference.
 
 Run from the repository root:
 

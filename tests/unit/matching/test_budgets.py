@@ -96,7 +96,7 @@ def test_a_run_that_fits_no_solver_raises_before_matching_and_names_every_estima
 def _cohort(
     n_mentees: int, n_mentors: int, capacity: int, *, tags: str = "shared", ties: bool = False
 ) -> tuple[list[MenteeProfile], list[MentorProfile]]:
-    """A cohort of one of the issue's shapes, small enough for the unit tier."""
+    """A cohort of one of the shapes coordinators produce, small enough for the unit tier."""
     goals = ("leadership", "writing", "negotiation", "coaching", "hiring")
 
     def tags_of(prefix: str, k: int) -> tuple[str, ...]:
@@ -144,7 +144,7 @@ SMALL_SHAPES = {
 @pytest.mark.parametrize("name", sorted(SMALL_SHAPES))
 @pytest.mark.parametrize("solver", ["sparse", "auction"])
 def test_graph_solvers_stay_near_the_exact_optimum_on_every_issue_shape(name: str, solver: str) -> None:
-    # GIVEN a small cohort of one of the issue's shapes
+    # GIVEN a small cohort of one of the shapes coordinators produce
     mentees, mentors = _cohort(**SMALL_SHAPES[name])  # type: ignore[arg-type]
 
     # WHEN matched exactly and by a candidate-graph solver with a short candidate list

@@ -1,4 +1,4 @@
-"""Specification of a programme at the scale the brief names: 20,000 participants in one round."""
+"""Specification of a programme at the largest scale we support: 20,000 participants in one round."""
 
 from __future__ import annotations
 
