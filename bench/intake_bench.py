@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT, bench_storage, offline_aws_environment, p95, write_result
+
 MAPPING = ROOT / "integrations" / "google-forms" / "mapping.mentee-signup.json"
 FIRST_NAMES = ["Ona", "Søren", "Dragana", "Žiga", "Eglė", "Mads", "Milica", "Ana", "Jonas", "Špela"]
 LAST_NAMES = ["Čiurlionytė", "Ærø", "Đorđević", "Šuštar", "Kazlauskienė", "Jørgensen", "Petrović", "Novak"]
@@ -79,31 +77,6 @@ class Run:
     dynamodb_calls: Counter[str]
 
 
-@contextmanager
-def _storage(kind: str) -> Iterator[tuple[Any, Counter[str]]]:
-    calls: Counter[str] = Counter()
-    if kind == "memory":
-        from chalicelib.storage.repositories import in_memory_storage
-
-        yield in_memory_storage(), calls
-        return
-    import boto3
-    from moto import mock_aws
-
-    from chalicelib.storage.repositories import dynamo_storage
-    from chalicelib.storage.table import create_table
-
-    with mock_aws():
-        resource = boto3.resource("dynamodb", region_name="us-east-1")
-        create_table(resource.meta.client, "mentorflow-bench")
-
-        def count(event_name: str, **_: Any) -> None:
-            calls[event_name.rsplit(".", 1)[-1]] += 1
-
-        resource.meta.client.meta.events.register("before-call.dynamodb.*", count)
-        yield dynamo_storage(resource.Table("mentorflow-bench")), calls
-
-
 def run(kind: str, signups: int) -> Run:
     from chalice.test import Client
 
@@ -116,7 +89,7 @@ def run(kind: str, signups: int) -> Run:
     from chalicelib.settings import Settings
     from chalicelib.webhooks.signing import StandardWebhooksVerifier
 
-    with _storage(kind) as (storage, calls):
+    with bench_storage(kind) as (storage, calls):
         from datetime import UTC, datetime
 
         clock = FixedClock(datetime(2026, 9, 1, 9, 0, tzinfo=UTC))
@@ -185,15 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signups", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "intake.json")
     args = parser.parse_args(argv)
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        # The per-delivery INFO records would drown the figures.
-        ("POWERTOOLS_LOG_LEVEL", "WARNING"),
-    ):
-        os.environ.setdefault(name, value)
+    offline_aws_environment()
 
     memory = run("memory", args.signups)
     moto = run("moto", args.signups)
@@ -202,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         "signups": args.signups,
         "memory": {
             "median_route_ms": round(statistics.median(memory.route_ms), 3),
-            "p95_route_ms": round(sorted(memory.route_ms)[int(0.95 * len(memory.route_ms))], 3),
+            "p95_route_ms": p95(memory.route_ms),
             "statuses": dict(memory.statuses),
             "participants": memory.participants,
             "messages_queued": memory.messages,
@@ -226,9 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{dict(moto.dynamodb_calls)}"
     )
     print(f"  participants onboarded: {moto.participants}, messages queued: {moto.messages}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"  written to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    write_result(args.out, result)
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections import Counter
@@ -25,9 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.intake_bench import _storage
+from bench.common import ROOT, bench_storage, offline_aws_environment, p95, write_result
 
-ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
 
@@ -98,7 +96,7 @@ def run(kind: str, notifications: int, pairs: int) -> Run:
     from chalicelib.webhooks.sources import calcom
     from tests.support.pairs import stored_pair
 
-    with _storage(kind) as (storage, calls):
+    with bench_storage(kind) as (storage, calls):
         clock = FixedClock(START)
         tenant, _ = tenants.bootstrap_tenant(storage, name="Bench", clock=clock)
         programme = programmes.create_programme(
@@ -153,14 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "meetings.json")
     args = parser.parse_args(argv)
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("POWERTOOLS_LOG_LEVEL", "WARNING"),
-    ):
-        os.environ.setdefault(name, value)
+    offline_aws_environment()
 
     moto_count = min(args.moto_notifications, args.notifications)
     memory = run("memory", args.notifications, args.pairs)
@@ -171,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "pairs": args.pairs,
         "memory": {
             "median_route_ms": round(statistics.median(memory.route_ms), 3),
-            "p95_route_ms": round(sorted(memory.route_ms)[int(0.95 * len(memory.route_ms))], 3),
+            "p95_route_ms": p95(memory.route_ms),
             "states": dict(memory.states),
             "meetings_stored": memory.meetings,
         },
@@ -194,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         f"notification {dict(moto.dynamodb_calls)}"
     )
     print(f"  meetings stored: {memory.meetings} (memory), {moto.meetings} (moto)")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"  written to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    write_result(args.out, result)
     return 0
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT, offline_aws_environment, write_result
+
 FIRST = ["Ona", "Søren", "Dragana", "Žiga", "Eglė", "Mads", "Milica", "Ana", "Jonas", "Špela"]
 LAST = ["Čiurlionytė", "Ærø", "Đorđević", "Šuštar", "Kazlauskienė", "Jørgensen", "Petrović", "Novak"]
 DEPARTMENTS = ["Umetnost", "Muzika", "Finansije", "Komunikacije"]
@@ -157,14 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sync.json")
     args = parser.parse_args(argv)
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("POWERTOOLS_LOG_LEVEL", "WARNING"),
-    ):
-        os.environ.setdefault(name, value)
+    offline_aws_environment()
     result = run(args.employees, args.changed)
     print(f"sync: {args.employees} employees from a fake Merge HRIS, on {result['backend']}")
     for label in ("first", "delta"):
@@ -178,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             f"unchanged {figures['unchanged']}"
         )
     print(f"  changed in the delta: {result['changed']} employees")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"  written to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    write_result(args.out, result)
     return 0
 
 
