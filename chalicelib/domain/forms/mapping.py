@@ -6,14 +6,16 @@ nothing about a particular form lives in code. ``apply_mapping`` turns a vendor-
 and say in plain words what is wrong. Bad answers are data, never exceptions.
 
 A rule selects its question in exactly one way: by the vendor's question ``id``, its
-``ref``, its ``label`` (compared case- and whitespace-insensitively), a ``hidden`` field
-name, a list of ``parts`` joined with spaces (first and last name), or a fixed
-``constant`` (role "mentee" for a mentee-only form). Pure: no I/O.
+``ref``, its ``label`` (compared case- and whitespace-insensitively), any of several
+``labels`` (the same question as forms in other languages title it, so one shipped
+template fits a Slovenian and a Danish form alike), a ``hidden`` field name, a list of
+``parts`` joined with spaces (first and last name), or a fixed ``constant`` (role
+"mentee" for a mentee-only form). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -32,6 +34,8 @@ from chalicelib.domain.forms.coercion import (
 from chalicelib.domain.forms.submission import Answer, AnswerType, FormSubmission, is_blank, text_key
 from chalicelib.domain.participant import Profile, Role
 
+_SELECTORS = ("id", "ref", "label", "labels", "hidden")
+
 
 class _Selecting(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -41,18 +45,31 @@ class _Selecting(BaseModel):
     label: str | None = Field(
         default=None, min_length=1, max_length=5000, description="The question text (case/whitespace-insensitive)."
     )
+    labels: list[Annotated[str, Field(min_length=1, max_length=5000)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="Alternative question texts (one per form language); the first one answered is read.",
+    )
     hidden: str | None = Field(default=None, min_length=1, max_length=500, description="A hidden field's name.")
 
     def _selectors(self) -> list[str]:
-        return [name for name in ("id", "ref", "label", "hidden") if getattr(self, name) is not None]
+        return [name for name in _SELECTORS if getattr(self, name) is not None]
 
     def describe(self) -> str:
+        if self.labels is not None:
+            return "the question titled " + " or ".join(quote(label) for label in self.labels)
         for name in ("id", "ref", "label", "hidden"):
             value = getattr(self, name)
             if value is not None:
                 what = "hidden field" if name == "hidden" else f"question with {name}"
                 return f"the {what} {quote(value)}"
         return "no question"
+
+    def title_keys(self) -> frozenset[str]:
+        """The question texts this selects by, compared as ``text_key`` compares them."""
+        titles = self.labels if self.labels is not None else [self.label] if self.label is not None else []
+        return frozenset(text_key(title) for title in titles)
 
 
 class Question(_Selecting):
@@ -61,7 +78,7 @@ class Question(_Selecting):
     @model_validator(mode="after")
     def _one_selector(self) -> Question:
         if len(self._selectors()) != 1:
-            raise ValueError("select the question by exactly one of id, ref, label or hidden")
+            raise ValueError("select the question by exactly one of id, ref, label, labels or hidden")
         return self
 
 
@@ -89,7 +106,7 @@ class FieldRule(_Selecting):
     def _one_source(self) -> FieldRule:
         chosen = self._selectors() + [n for n in ("parts", "constant") if getattr(self, n) is not None]
         if len(chosen) != 1:
-            raise ValueError("set exactly one of id, ref, label, hidden, parts or constant")
+            raise ValueError("set exactly one of id, ref, label, labels, hidden, parts or constant")
         if self.choices is not None:
             keys = [text_key(k) for k in self.choices]
             if not all(keys):
@@ -301,7 +318,7 @@ def _selected(question: _Selecting, answer: Answer) -> bool:
         return answer.id == question.id
     if question.ref is not None:
         return answer.ref == question.ref
-    return answer.label is not None and text_key(answer.label) == text_key(question.label or "")
+    return answer.label is not None and text_key(answer.label) in question.title_keys()
 
 
 def _profile_problems(exc: ValidationError) -> list[MappingProblem]:

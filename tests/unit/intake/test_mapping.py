@@ -116,6 +116,38 @@ def test_questions_are_selected_by_id_ref_hidden_field_parts_or_a_constant() -> 
     assert profile.consent == Consent(given=True, at=NOW)
 
 
+def test_a_question_is_selected_by_any_of_its_titles_in_several_languages() -> None:
+    # GIVEN a rule listing the name question's English, Slovenian and Danish titles, and a Danish form
+    mapping = simple_mapping(name={"labels": ["Full name", "Ime in priimek", "Fulde navn"], "required": True})
+    form = submission(*[a for a in signup().answers if a.label != "Full name"], answer("FULDE  navn", "Mette Hansen"))
+
+    # WHEN applied
+    profile = _profile(apply_mapping(form, mapping))
+
+    # THEN the Danish title selects the name
+    assert profile.name == "Mette Hansen"
+
+
+def test_a_rule_without_any_of_its_titles_answered_names_them_all_in_the_problem() -> None:
+    # GIVEN a required rule with two titles, neither in the form
+    mapping = simple_mapping(name={"labels": ["Full name", "Ime in priimek"], "required": True})
+    form = submission(*[a for a in signup().answers if a.label != "Full name"])
+
+    # WHEN applied
+    result = apply_mapping(form, mapping)
+
+    # THEN the problem names each title
+    assert isinstance(result, MappingProblems)
+    [problem] = result.problems
+    assert problem.field == "name"
+    assert '"Full name" or "Ime in priimek"' in problem.reason
+
+
+def test_a_rule_cannot_select_by_a_label_and_by_labels_at_once() -> None:
+    with pytest.raises(ValidationError, match="exactly one of"):
+        simple_mapping(name={"label": "Full name", "labels": ["Ime in priimek"]})
+
+
 def test_the_e_mail_the_tool_collected_is_used_when_no_e_mail_is_mapped_or_answered() -> None:
     # GIVEN a Google Forms response with the respondent's collected address and no e-mail question answered
     form = signup(email="").model_copy(update={"respondent_email": "Ana.Anic@Example.ORG"})
