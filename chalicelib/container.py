@@ -61,8 +61,12 @@ class Container:
     @property
     def notifier(self) -> Notifier:
         from chalicelib.notify.outbox import Notifier
+        from chalicelib.services.links import link_signer
 
-        return Notifier(self.storage.messages, self.clock)
+        base_url = self.settings.public_base_url
+        # Without the public address no link can be made; messages then say whom to answer instead.
+        links = link_signer(lambda: self.link_keys, self.clock, base_url) if base_url else None
+        return Notifier(self.storage.messages, self.clock, links=links)
 
     @property
     def channel(self) -> EmailChannel:

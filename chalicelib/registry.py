@@ -24,7 +24,7 @@ from chalicelib.feedback.survey_page import SURVEY_ANSWER
 from chalicelib.intake.processor import handle_signup
 from chalicelib.meetings.handler import handle_meeting
 from chalicelib.meetings.links import CONFIRM as MEETING_CONFIRM
-from chalicelib.services import review_links
+from chalicelib.services import mentor_links, review_links
 from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessOutcome, SourceRegistry, SourceSpec
 from chalicelib.services.links import LinkAction
 from chalicelib.sync.handler import people_handler
@@ -110,6 +110,8 @@ LINK_ACTIONS: tuple[LinkAction, ...] = (
     EVENT_RSVP,
     review_links.APPROVE_PAIR,
     review_links.REJECT_PAIR,
+    mentor_links.ACCEPT_PAIR,
+    mentor_links.DECLINE_PAIR,
 )
 
 

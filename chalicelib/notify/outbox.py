@@ -12,7 +12,8 @@ time at which the recipient may be disturbed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -77,12 +78,38 @@ def _coordinator_values(programme: Programme, language: str | None) -> dict[str,
     return {"coordinator_name": coordinator.name, "coordinator_email": coordinator.email}
 
 
-class Notifier:
-    """Renders messages in the recipient's language and puts them in the outbox, once per idempotency key."""
+@dataclass(frozen=True)
+class LinkRequest:
+    """One signed one-click link a message needs: an action on a subject, for whom, until when (ids only)."""
 
-    def __init__(self, messages: MessageRepository, clock: Clock) -> None:
+    tenant_id: str
+    programme_id: str
+    action: str
+    subject_id: str
+    expires_at: datetime
+    participant_id: str | None = None
+    language: str | None = None
+
+
+# Makes the URL of the link (``chalicelib.services.links.link_signer``).
+LinkSigner = Callable[[LinkRequest], str]
+
+
+class Notifier:
+    """Renders messages in the recipient's language and puts them in the outbox, once per idempotency key.
+
+    With ``links``, a workflow can put signed one-click links into what it queues; without
+    (no public address configured) ``link`` gives ``None`` and the text says what to do instead.
+    """
+
+    def __init__(self, messages: MessageRepository, clock: Clock, links: LinkSigner | None = None) -> None:
         self._messages = messages
         self._clock = clock
+        self._links = links
+
+    def link(self, request: LinkRequest) -> str | None:
+        """The URL of a one-click link for a message, or ``None`` when this deployment issues none."""
+        return None if self._links is None else self._links(request)
 
     def queue(
         self,
@@ -252,4 +279,4 @@ class Notifier:
         return message.model_copy(update={"version": 1})
 
 
-__all__ = ["Notifier", "QuietHours", "next_send_time", "quiet_hours_of"]
+__all__ = ["LinkRequest", "LinkSigner", "Notifier", "QuietHours", "next_send_time", "quiet_hours_of"]

@@ -16,7 +16,7 @@ belongs elsewhere is simply not found.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from chalicelib.errors import LinkForged, LinkUsed
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
-    from chalicelib.notify.outbox import Notifier
+    from chalicelib.notify.outbox import LinkRequest, LinkSigner, Notifier
     from chalicelib.storage.repositories import Storage
 
 # A used-link record outlives its link by this much, so a late second click still hears "used".
@@ -109,6 +109,17 @@ def issue_link(
 
 def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/links/{token}"
+
+
+def link_signer(keys: Callable[[], Sequence[bytes]], clock: Clock, base_url: str) -> LinkSigner:
+    """A ``Notifier``'s link maker: signed links valid until the request's moment; ``keys`` are read on first use."""
+
+    def sign(request: LinkRequest) -> str:
+        fields = asdict(request)
+        ttl = fields.pop("expires_at") - clock.now()
+        return link_url(base_url, issue_link(keys=keys(), clock=clock, ttl=ttl, **fields))
+
+    return sign
 
 
 def inspect_link(*, storage: Storage, keys: Sequence[bytes], clock: Clock, token: str) -> LinkClaims:

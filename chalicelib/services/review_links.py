@@ -76,7 +76,8 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def _names(ctx: LinkContext, pair: Pair) -> tuple[str, str]:
+def pair_names(ctx: LinkContext, pair: Pair) -> tuple[str, str]:
+    """The mentee's and the mentor's names, for a page; an id stands in for someone no longer stored."""
     people = []
     for participant_id in (pair.mentee_id, pair.mentor_id):
         person = ctx.storage.participants.get(pair.tenant_id, pair.programme_id, participant_id)
@@ -89,7 +90,7 @@ def _review_action(name: str, verb: str, decide: Callable[[LinkClaims, LinkConte
         language = language_for(claims.language)
         words = _TEXTS[language]
         pair = get_pair(ctx.storage, claims.tenant_id, claims.programme_id, claims.subject_id)
-        mentee, mentor = _names(ctx, pair)
+        mentee, mentor = pair_names(ctx, pair)
         if pair.status is not PairStatus.PROPOSED:
             return Page(language=language, title=words["not_proposed"])
         return Page(
@@ -105,7 +106,7 @@ def _review_action(name: str, verb: str, decide: Callable[[LinkClaims, LinkConte
         if form.get(DECISION) != verb:
             raise IllegalTransition("the form did not ask for this decision")
         pair = decide(claims, ctx)
-        mentee, mentor = _names(ctx, pair)
+        mentee, mentor = pair_names(ctx, pair)
         return Page(language=language, title=words[f"{verb}d"].format(mentee=mentee, mentor=mentor))
 
     return LinkAction(name=name, page=page, perform=perform, ttl=REVIEW_LINK_TTL)
@@ -143,4 +144,4 @@ def review_links(keys: Sequence[bytes], clock: Clock, base_url: str) -> LinkMake
     return make
 
 
-__all__ = ["APPROVE_PAIR", "REJECT_PAIR", "REVIEW_LINK_TTL", "review_links"]
+__all__ = ["APPROVE_PAIR", "DECISION", "REJECT_PAIR", "REVIEW_LINK_TTL", "pair_names", "review_links"]

@@ -18,6 +18,7 @@ from chalicelib.errors import Conflict
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier, quiet_hours_of
 from chalicelib.services.feedback import plan_surveys
+from chalicelib.services.matching.answer_links import mentor_answer_links
 from chalicelib.services.matching.people import both_taking_part, to_status, update_participant
 from chalicelib.services.matching.reading import get_pair, get_run, list_pairs
 from chalicelib.services.matching.reports import ApproveAllReport, SkippedPair
@@ -67,6 +68,7 @@ def approve_pair(
                 "accept_by": pair.accept_by,
                 "shared_goals": _shared_goals(pair),
                 "mentee_goals": mentee.profile.goals,
+                **mentor_answer_links(notifier, programme, pair, mentor),
             },
             idempotency_key=f"match-request:{pair.pair_id}",
             quiet_hours=quiet_hours_of(programme),
