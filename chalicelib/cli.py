@@ -127,8 +127,14 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
     elif args.command == "set-sending":
         from chalicelib.services.sending import configure_sending
 
+        # The local stage never sends through SES, so there is no identity to check there.
+        local = container.settings.stage == "local"
         tenant = configure_sending(
-            storage, tenant_id=args.tenant, sender_email=args.sender, send_rate_per_second=args.rate
+            storage,
+            tenant_id=args.tenant,
+            sender_email=args.sender,
+            send_rate_per_second=args.rate,
+            sender_check=None if local else getattr(container.channel, "identity_verified", None),
         )
         _print(
             out,

@@ -90,6 +90,12 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
+class SenderNotVerified(Conflict):
+    """Raised when a tenant's From address is not an identity SES lets this account send from."""
+
+    code = "sender_not_verified"
+
+
 class PayloadTooLarge(MentoringError):
     """Raised when a request body exceeds the configured limit."""
 

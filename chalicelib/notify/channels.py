@@ -109,6 +109,19 @@ class SesEmailChannel:
             log_warning("SES send quota not read", error_type=type(exc).__name__)
             return None
 
+    def identity_verified(self, address: str) -> bool | None:
+        """Whether SES lets this account send From ``address`` (it or its domain is verified); None if unreadable."""
+        domain = address.rpartition("@")[2]
+        try:
+            answer = self._get_client().get_identity_verification_attributes(Identities=[address, domain])
+        except (ClientError, BotoCoreError) as exc:
+            log_warning("SES identities not read", error_type=type(exc).__name__)
+            return None
+        found = answer["VerificationAttributes"]
+        return any(
+            identity in found and found[identity]["VerificationStatus"] == "Success" for identity in (address, domain)
+        )
+
     def _get_client(self) -> SESClient:
         with self._lock:
             if self._client is None:
@@ -166,9 +179,7 @@ def mime_message(message: Message, *, sender: str) -> EmailMessage:
     email.set_content(message.body_text, charset="utf-8", cte="quoted-printable")
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition(";")[0].partition("/")
-        params = dict(
-            part.strip().split("=", 1) for part in attachment.content_type.split(";")[1:] if "=" in part
-        )
+        params = dict(part.strip().split("=", 1) for part in attachment.content_type.split(";")[1:] if "=" in part)
         email.add_attachment(
             attachment.text.encode("utf-8"),
             maintype=maintype,
