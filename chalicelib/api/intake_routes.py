@@ -110,3 +110,23 @@ def preview_delivery_with(ctx: ApiContext, body: FieldMapping, endpoint_id: str,
         readers=ctx.container.sources.parsers(Purpose.SIGNUP),
         mapping=body,
     )
+
+
+@api_route(
+    bp,
+    f"{V1}/endpoints/{{endpoint_id}}/deliveries/{{delivery_id}}/bind",
+    "POST",
+    summary="Bind the mapping to this form: record the key of each question its titles find in a stored delivery",
+    response=MappingOut,
+    tag=TAG,
+)
+def bind_mapping(ctx: ApiContext, endpoint_id: str, delivery_id: str) -> MappingOut:
+    endpoint = admin.bind_to_delivery(
+        ctx.container.storage,
+        tenant_id=ctx.tenant_id,
+        endpoint_id=endpoint_id,
+        delivery_id=delivery_id,
+        readers=ctx.container.sources.parsers(Purpose.SIGNUP),
+        clock=ctx.container.clock,
+    )
+    return _out(endpoint)

@@ -2,7 +2,8 @@
 
 Every function acts within one tenant: another tenant's endpoint is reported exactly
 like a missing one (``NotFound``). A preview reads and maps a stored delivery and
-writes nothing.
+writes nothing; binding records, from a stored delivery, the key of each question the
+mapping selects by title.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.forms.mapping import bind_mapping
+from chalicelib.domain.forms.submission import NotASubmission, SubmissionParseError
 from chalicelib.domain.webhook import Purpose
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.intake.processor import Preview, ReadSubmission, preview
@@ -19,8 +22,9 @@ from chalicelib.services.endpoints import get_endpoint
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
     from chalicelib.domain.forms.mapping import FieldMapping
-    from chalicelib.domain.webhook import WebhookEndpoint
+    from chalicelib.domain.webhook import Delivery, WebhookEndpoint
     from chalicelib.storage.repositories import Storage
+
 
 def form_endpoint(storage: Storage, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
     """The tenant's endpoint, which must receive form submissions.
@@ -80,6 +84,55 @@ def preview_delivery(
     ValidationFailed
         The endpoint's source has no signup reader (``readers``: by source name).
     """
+    endpoint, delivery, read = _stored_delivery(storage, tenant_id, endpoint_id, delivery_id, readers)
+    return preview(delivery, read, mapping if mapping is not None else endpoint.field_mapping)
+
+
+def bind_to_delivery(
+    storage: Storage,
+    *,
+    tenant_id: str,
+    endpoint_id: str,
+    delivery_id: str,
+    readers: Mapping[str, ReadSubmission],
+    clock: Clock,
+) -> WebhookEndpoint:
+    """Record in the endpoint's mapping the key of each question its titles find in a stored delivery.
+
+    From then on the mapping reads those questions by key first, so renaming one in the
+    form tool does not break signups; the titles remain the fallback.
+
+    Raises
+    ------
+    NotFound
+        No such endpoint in this tenant, or no such delivery of it.
+    ValidationFailed
+        The endpoint has no mapping yet, or the delivery is no readable submission.
+    """
+    _, delivery, read = _stored_delivery(storage, tenant_id, endpoint_id, delivery_id, readers)
+    try:
+        submission = read(delivery)
+    except (NotASubmission, SubmissionParseError) as exc:
+        raise ValidationFailed(f"this delivery is no submission to bind to: {exc}") from exc
+
+    def change(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+        if endpoint.field_mapping is None:
+            raise ValidationFailed("set a field mapping before binding it to the form")
+        endpoint.field_mapping = bind_mapping(endpoint.field_mapping, submission)
+        endpoint.updated_at = clock.now()
+        return endpoint
+
+    return update_with_retry(
+        lambda: form_endpoint(storage, tenant_id, endpoint_id),
+        change,
+        storage.endpoints.save,
+        message="the endpoint kept changing; try again",
+    )
+
+
+def _stored_delivery(
+    storage: Storage, tenant_id: str, endpoint_id: str, delivery_id: str, readers: Mapping[str, ReadSubmission]
+) -> tuple[WebhookEndpoint, Delivery, ReadSubmission]:
     endpoint = form_endpoint(storage, tenant_id, endpoint_id)
     delivery = storage.deliveries.get(endpoint.endpoint_id, delivery_id)
     if delivery is None:
@@ -87,4 +140,4 @@ def preview_delivery(
     read = readers.get(endpoint.source)
     if read is None:
         raise ValidationFailed(f"{endpoint.source} endpoints receive no form submissions")
-    return preview(delivery, read, mapping if mapping is not None else endpoint.field_mapping)
+    return endpoint, delivery, read

@@ -10,12 +10,14 @@ A rule selects its question in exactly one way: by the vendor's question ``id``,
 ``labels`` (the same question as forms in other languages title it, so one shipped
 template fits a Slovenian and a Danish form alike), a ``hidden`` field name, a list of
 ``parts`` joined with spaces (first and last name), or a fixed ``constant`` (role
-"mentee" for a mentee-only form). Pure: no I/O.
+"mentee" for a mentee-only form). A rule that selects by title may also carry the
+question's ``key`` on one form, recorded by ``bind_mapping`` from a real submission: the
+key is read first, so a question renamed later still maps. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -52,6 +54,18 @@ class _Selecting(BaseModel):
         description="Alternative question texts (one per form language); the first one answered is read.",
     )
     hidden: str | None = Field(default=None, min_length=1, max_length=500, description="A hidden field's name.")
+    key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="With label or labels: the question's id on this form, read first (recorded by binding).",
+    )
+
+    @model_validator(mode="after")
+    def _key_with_titles(self) -> _Selecting:
+        if self.key is not None and self.label is None and self.labels is None:
+            raise ValueError("key goes with label or labels: it records which question those titles found")
+        return self
 
     def _selectors(self) -> list[str]:
         return [name for name in _SELECTORS if getattr(self, name) is not None]
@@ -70,6 +84,9 @@ class _Selecting(BaseModel):
         """The question texts this selects by, compared as ``text_key`` compares them."""
         titles = self.labels if self.labels is not None else [self.label] if self.label is not None else []
         return frozenset(text_key(title) for title in titles)
+
+
+SelectingT = TypeVar("SelectingT", bound=_Selecting)
 
 
 class Question(_Selecting):
@@ -247,6 +264,33 @@ def unmapped_questions(submission: FormSubmission, mapping: FieldMapping) -> lis
     ]
 
 
+def bind_mapping(mapping: FieldMapping, submission: FormSubmission) -> FieldMapping:
+    """``mapping`` with each title-selected question's ``key`` on this form, as ``submission`` shows it.
+
+    A rule whose titles find no question here keeps the key it had (if any); nothing else changes.
+    """
+    changes: dict[str, FieldRule] = {}
+    for field, rule in mapping.rules().items():
+        bound = _bound(rule, submission)
+        parts = [_bound(part, submission) for part in rule.parts or []]
+        if parts:
+            bound = bound.model_copy(update={"parts": parts})
+        if bound != rule:
+            changes[field] = bound
+    return mapping.model_copy(update=changes)
+
+
+def _bound(question: SelectingT, submission: FormSubmission) -> SelectingT:
+    if not question.title_keys():
+        return question
+    titled = [
+        answer for answer in submission.answers if answer.label and text_key(answer.label) in question.title_keys()
+    ]
+    if not titled:
+        return question
+    return question.model_copy(update={"key": titled[0].id})
+
+
 def _known_items(field: str, rule: FieldRule, submission: FormSubmission) -> Any:
     """The listed answers of a many-answer question, each coerced alone; nothing for a one-answer question."""
     if field not in _LIST_FIELDS:
@@ -306,14 +350,23 @@ def _select(question: _Selecting, submission: FormSubmission) -> tuple[AnswerTyp
             if text_key(name) == wanted:
                 return AnswerType.TEXT, value
         return None, _MISSING
-    found = [answer for answer in submission.answers if _selected(question, answer)]
+    found = _keyed(question, submission) or [answer for answer in submission.answers if _selected(question, answer)]
     for answer in found:
         if not is_blank(answer.value):
             return answer.type, answer.value
     return (found[0].type, found[0].value) if found else (None, _MISSING)
 
 
+def _keyed(question: _Selecting, submission: FormSubmission) -> list[Answer]:
+    """The answers to the question a binding recorded; none when the form no longer has it."""
+    if question.key is None:
+        return []
+    return [answer for answer in submission.answers if answer.id == question.key]
+
+
 def _selected(question: _Selecting, answer: Answer) -> bool:
+    if question.key is not None and answer.id == question.key:
+        return True
     if question.id is not None:
         return answer.id == question.id
     if question.ref is not None:

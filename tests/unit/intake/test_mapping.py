@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.domain.forms.mapping import FieldMapping, MappingProblems, apply_mapping
+from chalicelib.domain.forms.mapping import FieldMapping, MappingProblems, apply_mapping, bind_mapping
 from chalicelib.domain.forms.submission import AnswerType
 from chalicelib.domain.participant import Consent, Profile, Role
 from tests.support.forms import NOW, SIMPLE_MAPPING, answer, signup, simple_mapping, submission
@@ -146,6 +146,55 @@ def test_a_rule_without_any_of_its_titles_answered_names_them_all_in_the_problem
 def test_a_rule_cannot_select_by_a_label_and_by_labels_at_once() -> None:
     with pytest.raises(ValidationError, match="exactly one of"):
         simple_mapping(name={"label": "Full name", "labels": ["Ime in priimek"]})
+
+
+def test_a_bound_mapping_still_maps_after_the_form_renames_its_questions() -> None:
+    # GIVEN a mapping selecting by titles, bound to a first submission of the form
+    mapping = simple_mapping(name={"labels": ["Full name", "Ime in priimek"], "required": True})
+    first = submission(*signup().answers)
+    bound = bind_mapping(mapping, first)
+
+    # WHEN the coordinator renames the name question, and the next person signs up
+    renamed = submission(
+        *[
+            a.model_copy(update={"label": "Vaše ime"}) if a.label == "Full name" else a
+            for a in signup(name="Špela Žagar").answers
+        ]
+    )
+
+    # THEN the bound mapping reads the name by the question's key; the unbound one cannot find it
+    assert bound.name.key == "full_name"
+    assert _profile(apply_mapping(renamed, bound)).name == "Špela Žagar"
+    assert isinstance(apply_mapping(renamed, mapping), MappingProblems)
+
+
+def test_a_bound_key_the_form_no_longer_has_falls_back_to_the_titles() -> None:
+    # GIVEN a mapping bound to a question that has since been replaced by a new one with a known title
+    mapping = simple_mapping(name={"labels": ["Full name"], "key": "q_deleted", "required": True})
+
+    # WHEN applied
+    profile = _profile(apply_mapping(submission(*signup(name="Mette Sørensen").answers), mapping))
+
+    # THEN the title still selects the name
+    assert profile.name == "Mette Sørensen"
+
+
+def test_binding_leaves_rules_that_select_otherwise_or_find_nothing_as_they_were() -> None:
+    # GIVEN a mapping with a constant, a rule selecting by id and a title no question has
+    mapping = simple_mapping(company={"id": "q_company"}, department={"label": "Nowhere"})
+
+    # WHEN bound to a submission
+    bound = bind_mapping(mapping, submission(*signup().answers))
+
+    # THEN only rules whose titles found a question carry a key
+    assert bound.company == mapping.company
+    assert bound.department == mapping.department
+    assert bound.role.key is not None
+
+
+def test_a_key_without_titles_is_refused() -> None:
+    with pytest.raises(ValidationError, match="key goes with label or labels"):
+        simple_mapping(name={"id": "q_name", "key": "q_name"})
 
 
 def test_the_e_mail_the_tool_collected_is_used_when_no_e_mail_is_mapped_or_answered() -> None:
