@@ -8,7 +8,7 @@ mapping selects by title.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.forms.mapping import bind_mapping
@@ -48,9 +48,18 @@ def set_mapping(
     storage: Storage, *, tenant_id: str, endpoint_id: str, mapping: FieldMapping, clock: Clock
 ) -> WebhookEndpoint:
     """Replace the endpoint's field mapping; a concurrent change to the endpoint (a rotation) is kept."""
+    return _change_mapping(storage, tenant_id, endpoint_id, clock, lambda _current: mapping)
 
+
+def _change_mapping(
+    storage: Storage,
+    tenant_id: str,
+    endpoint_id: str,
+    clock: Clock,
+    new_mapping: Callable[[FieldMapping | None], FieldMapping],
+) -> WebhookEndpoint:
     def change(endpoint: WebhookEndpoint) -> WebhookEndpoint:
-        endpoint.field_mapping = mapping
+        endpoint.field_mapping = new_mapping(endpoint.field_mapping)
         endpoint.updated_at = clock.now()
         return endpoint
 
@@ -115,19 +124,12 @@ def bind_to_delivery(
     except (NotASubmission, SubmissionParseError) as exc:
         raise ValidationFailed(f"this delivery is no submission to bind to: {exc}") from exc
 
-    def change(endpoint: WebhookEndpoint) -> WebhookEndpoint:
-        if endpoint.field_mapping is None:
+    def bound(current: FieldMapping | None) -> FieldMapping:
+        if current is None:
             raise ValidationFailed("set a field mapping before binding it to the form")
-        endpoint.field_mapping = bind_mapping(endpoint.field_mapping, submission)
-        endpoint.updated_at = clock.now()
-        return endpoint
+        return bind_mapping(current, submission)
 
-    return update_with_retry(
-        lambda: form_endpoint(storage, tenant_id, endpoint_id),
-        change,
-        storage.endpoints.save,
-        message="the endpoint kept changing; try again",
-    )
+    return _change_mapping(storage, tenant_id, endpoint_id, clock, bound)
 
 
 def _stored_delivery(
