@@ -123,8 +123,9 @@ def test_a_dry_run_shows_the_same_proposals_and_stores_and_sends_nothing(world: 
     # WHEN the coordinator previews the matching
     report = run(coordinator, programme_id, dry_run=True)
 
-    # THEN the preview has a proposal and an unmatched mentee, and nothing was written
+    # THEN the preview has its figures at the top, a proposal and an unmatched mentee, and nothing was written
     assert report["run"]["dry_run"] is True
+    assert (report["figures"]["matched"], report["figures"]["mentees"]) == (1, 2)
     assert [p["pair_id"] for p in report["proposals"]] == [None]
     assert len(report["run"]["unmatched"]) == 1
     assert world.storage.pairs.list(coordinator.tenant_id, programme_id) == []
