@@ -63,9 +63,10 @@ class Container:
         from chalicelib.notify.outbox import Notifier
         from chalicelib.services.links import link_signer
 
-        base_url = self.settings.public_base_url
-        # Without the public address no link can be made; messages then say whom to answer instead.
-        links = link_signer(lambda: self.link_keys, self.clock, base_url) if base_url else None
+        settings, base_url = self.settings, self.settings.public_base_url
+        has_keys = bool(settings.link_keys or settings.link_keys_parameter)
+        # Without a public address or keys no link can be made; messages then say whom to answer instead.
+        links = link_signer(lambda: self.link_keys, self.clock, base_url) if base_url and has_keys else None
         return Notifier(self.storage.messages, self.clock, links=links)
 
     @property

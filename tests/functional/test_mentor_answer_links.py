@@ -175,3 +175,30 @@ def test_forged_expired_reused_other_tenant_and_other_mentor_links_are_refused_a
     assert request.proposed() == []
     assert request.templates_to(request.mette) == []
     assert request.templates_to(request.mikkel) == ["match_request_mentor"]
+
+
+def test_without_link_keys_the_request_asks_the_mentor_to_answer_the_coordinator_and_approval_works(
+    storage: Storage,
+) -> None:
+    # GIVEN a deployment with a public address but no link signing keys
+    with world_with(storage, settings=Settings(public_base_url=BASE)) as world:
+        coordinator = world.tenant()
+        programme_id = coordinator.programme(
+            languages=["da"], default_language="da", matching={"mentor_acceptance_days": 7}
+        )
+        mikkel = coordinator.enrol(programme_id, "mentor", "Mikkel Holm", "mikkel@example.dk")
+        coordinator.enrol(programme_id, "mentee", "Mette Sørensen", "mette@example.dk")
+        (proposal,) = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body["proposals"]
+
+        # WHEN the coordinator approves the proposal
+        approved = coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}/approve")
+
+        # THEN the pair waits for Mikkel, whose request has no links and asks him to tell the coordinator
+        assert approved.status_code == 200, approved.json_body
+        (request,) = [
+            m
+            for m in world.storage.messages.for_participant(coordinator.tenant_id, mikkel)
+            if m.template == "match_request_mentor"
+        ]
+        assert "/links/" not in request.body_text
+        assert "Giv venligst programkoordinatoren besked" in request.body_text
