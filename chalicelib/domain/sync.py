@@ -43,6 +43,20 @@ class SecretStore(StrEnum):
     SSM = "ssm"
 
 
+APP_NAME = "mentorflow"
+
+
+def credential_prefix(store: SecretStore, stage: str) -> str:
+    """Where a stage's vendor credentials live: the deployed IAM policy grants reading under these prefixes only.
+
+    SSM parameter names are paths (``/mentorflow/prod/...``); Secrets Manager names are not
+    (``mentorflow/prod/...``). ``devtools/package.py`` builds the policy from this function.
+    """
+    if store is SecretStore.SSM:
+        return f"/{APP_NAME}/{stage}/"
+    return f"{APP_NAME}/{stage}/"
+
+
 class CredentialRef(BaseModel):
     """Where the vendor credential lives; the value is fetched at run time and never stored here."""
 
@@ -50,6 +64,11 @@ class CredentialRef(BaseModel):
 
     store: SecretStore
     name: str = Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9/_+=.@:-]+$")
+
+    def readable_in(self, stage: str) -> bool:
+        """Whether the stage's functions may read it: under the stage's prefix, with a name after it."""
+        prefix = credential_prefix(self.store, stage)
+        return self.name.startswith(prefix) and len(self.name) > len(prefix) and ".." not in self.name
 
 
 # The profile fields a vendor record can fill; each names a vendor field path ("work.department").

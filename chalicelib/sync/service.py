@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.participant import ParticipantStatus
-from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SyncConnector, SyncFigures, Vendor
+from chalicelib.domain.sync import (
+    CredentialRef,
+    FieldMap,
+    ScopeRule,
+    SyncConnector,
+    SyncFigures,
+    Vendor,
+    credential_prefix,
+)
 from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.errors import ConfigurationError, NotFound, ValidationFailed
 from chalicelib.logging import log_event, log_warning
@@ -56,14 +64,18 @@ class ConnectorSettings(BaseModel):
     enabled: bool = True
 
 
-def connect(storage: Storage, *, tenant_id: str, settings: ConnectorSettings, clock: Clock) -> SyncConnector:
+def connect(
+    storage: Storage, *, tenant_id: str, settings: ConnectorSettings, clock: Clock, stage: str
+) -> SyncConnector:
     """Create a connector.
 
     Raises
     ------
     ValidationFailed
-        A scope names a programme the tenant does not have.
+        A scope names a programme the tenant does not have, or the credentials live where
+        the ``stage``'s functions may not read.
     """
+    _check_credentials(settings.credentials, stage)
     _check_programmes(storage, tenant_id, settings.scopes)
     now = clock.now()
     connector = SyncConnector(tenant_id=tenant_id, created_at=now, updated_at=now, **dict(settings))
@@ -71,7 +83,7 @@ def connect(storage: Storage, *, tenant_id: str, settings: ConnectorSettings, cl
 
 
 def configure(
-    storage: Storage, *, tenant_id: str, connector_id: str, settings: ConnectorSettings, clock: Clock
+    storage: Storage, *, tenant_id: str, connector_id: str, settings: ConnectorSettings, clock: Clock, stage: str
 ) -> SyncConnector:
     """Replace a connector's settings; its cursor is kept unless the vendor or the mapping changes.
 
@@ -82,6 +94,7 @@ def configure(
     ValidationFailed
         As for ``connect``.
     """
+    _check_credentials(settings.credentials, stage)
     _check_programmes(storage, tenant_id, settings.scopes)
 
     def change(current: SyncConnector) -> SyncConnector:
@@ -100,6 +113,16 @@ def configure(
         storage.connectors.save,
         message="the connector kept changing; try again",
     )
+
+
+def _check_credentials(credentials: CredentialRef, stage: str) -> None:
+    if not credentials.readable_in(stage):
+        prefix = credential_prefix(credentials.store, stage)
+        raise ValidationFailed(
+            f"body: credentials.name: a {credentials.store.value} credential must be named under {prefix}"
+            " (the only place this deployment may read)",
+            details=[{"field": "credentials.name", "message": f"must start with {prefix}"}],
+        )
 
 
 def _check_programmes(storage: Storage, tenant_id: str, scopes: Sequence[ScopeRule]) -> None:

@@ -38,11 +38,11 @@ def world(storage: Storage) -> Iterator[World]:
 
 def _store_credential(vendor: FakeVendor) -> dict[str, str]:
     """Half the vendors keep their credential in SSM, half in Secrets Manager: both readers are exercised."""
-    name = f"/mentorflow/kcb/{vendor.vendor}"
+    name = f"mentorflow/local/kcb/{vendor.vendor}"
     secret = json.dumps(vendor.credentials)
     if vendor.vendor in ("bamboohr", "personio", "merge"):
-        boto3.client("ssm").put_parameter(Name=name, Value=secret, Type="SecureString")
-        return {"store": "ssm", "name": name}
+        boto3.client("ssm").put_parameter(Name=f"/{name}", Value=secret, Type="SecureString")
+        return {"store": "ssm", "name": f"/{name}"}
     boto3.client("secretsmanager").create_secret(Name=name, SecretString=secret)
     return {"store": "secretsmanager", "name": name}
 
@@ -195,7 +195,7 @@ def test_a_connector_scope_naming_another_tenants_programme_is_refused(world: Wo
         f"{V1}/connectors",
         {
             "vendor": "bamboohr",
-            "credentials": {"store": "ssm", "name": "/x"},
+            "credentials": {"store": "ssm", "name": "/mentorflow/local/hr"},
             "settings": vendor.settings,
             "mapping": vendor.mapping,
             "scopes": [{"programme_id": theirs.programme()}],
@@ -204,3 +204,36 @@ def test_a_connector_scope_naming_another_tenants_programme_is_refused(world: Wo
 
     # THEN it is refused as a bad request
     assert answer.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("store", "name"),
+    [("ssm", "/kcb/hr/bamboohr"), ("secretsmanager", "mentorflow/prod/kcb"), ("ssm", "mentorflow/local/kcb")],
+)
+def test_a_connector_naming_a_credential_outside_the_stages_prefix_is_refused(
+    world: World, store: str, name: str
+) -> None:
+    # GIVEN a tenant with a programme, on the local stage
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    vendor = VENDORS["bamboohr"]()
+
+    # WHEN it connects a vendor whose credential lives where the stage may not read
+    answer = coordinator.post(
+        f"{V1}/connectors",
+        {
+            "vendor": "bamboohr",
+            "credentials": {"store": store, "name": name},
+            "settings": vendor.settings,
+            "mapping": vendor.mapping,
+            "scopes": [{"programme_id": programme_id}],
+        },
+    )
+
+    # THEN it is refused, saying where credentials belong, and no connector is kept
+    assert answer.status_code == 400
+    prefix = "/mentorflow/local/" if store == "ssm" else "mentorflow/local/"
+    assert answer.json_body["message"].startswith(
+        f"body: credentials.name: a {store} credential must be named under {prefix}"
+    )
+    assert coordinator.get(f"{V1}/connectors").json_body["items"] == []

@@ -39,12 +39,14 @@ def _connected(world: World, vendor: FakeVendor) -> tuple[TenantHandle, str, str
     """A tenant whose programme takes the vendor's Muzika department, synced once; its people endpoint's secret."""
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    boto3.client("ssm").put_parameter(Name="/kcb/hr", Value=json.dumps(vendor.credentials), Type="SecureString")
+    boto3.client("ssm").put_parameter(
+        Name="/mentorflow/local/hr/kcb", Value=json.dumps(vendor.credentials), Type="SecureString"
+    )
     created = coordinator.post(
         f"{V1}/connectors",
         {
             "vendor": vendor.vendor,
-            "credentials": {"store": "ssm", "name": "/kcb/hr"},
+            "credentials": {"store": "ssm", "name": "/mentorflow/local/hr/kcb"},
             "settings": vendor.settings,
             "mapping": vendor.mapping,
             "scopes": [{"programme_id": programme_id, "role": "mentor", "departments": ["Muzika"]}],
