@@ -203,6 +203,8 @@ class SyncConnector(DomainModel):
     page: str | None = None
     run_watermark: str | None = None
     last_run: SyncFigures | None = None
+    invitations_reminded: int = Field(default=0, description="Invitations reminded once, unanswered after 14 days.")
+    invitations_expired: int = Field(default=0, description="Invitations closed unanswered after 30 days.")
     created_at: datetime
     updated_at: datetime
 
@@ -265,6 +267,52 @@ class SyncedPerson(DomainModel):
 
 
 SYNCED_PERSON_RETENTION = timedelta(days=400)
+
+# An invitation nobody answers is reminded once, then closed: the person is never enrolled by silence.
+INVITATION_OPEN_FOR = timedelta(days=30)
+INVITATION_REMINDER_AFTER = timedelta(days=14)
+# The record outlives its closing long enough for a missed sweep to close it still; then DynamoDB drops it.
+_INVITATION_KEPT_AFTER_CLOSING = timedelta(days=30)
+
+
+class OpenInvitation(DomainModel):
+    """An invitation a synced person has not answered yet: ids and dates only.
+
+    It waits in the sweep's index at its next due time: the reminder while one is left
+    (``remind_at``), then the closing (``closes_at``). Answered or closed, it is deleted.
+    """
+
+    tenant_id: str
+    programme_id: str
+    participant_id: str
+    connector_id: str | None = None
+    invited_at: datetime
+    remind_at: datetime | None
+    closes_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def sent(
+        cls, *, tenant_id: str, programme_id: str, participant_id: str, connector_id: str | None, at: datetime
+    ) -> OpenInvitation:
+        closes_at = at + INVITATION_OPEN_FOR
+        return cls(
+            tenant_id=tenant_id,
+            programme_id=programme_id,
+            participant_id=participant_id,
+            connector_id=connector_id,
+            invited_at=at,
+            remind_at=at + INVITATION_REMINDER_AFTER,
+            closes_at=closes_at,
+            expires_at=closes_at + _INVITATION_KEPT_AFTER_CLOSING,
+        )
+
+    @property
+    def next_due(self) -> datetime:
+        return self.closes_at if self.remind_at is None else min(self.remind_at, self.closes_at)
+
+    def closed(self, now: datetime) -> bool:
+        return now >= self.closes_at
 
 
 def read_path(record: Mapping[str, Any], path: str) -> Any:

@@ -279,7 +279,12 @@ def _enrol(run: _Run, scope: ScopeRule, person: MappedPerson) -> Participant | N
         if run.inviter is None:
             raise ConfigurationError("this scope invites people, and no invitations can be sent from here")
         invited = run.inviter.invite(
-            storage=run.storage, notifier=run.notifier, clock=run.clock, programme=programme, profile=profile
+            storage=run.storage,
+            notifier=run.notifier,
+            clock=run.clock,
+            programme=programme,
+            profile=profile,
+            connector_id=run.connector.connector_id,
         )
         run.figures.invited += 1
         return invited

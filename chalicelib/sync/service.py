@@ -173,7 +173,13 @@ def sync_connector(
             return _push(storage, clock, connector, http, credentials)
         source = build_source(connector, http, credentials)
         figures = run_sync(
-            storage=storage, notifier=notifier, clock=clock, connector=connector, source=source, full=full
+            storage=storage,
+            notifier=notifier,
+            clock=clock,
+            connector=connector,
+            source=source,
+            full=full,
+            inviter=tools.inviter,
         )
     except (VendorError, ConfigurationError) as exc:
         _record(storage, connector, SyncFigures(started_at=clock.now(), finished_at=clock.now(), error=str(exc)[:500]))

@@ -19,13 +19,15 @@ from moto import mock_aws
 
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Profile, Role, participant_id_for
+from chalicelib.jobs import run_job
 from chalicelib.services import matching
 from chalicelib.services import participants as participant_service
+from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
 from chalicelib.sync import service as sync_service
 from chalicelib.sync.http import VendorHttp
 from tests.support.hr_vendors import VENDORS, Employee, FakeBambooHR, FakeVendor
-from tests.support.world import TenantHandle, World, world_with
+from tests.support.world import TEST_LINK_KEYS, TenantHandle, World, world_with
 
 V1 = "/api/v1"
 
@@ -237,3 +239,41 @@ def test_a_connector_naming_a_credential_outside_the_stages_prefix_is_refused(
         f"body: credentials.name: a {store} credential must be named under {prefix}"
     )
     assert coordinator.get(f"{V1}/connectors").json_body["items"] == []
+
+
+@pytest.fixture
+def inviting_world(storage: Storage) -> Iterator[World]:
+    """A deployment that can send invitations: link keys and the public address links point to."""
+    settings = Settings(link_keys=TEST_LINK_KEYS, public_base_url="https://mentorflow.example.org")
+    with mock_aws(), world_with(storage, settings=settings) as built:
+        yield built
+
+
+def test_the_invitation_sweep_job_reminds_a_silent_new_hire_once_and_closes_her_invitation_at_thirty_days(
+    inviting_world: World,
+) -> None:
+    # GIVEN a new hire invited by a programme that asks synced people first
+    world = inviting_world
+    vendor = VENDORS["bamboohr"]()
+    vendor.hire(Employee(1, "Milica", "Jovanović", "milica@kcb.rs", department="Muzika"))
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sr", "en"])
+    connector_id = _connect(coordinator, vendor, programme_id, consent="invitation", languages=["sr"])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        vendor.install(mock)
+        assert _sync(coordinator, connector_id)["invited"] == 1
+    milica = _participant(world, coordinator.tenant_id, programme_id, "milica@kcb.rs")
+
+    # WHEN the sweep job runs twice on day 14 and twice on day 30
+    world.clock.advance(timedelta(days=14))
+    reminders = [run_job("sweep-sync-invitations", world.container)["reminded"] for _ in range(2)]
+    world.clock.advance(timedelta(days=16))
+    expiries = [run_job("sweep-sync-invitations", world.container)["expired"] for _ in range(2)]
+
+    # THEN one reminder went, and then her invitation closed: she is not enrolled and the connector counts it
+    assert (reminders, expiries) == ([1, 0], [1, 0])
+    sent = world.storage.messages.for_participant(coordinator.tenant_id, milica.participant_id)
+    assert sorted(m.template for m in sent) == ["sync_invitation", "sync_invitation_reminder"]
+    assert _participant(world, coordinator.tenant_id, programme_id, "milica@kcb.rs") is None
+    connector = coordinator.get(f"{V1}/connectors/{connector_id}").json_body
+    assert (connector["invitations_reminded"], connector["invitations_expired"]) == (1, 1)
