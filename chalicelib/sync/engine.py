@@ -184,7 +184,7 @@ def _apply_person(run: _Run, person: MappedPerson) -> SyncedPerson | None:
     for scope in taking:
         current = known.get(scope.programme_id)
         if current is not None:
-            _update(run, current, person)
+            _update(run, current, person, _new_email(run, current, person))
         elif scope.takes(person, run.today):
             enrolled = _enrol(run, scope, person)
             if enrolled is not None:
@@ -233,8 +233,26 @@ def _synced_values(person: MappedPerson, run: _Run) -> dict[str, Any]:
     return values
 
 
-def _update(run: _Run, participant: Participant, person: MappedPerson) -> None:
+def _new_email(run: _Run, participant: Participant, person: MappedPerson) -> str | None:
+    """The employee's new work e-mail, to carry over to the participant found by their vendor id.
+
+    None when it did not change, or when another participant of the programme already has
+    it: two records of one person are left for a coordinator rather than merged blindly.
+    """
+    if person.email is None or person.email == participant.profile.email:
+        return None
+    for holder in run.storage.participants.by_email(participant.tenant_id, person.email):
+        if holder.programme_id == participant.programme_id and holder.participant_id != participant.participant_id:
+            run.figures.skip("new e-mail already used by another participant")
+            return None
+    return person.email
+
+
+def _update(run: _Run, participant: Participant, person: MappedPerson, new_email: str | None = None) -> None:
     values = _synced_values(person, run)
+    if new_email is not None:
+        # The same person, found by their vendor id: their place, pairs and consent stay, the address follows.
+        values["email"] = new_email
     if participant.status in _FINISHED or all(getattr(participant.profile, k) == v for k, v in values.items()):
         return
     storage, now = run.storage, run.clock.now()

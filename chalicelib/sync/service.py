@@ -99,9 +99,9 @@ def configure(
 
     def change(current: SyncConnector) -> SyncConnector:
         if settings.vendor is not current.vendor or settings.mapping != current.mapping:
-            # What was read under another mapping must be read again: a full sync, fingerprints forgotten.
+            # What was read under another mapping must be read again: a full sync.
             current.cursor = current.page = current.run_watermark = None
-            storage.synced_people.delete_all(tenant_id, connector_id)
+            _forget_fingerprints(storage, current, settings)
         for name, value in settings:
             setattr(current, name, value)
         current.updated_at = clock.now()
@@ -113,6 +113,20 @@ def configure(
         storage.connectors.save,
         message="the connector kept changing; try again",
     )
+
+
+def _forget_fingerprints(storage: Storage, current: SyncConnector, settings: ConnectorSettings) -> None:
+    """Make every person compare as changed; keep who is whom unless the vendor's ids themselves change.
+
+    Keeping the link from vendor id to participant lets a person whose e-mail changed
+    meanwhile be recognised on the full sync rather than enrolled a second time.
+    """
+    tenant_id, connector_id = current.tenant_id, current.connector_id
+    if settings.vendor is not current.vendor or settings.mapping.external_id != current.mapping.external_id:
+        storage.synced_people.delete_all(tenant_id, connector_id)
+        return
+    people = storage.synced_people.list(tenant_id, connector_id)
+    storage.synced_people.put_many(person.model_copy(update={"fields_hash": ""}) for person in people)
 
 
 def _check_credentials(credentials: CredentialRef, stage: str) -> None:

@@ -277,3 +277,29 @@ def test_the_invitation_sweep_job_reminds_a_silent_new_hire_once_and_closes_her_
     assert _participant(world, coordinator.tenant_id, programme_id, "milica@kcb.rs") is None
     connector = coordinator.get(f"{V1}/connectors/{connector_id}").json_body
     assert (connector["invitations_reminded"], connector["invitations_expired"]) == (1, 1)
+
+
+@pytest.mark.parametrize("vendor_name", sorted(VENDORS))
+def test_each_vendor_carries_a_changed_work_e_mail_over_to_the_same_participant(world: World, vendor_name: str) -> None:
+    # GIVEN a synced mentor
+    vendor = VENDORS[vendor_name]()
+    vendor.hire(Employee(1, "Jelena", "Đorđević", "jelena@kcb.rs", department="Muzika"))
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sr", "en"])
+    connector_id = _connect(coordinator, vendor, programme_id, role="mentor", languages=["sr"])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        vendor.install(mock)
+        _sync(coordinator, connector_id)
+        jelena = _participant(world, coordinator.tenant_id, programme_id, "jelena@kcb.rs")
+
+        # WHEN her work e-mail changes in the vendor and the connector syncs
+        world.clock.advance(timedelta(days=1))
+        vendor.change(1, world.clock.now(), email="jelena.djordjevic@kcb.rs")
+        figures = _sync(coordinator, connector_id)
+
+    # THEN the same participant has the new address, and nobody was enrolled
+    assert (figures["enrolled"], figures["updated"]) == (0, 1)
+    moved = world.storage.participants.get(coordinator.tenant_id, programme_id, jelena.participant_id)
+    assert moved is not None
+    assert (moved.profile.email, moved.status) == ("jelena.djordjevic@kcb.rs", jelena.status)
+    assert world.storage.participants.list(coordinator.tenant_id, programme_id).items == [moved]

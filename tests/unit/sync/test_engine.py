@@ -9,10 +9,11 @@ import pytest
 from chalicelib.clock import FixedClock
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Role, participant_id_for
-from chalicelib.domain.sync import SyncConnector, SyncFigures
+from chalicelib.domain.sync import CredentialRef, SecretStore, SyncConnector, SyncFigures
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import programmes as programme_service
 from chalicelib.storage.repositories import Storage, in_memory_storage
+from chalicelib.sync import service as sync_service
 from chalicelib.sync.engine import run_sync
 from tests.unit.matching_service.scene import NOW, TENANT, Scene
 
@@ -245,3 +246,81 @@ def test_a_sync_killed_halfway_and_restarted_ends_with_the_same_table(
     assert position.page == "4"
     assert interrupted.pulls[-figures.pages] == (None, "4")
     assert _table(scene.storage) == _table(straight.storage)
+
+
+def test_a_changed_work_e_mail_follows_the_same_participant_with_her_pair_and_consent(scene: Scene) -> None:
+    # GIVEN a synced mentor in an approved pair
+    _connect(scene, role=Role.MENTOR)
+    org = FakeOrganisation()
+    org.add(employee(1, "Jelena Đorđević", "jelena@kcb.rs"))
+    _sync(scene, org)
+    jelena = _participant(scene, "jelena@kcb.rs")
+    ana = scene.mentee("Ana Novak", "ana@example.si", languages=["sr"])
+    scene.run()
+    pair = scene.approve(scene.open_pair_of(ana).pair_id)
+
+    # WHEN the HR system gives her a new work e-mail
+    org.update(1, workEmail="Jelena.Djordjevic@kcb.rs")
+    figures = _sync(scene, org)
+
+    # THEN the same participant carries the new address; nobody new is enrolled, her pair and consent stay
+    moved = scene.storage.participants.get(TENANT, scene.programme_id, jelena.participant_id)
+    assert (figures.enrolled, figures.updated) == (0, 1)
+    assert moved.profile.email == "jelena.djordjevic@kcb.rs"
+    assert moved.profile.consent == jelena.profile.consent
+    assert scene.pair(pair.pair_id).status is PairStatus.APPROVED
+    assert _participant(scene, "jelena.djordjevic@kcb.rs") is None
+    assert [p.participant_id for p in scene.storage.participants.by_email(TENANT, "jelena.djordjevic@kcb.rs")] == [
+        jelena.participant_id
+    ]
+
+
+def test_a_changed_e_mail_already_held_by_another_participant_is_not_merged(scene: Scene) -> None:
+    # GIVEN a synced employee, and someone else who signed up with the address she is about to get
+    _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    scene.mentee("Milica Druga", "milica.d@kcb.rs")
+
+    # WHEN the HR system gives her that address
+    org.update(1, workEmail="milica.d@kcb.rs")
+    figures = _sync(scene, org)
+
+    # THEN her record keeps its address and the run says why
+    assert _participant(scene, "milica@kcb.rs").profile.email == "milica@kcb.rs"
+    assert figures.skipped == {"new e-mail already used by another participant": 1}
+
+
+def test_a_new_mapping_resyncs_everyone_and_still_knows_who_is_whom(scene: Scene) -> None:
+    # GIVEN a synced employee
+    stored = _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    milica = _participant(scene, "milica@kcb.rs")
+
+    # WHEN the coordinator changes the mapping, and her e-mail changes before the full sync that follows
+    settings = sync_service.ConnectorSettings(
+        vendor=stored.vendor,
+        credentials=CredentialRef(store=SecretStore.SSM, name="/mentorflow/local/hr/bamboohr"),
+        settings=stored.settings,
+        mapping=stored.mapping.model_copy(update={"inactive_statuses": ["inactive", "terminated", "left"]}),
+        scopes=stored.scopes,
+    )
+    sync_service.configure(
+        scene.storage,
+        tenant_id=TENANT,
+        connector_id=stored.connector_id,
+        settings=settings,
+        clock=scene.clock,
+        stage="local",
+    )
+    org.update(1, workEmail="milica.nova@kcb.rs")
+    figures = _sync(scene, org)
+
+    # THEN the full sync updates the same participant rather than enrolling her again
+    assert (figures.full, figures.enrolled) == (True, 0)
+    assert scene.storage.participants.get(TENANT, scene.programme_id, milica.participant_id).profile.email == (
+        "milica.nova@kcb.rs"
+    )
