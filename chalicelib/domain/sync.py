@@ -268,6 +268,21 @@ class SyncedPerson(DomainModel):
 
 SYNCED_PERSON_RETENTION = timedelta(days=400)
 
+
+class SyncedClaim(DomainModel):
+    """Which of a connector's employees a participant belongs to: ids only.
+
+    Found by participant id, it tells a later run that an e-mail another employee id now
+    reports is already someone else's, so two employees sharing one address are caught
+    across runs and not only within one.
+    """
+
+    tenant_id: str
+    connector_id: str
+    participant_id: str
+    external_id: str
+    expires_at: datetime
+
 # An invitation nobody answers is reminded once, then closed: the person is never enrolled by silence.
 INVITATION_OPEN_FOR = timedelta(days=30)
 INVITATION_REMINDER_AFTER = timedelta(days=14)

@@ -26,6 +26,7 @@ from chalicelib.domain.sync import (
     MappedPerson,
     ScopeRule,
     SyncConnector,
+    SyncedClaim,
     SyncedPerson,
     SyncFigures,
     fields_hash,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from chalicelib.sync.ports import PeopleSource
 
 LEFT_REASON = "left the organisation"
+SHARED_EMAIL = "e-mail shared with another employee"
 # Fields the HR system owns: a change there updates the participant, and so the matching rules.
 SYNCED_FIELDS = ("department", "manager_email", "company", "language")
 _FINISHED = (ParticipantStatus.WITHDRAWN, ParticipantStatus.COMPLETED)
@@ -62,6 +64,7 @@ class _Run:
     today: date
     inviter: Inviter | None = None
     emails: dict[str, str] = field(default_factory=dict)
+    claims: list[SyncedClaim] = field(default_factory=list)
 
 
 def run_sync(
@@ -157,6 +160,9 @@ def _apply_page(run: _Run, records: Sequence[Mapping[str, Any]]) -> None:
         fingerprint = _apply_person(run, person)
         if fingerprint is not None:
             fingerprints[person.external_id] = fingerprint
+    # Claims first: a page re-applied after a stop finds its people already claimed by themselves.
+    run.storage.synced_people.claim_many(run.claims)
+    run.claims.clear()
     run.storage.synced_people.put_many(fingerprints.values())
 
 
@@ -169,16 +175,20 @@ def _apply_person(run: _Run, person: MappedPerson) -> SyncedPerson | None:
         run.figures.unchanged += 1
         return None
     known = _known_participants(run, person, stored)
+    if _claimed_by_another(run, person, known, stored):
+        # Another employee id reported this address first (this run or an earlier one): theirs it stays.
+        run.figures.skip(SHARED_EMAIL)
+        return None
     if person.terminated(run.today):
         for participant in known.values():
             _withdraw(run, participant)
-        return _fingerprint(run, person, digest, known) if known else None
+        return _fingerprint(run, person, digest, known, stored) if known else None
     if person.email is None:
         run.figures.skip("no work e-mail")
         return None
     owner = run.emails.setdefault(person.email, person.external_id)
     if owner != person.external_id:
-        run.figures.skip("e-mail shared with another employee")
+        run.figures.skip(SHARED_EMAIL)
         return None
     taking = [scope for scope in connector.scopes if scope.programme_id in run.programmes]
     for scope in taking:
@@ -192,7 +202,22 @@ def _apply_person(run: _Run, person: MappedPerson) -> SyncedPerson | None:
     if not known:
         run.figures.out_of_scope += 1
         return None
-    return _fingerprint(run, person, digest, known)
+    return _fingerprint(run, person, digest, known, stored)
+
+
+def _linked(stored: SyncedPerson | None, programme_id: str, participant: Participant) -> bool:
+    return stored is not None and stored.participants.get(programme_id) == participant.participant_id
+
+
+def _claimed_by_another(
+    run: _Run, person: MappedPerson, known: Mapping[str, Participant], stored: SyncedPerson | None
+) -> bool:
+    """Whether a participant found by e-mail belongs to another of the connector's employee ids."""
+    found_by_email = [p.participant_id for programme_id, p in known.items() if not _linked(stored, programme_id, p)]
+    if not found_by_email:
+        return False
+    owners = run.storage.synced_people.owners(run.connector.tenant_id, run.connector.connector_id, found_by_email)
+    return any(owner != person.external_id for owner in owners.values())
 
 
 def _known_participants(run: _Run, person: MappedPerson, stored: SyncedPerson | None) -> dict[str, Participant]:
@@ -211,8 +236,21 @@ def _known_participants(run: _Run, person: MappedPerson, stored: SyncedPerson | 
     return found
 
 
-def _fingerprint(run: _Run, person: MappedPerson, digest: str, known: Mapping[str, Participant]) -> SyncedPerson:
+def _fingerprint(
+    run: _Run, person: MappedPerson, digest: str, known: Mapping[str, Participant], stored: SyncedPerson | None
+) -> SyncedPerson:
     now = run.clock.now()
+    run.claims.extend(
+        SyncedClaim(
+            tenant_id=run.connector.tenant_id,
+            connector_id=run.connector.connector_id,
+            participant_id=participant.participant_id,
+            external_id=person.external_id,
+            expires_at=now + SYNCED_PERSON_RETENTION,
+        )
+        for programme_id, participant in sorted(known.items())
+        if not _linked(stored, programme_id, participant)
+    )
     return SyncedPerson(
         tenant_id=run.connector.tenant_id,
         connector_id=run.connector.connector_id,

@@ -324,3 +324,31 @@ def test_a_new_mapping_resyncs_everyone_and_still_knows_who_is_whom(scene: Scene
     assert scene.storage.participants.get(TENANT, scene.programme_id, milica.participant_id).profile.email == (
         "milica.nova@kcb.rs"
     )
+
+
+def test_a_second_employee_reporting_an_address_already_synced_in_an_earlier_run_is_skipped(scene: Scene) -> None:
+    # GIVEN an employee synced yesterday
+    _connect(scene)
+    org = FakeOrganisation(changed=set())
+    org.add(employee(1, "Jonas Jonaitis", "jonas@kcb.rs", department="Umetnost"))
+    _sync(scene, org)
+    jonas = _participant(scene, "jonas@kcb.rs")
+
+    # WHEN today's delta brings another employee id with the same address, in another department, and then gone
+    org.changed = set()
+    org.add(employee(2, "Jonas Dvojnik", "jonas@kcb.rs", department="Finansije"))
+    shared = _sync(scene, org)
+    org.update(2, terminationDate="2026-08-31", status="Inactive")
+    terminated = _sync(scene, org)
+
+    # THEN the second is skipped both times, naming no address, and the first keeps his place and his fields
+    assert shared.skipped == {"e-mail shared with another employee": 1}
+    assert terminated.skipped == {"e-mail shared with another employee": 1}
+    assert "jonas@kcb.rs" not in shared.model_dump_json()
+    kept = _participant(scene, "jonas@kcb.rs")
+    assert (kept.participant_id, kept.status, kept.profile.department) == (
+        jonas.participant_id,
+        ParticipantStatus.ACCEPTED,
+        "Umetnost",
+    )
+    assert scene.storage.synced_people.get(TENANT, "con_hr", "2") is None
