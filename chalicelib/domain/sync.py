@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.common import DomainModel, new_id, normalise_email
-from chalicelib.domain.participant import Role
+from chalicelib.domain.participant import Participant, ParticipantStatus, Role
 from chalicelib.domain.programme import validate_language
 
 
@@ -175,6 +175,7 @@ class SyncFigures(BaseModel):
     invited: int = 0
     updated: int = 0
     withdrawn: int = 0
+    rehired: int = Field(default=0, description="Leavers back in the organisation, enrolled or invited again.")
     pushed: int = 0
     skipped: dict[str, int] = Field(default_factory=dict, description="People left out, by reason.")
     error: str | None = Field(default=None, max_length=500)
@@ -267,6 +268,15 @@ class SyncedPerson(DomainModel):
 
 
 SYNCED_PERSON_RETENTION = timedelta(days=400)
+
+# Why a sync withdraws a leaver; only a withdrawal for this reason is undone by a rehire.
+LEFT_REASON = "left the organisation"
+
+
+def left_the_organisation(participant: Participant) -> bool:
+    """Whether a sync withdrew the participant because they left (not their own or a coordinator's choice)."""
+    last = participant.history[-1] if participant.history else None
+    return participant.status is ParticipantStatus.WITHDRAWN and last is not None and last.reason == LEFT_REASON
 
 
 class SyncedClaim(DomainModel):

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile
+from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile, participant_id_for
 from chalicelib.domain.sync import (
+    LEFT_REASON,
     SYNCED_PERSON_RETENTION,
     ConsentPolicy,
     MappedPerson,
@@ -30,6 +31,7 @@ from chalicelib.domain.sync import (
     SyncedPerson,
     SyncFigures,
     fields_hash,
+    left_the_organisation,
     map_person,
 )
 from chalicelib.errors import ConfigurationError
@@ -46,7 +48,6 @@ if TYPE_CHECKING:
     from chalicelib.sync.invitations import Inviter
     from chalicelib.sync.ports import PeopleSource
 
-LEFT_REASON = "left the organisation"
 SHARED_EMAIL = "e-mail shared with another employee"
 # Fields the HR system owns: a change there updates the participant, and so the matching rules.
 SYNCED_FIELDS = ("department", "manager_email", "company", "language")
@@ -193,7 +194,11 @@ def _apply_person(run: _Run, person: MappedPerson) -> SyncedPerson | None:
     taking = [scope for scope in connector.scopes if scope.programme_id in run.programmes]
     for scope in taking:
         current = known.get(scope.programme_id)
-        if current is not None:
+        if current is not None and left_the_organisation(current) and scope.takes(person, run.today):
+            rehired = _rehire(run, scope, person, current)
+            if rehired is not None:
+                known[scope.programme_id] = rehired
+        elif current is not None:
             _update(run, current, person, _new_email(run, current, person))
         elif scope.takes(person, run.today):
             enrolled = _enrol(run, scope, person)
@@ -311,6 +316,19 @@ def _update(run: _Run, participant: Participant, person: MappedPerson, new_email
 
     if update_with_retry(load, change, storage.participants.save, message="the participant kept changing"):
         run.figures.updated += 1
+
+
+def _rehire(run: _Run, scope: ScopeRule, person: MappedPerson, leaver: Participant) -> Participant | None:
+    """Enrol (or invite) again, under the programme's policy, someone withdrawn when they left and now back."""
+    if participant_id_for(leaver.tenant_id, leaver.programme_id, person.email or "") != leaver.participant_id:
+        # Back under another address than their record's: enrolling would make a second record of them.
+        run.figures.skip("rehired under another e-mail")
+        return None
+    enrolled = _enrol(run, scope, person)
+    if enrolled is not None and enrolled.status is not ParticipantStatus.WITHDRAWN:
+        run.figures.rehired += 1
+        return enrolled
+    return None
 
 
 def _enrol(run: _Run, scope: ScopeRule, person: MappedPerson) -> Participant | None:

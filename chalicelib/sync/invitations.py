@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile, participant_id_for
-from chalicelib.domain.sync import INVITATION_OPEN_FOR, OpenInvitation
+from chalicelib.domain.sync import INVITATION_OPEN_FOR, OpenInvitation, left_the_organisation
 from chalicelib.errors import VersionConflict
 from chalicelib.services import enrolment
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.links import Choice, LinkAction, LinkContext, Page, issue_link, link_url
+from chalicelib.storage.keys import utc_text
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -115,23 +116,28 @@ class Inviter:
         """Record the invitee (``applied``, no consent) and queue their invitation, once per person and programme."""
         participant_id = participant_id_for(programme.tenant_id, programme.programme_id, profile.email)
         existing = storage.participants.get(programme.tenant_id, programme.programme_id, participant_id)
-        if existing is not None:
+        if existing is not None and not left_the_organisation(existing):
             return existing
         keys, base_url = self.keys(), self.base_url()
         now = clock.now()
-        invitee = storage.participants.save(
-            Participant(
+        asked = profile.model_copy(update={"consent": None})
+        if existing is None:
+            invitee = Participant(
                 participant_id=participant_id,
                 tenant_id=programme.tenant_id,
                 programme_id=programme.programme_id,
-                profile=profile.model_copy(update={"consent": None}),
+                profile=asked,
                 history=[StatusChange(status=ParticipantStatus.APPLIED.value, at=now, reason=INVITED)],
                 # The person has answered nothing yet: their "Join" is the first submission.
                 profile_submitted_at=None,
                 created_at=now,
                 updated_at=now,
             )
-        )
+        else:
+            # Back after leaving: asked again, as a new hire would be, their earlier consent no longer standing.
+            invitee = existing.model_copy(deep=True, update={"profile": asked, "profile_submitted_at": None})
+            invitee.move_to(ParticipantStatus.APPLIED, at=now, reason=INVITED)
+        invitee = storage.participants.save(invitee)
         invitation = OpenInvitation.sent(
             tenant_id=programme.tenant_id,
             programme_id=programme.programme_id,
@@ -139,6 +145,10 @@ class Inviter:
             connector_id=connector_id,
             at=now,
         )
+        earlier = existing and storage.sync_invitations.get(programme.tenant_id, programme.programme_id, participant_id)
+        if earlier:
+            # An invitation left over from before they left gives way to the new one.
+            storage.sync_invitations.delete(earlier)
         storage.sync_invitations.add(invitation)
         self._send(notifier, clock, programme, invitee, invitation, "sync_invitation", keys, base_url)
         return invitee
@@ -187,7 +197,8 @@ class Inviter:
             programme=programme,
             template=template,
             context={"link": link_url(base_url, token), "expires_on": invitation.closes_at.date()},
-            idempotency_key=f"{template}:{invitee.participant_id}",
+            # One message per invitation: someone invited again after a rehire is written to again.
+            idempotency_key=f"{template}:{invitee.participant_id}:{utc_text(invitation.invited_at)}",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,15 +10,18 @@ import pytest
 from chalicelib.clock import FixedClock
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Role, participant_id_for
-from chalicelib.domain.sync import CredentialRef, SecretStore, SyncConnector, SyncFigures
+from chalicelib.domain.sync import ConsentPolicy, CredentialRef, SecretStore, SyncConnector, SyncFigures
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import programmes as programme_service
 from chalicelib.storage.repositories import Storage, in_memory_storage
 from chalicelib.sync import service as sync_service
 from chalicelib.sync.engine import run_sync
+from chalicelib.sync.invitations import Inviter
 from tests.unit.matching_service.scene import NOW, TENANT, Scene
 
 from .fakes import FakeOrganisation, Interrupted, connector, employee
+
+INVITER = Inviter(keys=lambda: (b"invitation-key-2026",), base_url=lambda: "https://mentorflow.example.org")
 
 
 def _sync(scene: Scene, org: FakeOrganisation, **kwargs: Any) -> SyncFigures:
@@ -352,3 +356,75 @@ def test_a_second_employee_reporting_an_address_already_synced_in_an_earlier_run
         "Umetnost",
     )
     assert scene.storage.synced_people.get(TENANT, "con_hr", "2") is None
+
+
+def test_a_rehired_leaver_is_enrolled_again_by_agreement_and_welcomed(scene: Scene) -> None:
+    # GIVEN an employee withdrawn when she left
+    _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    org.update(1, terminationDate="2026-08-31", status="Inactive")
+    _sync(scene, org)
+    assert _participant(scene, "milica@kcb.rs").status is ParticipantStatus.WITHDRAWN
+
+    # WHEN she is hired again a month later: a new start date, the termination cleared
+    scene.clock.advance(timedelta(days=30))
+    org.update(1, hireDate="2026-10-01", terminationDate="0000-00-00", status="Active")
+    figures = _sync(scene, org)
+    again = _sync(scene, org)
+
+    # THEN the same record is accepted again and welcomed again, once
+    milica = _participant(scene, "milica@kcb.rs")
+    assert (figures.rehired, again.rehired) == (1, 0)
+    assert milica.status is ParticipantStatus.ACCEPTED
+    welcomes = [m for m in scene.storage.messages.for_participant(TENANT, milica.participant_id)]
+    assert [m.template for m in welcomes].count("welcome") == 2
+
+
+def test_a_rehired_leaver_of_an_invitation_programme_is_invited_again(scene: Scene) -> None:
+    # GIVEN an invitation programme whose member left and was withdrawn
+    _connect(scene, consent=ConsentPolicy.INVITATION)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org, inviter=INVITER)
+    participant_id = _participant(scene, "milica@kcb.rs").participant_id
+    scene.storage.participants.save(
+        _participant(scene, "milica@kcb.rs").model_copy(update={"status": ParticipantStatus.ACCEPTED})
+    )
+    scene.clock.advance(timedelta(days=40))
+    org.update(1, terminationDate="2026-10-01", status="Inactive")
+    _sync(scene, org, inviter=INVITER)
+
+    # WHEN she is hired again
+    scene.clock.advance(timedelta(days=60))
+    org.update(1, hireDate="2026-12-01", terminationDate="0000-00-00", status="Active")
+    figures = _sync(scene, org, inviter=INVITER)
+
+    # THEN she is asked again, without her old consent, and her new invitation is open
+    milica = _participant(scene, "milica@kcb.rs")
+    assert figures.rehired == 1
+    assert (milica.status, milica.profile.consent) == (ParticipantStatus.APPLIED, None)
+    sent = [m.template for m in scene.storage.messages.for_participant(TENANT, participant_id)]
+    assert sent.count("sync_invitation") == 2
+    invitation = scene.storage.sync_invitations.get(TENANT, scene.programme_id, participant_id)
+    assert invitation is not None
+    assert invitation.invited_at == scene.clock.now()
+
+
+def test_someone_who_withdrew_by_choice_is_not_enrolled_again_by_the_sync(scene: Scene) -> None:
+    # GIVEN a synced employee who withdrew herself
+    _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    milica = _participant(scene, "milica@kcb.rs")
+    scene.storage.participants.save(milica.model_copy(deep=True, update={"status": ParticipantStatus.WITHDRAWN}))
+
+    # WHEN her record changes in the HR system
+    org.update(1, department="Muzika")
+    figures = _sync(scene, org)
+
+    # THEN she stays withdrawn
+    assert figures.rehired == 0
+    assert _participant(scene, "milica@kcb.rs").status is ParticipantStatus.WITHDRAWN
