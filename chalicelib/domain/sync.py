@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -175,6 +175,9 @@ class SyncFigures(BaseModel):
     invited: int = 0
     updated: int = 0
     withdrawn: int = 0
+    manager_loops: int = Field(
+        default=0, description="People whose reporting line, followed upwards, comes back on itself."
+    )
     rehired: int = Field(default=0, description="Leavers back in the organisation, enrolled or invited again.")
     pushed: int = 0
     skipped: dict[str, int] = Field(default_factory=dict, description="People left out, by reason.")
@@ -293,6 +296,7 @@ class SyncedClaim(DomainModel):
     external_id: str
     expires_at: datetime
 
+
 # An invitation nobody answers is reminded once, then closed: the person is never enrolled by silence.
 INVITATION_OPEN_FOR = timedelta(days=30)
 INVITATION_REMINDER_AFTER = timedelta(days=14)
@@ -398,6 +402,28 @@ def map_person(record: Mapping[str, Any], mapping: FieldMap) -> MappedPerson | N
         language=_text(field("language")),
         inactive=status is not None and status.lower() in {s.lower() for s in mapping.inactive_statuses},
     )
+
+
+# Deeper than any organisation's hierarchy: a longer line is treated as broken, like a loop.
+MAX_REPORTING_DEPTH = 50
+
+
+def reporting_chain(email: str, manager_of: Callable[[str], str | None]) -> tuple[list[str], bool]:
+    """The managers above ``email``, nearest first, and whether the line loops.
+
+    The chain stops at the first repeat (A→B→C→A gives B, C), so a loop of any length,
+    including someone managing themselves, ends the walk instead of running it for ever.
+    """
+    chain: list[str] = []
+    seen = {email}
+    current = manager_of(email)
+    while current is not None:
+        if current in seen or len(chain) >= MAX_REPORTING_DEPTH:
+            return chain, True
+        chain.append(current)
+        seen.add(current)
+        current = manager_of(current)
+    return chain, False
 
 
 def fields_hash(person: MappedPerson) -> str:

@@ -33,6 +33,7 @@ from chalicelib.domain.sync import (
     fields_hash,
     left_the_organisation,
     map_person,
+    reporting_chain,
 )
 from chalicelib.errors import ConfigurationError
 from chalicelib.services import enrolment, participants
@@ -66,6 +67,8 @@ class _Run:
     inviter: Inviter | None = None
     emails: dict[str, str] = field(default_factory=dict)
     claims: list[SyncedClaim] = field(default_factory=list)
+    # Manager by work e-mail of the people this run applied, to check their reporting lines at the end.
+    managers: dict[str, str | None] = field(default_factory=dict)
 
 
 def run_sync(
@@ -109,6 +112,7 @@ def run_sync(
         if page is None:
             break
         run.connector = _commit(storage, run.connector, cursor=since, page=page, watermark=watermark)
+    figures.manager_loops = _manager_loops(run)
     figures.finished_at = clock.now()
     run.connector = _commit(storage, run.connector, cursor=watermark, page=None, watermark=None, figures=figures)
     return figures
@@ -207,7 +211,28 @@ def _apply_person(run: _Run, person: MappedPerson) -> SyncedPerson | None:
     if not known:
         run.figures.out_of_scope += 1
         return None
+    if run.connector.mapping.manager_email is not None:
+        run.managers[person.email] = _synced_values(person, run)["manager_email"]
     return _fingerprint(run, person, digest, known, stored)
+
+
+def _manager_loops(run: _Run) -> int:
+    """How many people applied in this run have a reporting line that comes back on itself.
+
+    Lines are followed through this run's people, then through the programmes' stored
+    participants; matching closes lines the same way and stops at a repeat, so a loop only
+    needs to be seen, not repaired.
+    """
+    known = dict(run.managers)
+
+    def manager_of(email: str) -> str | None:
+        if email not in known:
+            participants = run.storage.participants.by_email(run.connector.tenant_id, email)
+            managers = [p.profile.manager_email for p in participants if p.programme_id in run.programmes]
+            known[email] = next((m for m in managers if m), None)
+        return known[email]
+
+    return sum(1 for email in run.managers if reporting_chain(email, manager_of)[1])
 
 
 def _linked(stored: SyncedPerson | None, programme_id: str, participant: Participant) -> bool:

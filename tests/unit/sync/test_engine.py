@@ -10,7 +10,14 @@ import pytest
 from chalicelib.clock import FixedClock
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Role, participant_id_for
-from chalicelib.domain.sync import ConsentPolicy, CredentialRef, SecretStore, SyncConnector, SyncFigures
+from chalicelib.domain.sync import (
+    ConsentPolicy,
+    CredentialRef,
+    SecretStore,
+    SyncConnector,
+    SyncFigures,
+    reporting_chain,
+)
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import programmes as programme_service
 from chalicelib.storage.repositories import Storage, in_memory_storage
@@ -428,3 +435,42 @@ def test_someone_who_withdrew_by_choice_is_not_enrolled_again_by_the_sync(scene:
     # THEN she stays withdrawn
     assert figures.rehired == 0
     assert _participant(scene, "milica@kcb.rs").status is ParticipantStatus.WITHDRAWN
+
+
+def test_a_manager_loop_is_noted_in_the_figures_and_matching_keeps_the_mentee_out_of_her_line(scene: Scene) -> None:
+    # GIVEN a mentee managed by Bojan, whose manager Cvijeta is managed by the mentee: a loop of three
+    ana = scene.mentee("Ana Novak", "ana@kcb.rs", manager_email="bojan@kcb.rs", languages=["sr"])
+    _connect(scene, role=Role.MENTOR)
+    org = FakeOrganisation(page_size=10)
+    org.add(
+        employee(1, "Bojan Bojić", "bojan@kcb.rs", supervisorEmail="cvijeta@kcb.rs"),
+        employee(2, "Cvijeta Cvetić", "cvijeta@kcb.rs", supervisorEmail="ana@kcb.rs"),
+        employee(3, "Dragan Dragić", "dragan@kcb.rs"),
+    )
+
+    # WHEN the mentors sync and the cohort is matched
+    figures = _sync(scene, org)
+    scene.run()
+
+    # THEN both synced people in the loop are counted, and Ana is proposed to the one mentor outside it
+    assert figures.manager_loops == 2
+    assert scene.open_pair_of(ana).mentor_id == _participant(scene, "dragan@kcb.rs").participant_id
+
+
+@pytest.mark.parametrize(
+    ("managers", "chain", "looped"),
+    [
+        ({"a": "b", "b": "c"}, ["b", "c"], False),
+        ({"a": "b", "b": "c", "c": "a"}, ["b", "c"], True),
+        ({"a": "b", "b": "c", "c": "b"}, ["b", "c"], True),
+        ({"a": "a"}, [], True),
+        ({f"p{n}": f"p{n + 1}" for n in range(100)} | {"a": "p0"}, [f"p{n}" for n in range(50)], True),
+    ],
+)
+def test_a_reporting_chain_stops_at_the_first_repeat(managers: dict[str, str], chain: list[str], looped: bool) -> None:
+    # GIVEN who manages whom
+    # WHEN the chain above "a" is followed
+    found = reporting_chain("a", managers.get)
+
+    # THEN it lists each manager once and says whether it looped (or ran too deep)
+    assert found == (chain, looped)
