@@ -295,6 +295,15 @@ def _record(storage: Storage, connector: SyncConnector, figures: SyncFigures) ->
     )
 
 
+def salesforce_organisations(storage: Storage, tenant_id: str) -> list[str]:
+    """The Salesforce organisation ids the tenant's connectors name (setting ``organization_id``)."""
+    return [
+        connector.settings["organization_id"]
+        for connector in storage.connectors.list(tenant_id)
+        if connector.vendor is Vendor.SALESFORCE and connector.settings.get("organization_id")
+    ]
+
+
 def use_vendor_secret(
     storage: Storage, *, tenant_id: str, endpoint_id: str, secret: str, grace: timedelta, clock: Clock
 ) -> WebhookEndpoint:

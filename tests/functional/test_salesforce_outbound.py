@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chalicelib.domain.sync import CredentialRef, FieldMap, SecretStore, SyncConnector, Vendor
 from chalicelib.domain.webhook import DeliveryState, Purpose
 from chalicelib.storage.repositories import Storage
 from tests.support.world import World, world_with
@@ -96,3 +97,42 @@ def test_an_outbound_message_with_a_doctype_is_kept_for_a_person_and_never_parse
         stored.last_error
         == "the payload cannot be read: Salesforce body carries a DOCTYPE, which no outbound message has"
     )
+
+
+def _salesforce_connector(world: World, tenant_id: str, organisation: str) -> None:
+    world.storage.connectors.save(
+        SyncConnector(
+            tenant_id=tenant_id,
+            vendor=Vendor.SALESFORCE,
+            credentials=CredentialRef(store=SecretStore.SECRETS_MANAGER, name="mentorflow/local/crm/salesforce"),
+            settings={"object": "Contact", "organization_id": organisation},
+            mapping=FieldMap(external_id="Id", email="Email"),
+            created_at=world.clock.now(),
+            updated_at=world.clock.now(),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("organisation", "status", "kept"),
+    [("00D5e000000KcbAEAS", 200, 1), ("00D5e000000KcbA", 200, 1), ("00D5e000000FrgdAAA", 403, 0)],
+)
+def test_an_outbound_message_from_another_organisation_than_the_connectors_is_refused_with_a_fault(
+    world: World, organisation: str, status: int, kept: int
+) -> None:
+    # GIVEN a Salesforce people endpoint of a tenant whose connector names its organisation
+    coordinator = world.tenant()
+    _salesforce_connector(world, coordinator.tenant_id, organisation)
+    issued = coordinator.endpoint(coordinator.programme(), "salesforce", Purpose.PEOPLE)
+    token = issued.url.split("?token=", 1)[1]
+
+    # WHEN a message naming organisation 00D5e000000KcbA arrives with the right token
+    answer = world.client.http.post(
+        f"/hooks/salesforce/{issued.endpoint.endpoint_id}?token={token}", headers=XML, body=OUTBOUND_MESSAGE
+    )
+
+    # THEN the connected organisation is acknowledged and kept; another gets a SOAP fault, no Ack, nothing kept
+    assert answer.status_code == status
+    assert (b"<Ack>true</Ack>" in answer.body) is (status == 200)
+    assert (b"<faultcode>soapenv:Client</faultcode>" in answer.body) is (status == 403)
+    assert len(world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)) == kept
