@@ -65,6 +65,7 @@ class _Run:
     figures: SyncFigures
     today: date
     inviter: Inviter | None = None
+    enrol: bool = True
     emails: dict[str, str] = field(default_factory=dict)
     claims: list[SyncedClaim] = field(default_factory=list)
     # Manager by work e-mail of the people this run applied, to check their reporting lines at the end.
@@ -80,8 +81,12 @@ def run_sync(
     source: PeopleSource,
     full: bool = False,
     inviter: Inviter | None = None,
+    enrol: bool = True,
 ) -> SyncFigures:
     """Run (or resume) a sync of ``connector`` from ``source`` and return its figures.
+
+    With ``enrol`` False only people who are participants already are updated (or
+    withdrawn): a CRM's contact changes, which never bring anyone in.
 
     Raises
     ------
@@ -95,7 +100,7 @@ def run_sync(
     # The position is committed with each page; a run stopped before its first commit simply starts again.
     watermark = connector.run_watermark if resuming and connector.run_watermark else utc_text(clock.now())
     programmes = _programmes(storage, connector)
-    run = _Run(storage, notifier, clock, connector, programmes, figures, clock.now().date(), inviter)
+    run = _Run(storage, notifier, clock, connector, programmes, figures, clock.now().date(), inviter, enrol)
     since, page = connector.cursor, connector.page
     while True:
         try:
@@ -198,13 +203,13 @@ def _apply_person(run: _Run, person: MappedPerson) -> SyncedPerson | None:
     taking = [scope for scope in connector.scopes if scope.programme_id in run.programmes]
     for scope in taking:
         current = known.get(scope.programme_id)
-        if current is not None and left_the_organisation(current) and scope.takes(person, run.today):
+        if current is not None and run.enrol and left_the_organisation(current) and scope.takes(person, run.today):
             rehired = _rehire(run, scope, person, current)
             if rehired is not None:
                 known[scope.programme_id] = rehired
         elif current is not None:
             _update(run, current, person, _new_email(run, current, person))
-        elif scope.takes(person, run.today):
+        elif run.enrol and scope.takes(person, run.today):
             enrolled = _enrol(run, scope, person)
             if enrolled is not None:
                 known[scope.programme_id] = enrolled

@@ -27,7 +27,7 @@ from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.errors import ConfigurationError, NotFound, ValidationFailed
 from chalicelib.logging import log_event, log_warning
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.sync.connectors import PUSHES, build_push, build_source
+from chalicelib.sync.connectors import CONTACTS, PUSHES, build_push, build_source
 from chalicelib.sync.engine import run_sync
 from chalicelib.sync.http import VendorError, VendorHttp
 from chalicelib.sync.invitations import Inviter
@@ -238,15 +238,57 @@ def sync_from_webhook(
     *,
     tenant_id: str,
     vendor: str,
+    external_ids: Sequence[str] = (),
     tools: SyncTools | None = None,
 ) -> SyncFigures | None:
-    """Sync at once the connector a vendor's webhook concerns; None when the tenant pulls nothing from that vendor."""
+    """Sync at once the connector a vendor's webhook concerns; None when the tenant connects nothing of that vendor.
+
+    An HR system is pulled from its cursor; a CRM's records named by the webhook are read
+    and applied to the participants they concern, enrolling nobody.
+    """
     for connector in storage.connectors.list(tenant_id):
-        if connector.vendor.value == vendor and connector.enabled and connector.vendor not in PUSHES:
+        if connector.vendor.value != vendor or not connector.enabled:
+            continue
+        if connector.vendor in CONTACTS:
+            return apply_contact_changes(storage, notifier, clock, connector=connector, ids=external_ids, tools=tools)
+        if connector.vendor not in PUSHES:
             return sync_connector(
                 storage, notifier, clock, tenant_id=tenant_id, connector_id=connector.connector_id, tools=tools
             )
     return None
+
+
+def apply_contact_changes(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    connector: SyncConnector,
+    ids: Sequence[str],
+    tools: SyncTools | None = None,
+) -> SyncFigures:
+    """Read the CRM records ``ids`` through the connector's mapping and update the participants they are.
+
+    A record's e-mail, language, department or other mapped field changes the participant
+    as an HR change does; a record that is nobody's is counted out of scope and left.
+
+    Raises
+    ------
+    VendorError
+        The CRM failed; recorded on the connector, and the inbox retries the delivery.
+    """
+    tools = tools or SyncTools()
+    http = tools.http()
+    try:
+        credentials = tools.secrets.read(connector.credentials)
+        source = CONTACTS[connector.vendor](connector, http, credentials, ids)
+        return run_sync(
+            storage=storage, notifier=notifier, clock=clock, connector=connector, source=source, enrol=False
+        )
+    except (VendorError, ConfigurationError) as exc:
+        _record(storage, connector, SyncFigures(started_at=clock.now(), finished_at=clock.now(), error=str(exc)[:500]))
+        log_warning("contact change failed", tenant_id=connector.tenant_id, connector_id=connector.connector_id)
+        raise
 
 
 def _push(

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from chalicelib.domain.sync import SyncConnector
 from chalicelib.sync.connectors import _common as connectors
 from chalicelib.sync.http import VendorError, VendorHttp
-from chalicelib.sync.ports import ProgrammeStatus
+from chalicelib.sync.ports import ProgrammeStatus, PullPage
 
 if TYPE_CHECKING:
     import requests
@@ -90,6 +90,43 @@ class SalesforcePush:
         if not isinstance(token, str) or not token:
             raise VendorError("Salesforce's token endpoint gave no access token")
         self._headers = {"Authorization": f"Bearer {token}"}
+
+
+class SalesforceRecords(SalesforcePush):
+    """The records an Outbound Message names, read by id with only the mapped fields (top-level field names)."""
+
+    def __init__(
+        self, connector: SyncConnector, http: VendorHttp, credentials: Mapping[str, str], ids: Sequence[str]
+    ) -> None:
+        super().__init__(connector, http, credentials)
+        self._ids = [i for i in ids if i.isalnum() and len(i) in (15, 18)]
+        self._read_fields = ",".join(connector.mapping.vendor_fields())
+
+    def pull(self, *, since: str | None, page: str | None) -> PullPage:
+        records = []
+        for record_id in self._ids:
+            url = f"{self._base}/{self._object}/{record_id}"
+            answer = self._read(url)
+            if isinstance(answer, dict):
+                records.append(answer)
+        return PullPage(records=records)
+
+    def _read(self, url: str) -> object:
+        params = {"fields": self._read_fields}
+        answer = self._http.send(
+            "GET", url, what="Salesforce", params=params, headers=self._headers, passthrough=(401, 404)
+        )
+        if answer.status_code == 404:
+            return None
+        if answer.status_code == 401:
+            if self._refreshed or not _session_expired(answer) or not self._credentials.get("refresh_token"):
+                raise VendorError("Salesforce refused the credentials (401)")
+            self._refresh()
+            answer = self._http.send("GET", url, what="Salesforce", params=params, headers=self._headers)
+        try:
+            return answer.json()
+        except ValueError as exc:
+            raise VendorError("Salesforce answered something that is not JSON") from exc
 
 
 def _session_expired(answer: requests.Response) -> bool:
