@@ -107,7 +107,7 @@ def run(employees: int, changed_share: float) -> dict[str, Any]:
             SyncConnector(
                 tenant_id=tenant.tenant_id,
                 vendor="merge",
-                credentials={"store": "ssm", "name": "/bench/merge"},
+                credentials={"store": "ssm", "name": "/mentorflow/local/merge"},
                 settings=vendor.settings,
                 mapping=FieldMap.model_validate(vendor.mapping),
                 scopes=[ScopeRule(programme_id=programme.programme_id, languages=["en"])],

@@ -149,6 +149,17 @@ def _sync_people(container: Container) -> dict[str, Any]:
     return sync_all(container.storage, container.notifier, container.clock, tools=sync_tools(container))
 
 
+def _sweep_sync_invitations(container: Container) -> dict[str, Any]:
+    from chalicelib.registry import sync_tools
+    from chalicelib.sync.invitations import sweep_invitations
+
+    inviter = sync_tools(container).inviter
+    assert inviter is not None  # the deployment's tools always carry one
+    return sweep_invitations(
+        storage=container.storage, notifier=container.notifier, clock=container.clock, inviter=inviter
+    )
+
+
 def _as_dict(report: Any) -> dict[str, Any]:
     if hasattr(report, "model_dump"):
         return dict(report.model_dump(mode="json"))
@@ -222,6 +233,12 @@ JOBS: Mapping[str, Job] = _table(
         Cron("0", "2", "*", "*", "?", "*"),
         _sync_people,
         "Sync every enabled HR or CRM connector from its cursor, nightly; one vendor failing stops no other.",
+    ),
+    Job(
+        "sweep-sync-invitations",
+        Rate(minutes=60),
+        _sweep_sync_invitations,
+        "Remind synced people who left an invitation unanswered for 14 days, once; close it after 30 days.",
     ),
 )
 

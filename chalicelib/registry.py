@@ -10,6 +10,7 @@ one line in ``LINK_ACTIONS``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.calendars.invites import handle_invitation
@@ -29,7 +30,7 @@ from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessO
 from chalicelib.services.links import LinkAction
 from chalicelib.sync.handler import people_handler
 from chalicelib.sync.invitations import JOIN_PROGRAMME, Inviter
-from chalicelib.sync.service import SyncTools
+from chalicelib.sync.service import SyncTools, salesforce_organisations
 from chalicelib.webhooks.sources import (
     bamboohr,
     calcom,
@@ -66,7 +67,9 @@ SOURCES: tuple[SourceSpec, ...] = (
     hibob.SPEC,
     merge.SPEC,
     hubspot.SPEC,
-    salesforce.SPEC,
+    replace(
+        salesforce.SPEC, admit=salesforce.admission(lambda ctx, tenant: salesforce_organisations(ctx.storage, tenant))
+    ),
 )
 
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.sync import SecretStore, credential_prefix
 from chalicelib.storage.table import cloudformation_resource
 from devtools.slim import SlimmingFailed, SlimReport, slim_zip
 
@@ -114,8 +115,30 @@ class PackagingFailed(Exception):
     """``chalice package`` failed or produced something unusable; the message says what."""
 
 
+def sync_credential_statement(
+    stage: str, partition: str = "aws", region: str = "*", account: str = "*"
+) -> dict[str, Any]:
+    """HR and CRM connectors' credentials: exactly the prefixes a connector may name (``credential_prefix``)."""
+    ssm = credential_prefix(SecretStore.SSM, stage)
+    secrets = credential_prefix(SecretStore.SECRETS_MANAGER, stage)
+    return {
+        "Sid": "ReadSyncCredentials",
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter", "secretsmanager:GetSecretValue"],
+        "Resource": [
+            f"arn:{partition}:ssm:{region}:{account}:parameter{ssm}*",
+            # Secrets Manager appends a random suffix to each ARN; the wildcard covers it.
+            f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secrets}*",
+        ],
+    }
+
+
 def policy_document(
-    table_arns: list[Any], ses_resources: list[Any], log_resources: list[Any], ssm_resources: list[Any]
+    table_arns: list[Any],
+    ses_resources: list[Any],
+    log_resources: list[Any],
+    ssm_resources: list[Any],
+    sync_credentials: dict[str, Any],
 ) -> dict[str, Any]:
     """The one IAM policy of every function: the table and its indexes, SES sending, its own logs, its secrets."""
     return {
@@ -126,6 +149,7 @@ def policy_document(
             {"Sid": "WriteLogs", "Effect": "Allow", "Action": LOGS_ACTIONS, "Resource": log_resources},
             {"Sid": "ReadSecrets", "Effect": "Allow", "Action": SSM_ACTIONS, "Resource": ssm_resources},
             *CALENDAR_STATEMENTS,
+            sync_credentials,
         ],
     }
 
@@ -140,11 +164,12 @@ def stage_policy(stage: str) -> dict[str, Any]:
         ses_resources=["arn:aws:ses:*:*:identity/*"],
         log_resources=[log_group, f"{log_group}:*", f"{log_group}-*"],
         ssm_resources=[f"arn:aws:ssm:*:*:parameter/{APP_NAME}/{stage}/*"],
+        sync_credentials=sync_credential_statement(stage),
     )
 
 
-def template_policy() -> dict[str, Any]:
-    """The policy inside the SAM template, referring to the table it declares."""
+def template_policy(stage: str = "prod") -> dict[str, Any]:
+    """The policy inside the SAM template of ``stage``, referring to the table it declares."""
     return policy_document(
         table_arns=[
             {"Fn::GetAtt": [TABLE_RESOURCE, "Arn"]},
@@ -158,7 +183,16 @@ def template_policy() -> dict[str, Any]:
         ssm_resources=[
             {"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{APP_NAME}/*"}
         ],
+        sync_credentials=_substituted(
+            sync_credential_statement(
+                stage, partition="${AWS::Partition}", region="${AWS::Region}", account="${AWS::AccountId}"
+            )
+        ),
     )
+
+
+def _substituted(statement: dict[str, Any]) -> dict[str, Any]:
+    return {**statement, "Resource": [{"Fn::Sub": arn} for arn in statement["Resource"]]}
 
 
 def resources_of_type(template: Mapping[str, Any], resource_type: str) -> list[str]:
@@ -195,7 +229,7 @@ def gateway_responses(rest_api: str) -> dict[str, Any]:
     }
 
 
-def merge_template(generated: Mapping[str, Any]) -> dict[str, Any]:
+def merge_template(generated: Mapping[str, Any], stage: str = "prod") -> dict[str, Any]:
     """What to merge into the template ``chalice package`` generated (``generated``) for this app.
 
     Chalice merges dictionaries key by key and lets this template's lists and values win,
@@ -209,12 +243,10 @@ def merge_template(generated: Mapping[str, Any]) -> dict[str, Any]:
         raise PackagingFailed("chalice package generated no IAM role to restrict (is manage_iam_role false?)")
     resources: dict[str, Any] = {TABLE_RESOURCE: cloudformation_resource()}
     for function in functions:
-        resources[function] = {
-            "Properties": {"Environment": {"Variables": {TABLE_ENV_VAR: {"Ref": TABLE_RESOURCE}}}}
-        }
+        resources[function] = {"Properties": {"Environment": {"Variables": {TABLE_ENV_VAR: {"Ref": TABLE_RESOURCE}}}}}
     for role in roles:
         resources[role] = {
-            "Properties": {"Policies": [{"PolicyName": f"{role}Policy", "PolicyDocument": template_policy()}]}
+            "Properties": {"Policies": [{"PolicyName": f"{role}Policy", "PolicyDocument": template_policy(stage)}]}
         }
     for rest_api in resources_of_type(generated, "AWS::Serverless::Api"):
         resources.update(gateway_responses(rest_api))
@@ -323,7 +355,7 @@ def build_package(stage: str, out: Path, merge_path: Path | None = None) -> Pack
         probe_output = run_chalice_package(stage, probe)
         probed = time.monotonic()
         generated = json.loads((probe / "sam.json").read_text(encoding="utf-8"))
-    merge = merge_template(generated)
+    merge = merge_template(generated, stage)
     merge_path = (merge_path or out.parent / f"merge-template-{stage}.json").resolve()
     merge_path.parent.mkdir(parents=True, exist_ok=True)
     merge_path.write_text(json.dumps(merge, indent=2) + "\n", encoding="utf-8")

@@ -56,7 +56,10 @@ class RunRequest(BaseModel):
     tag=TAG,
 )
 def create_connector(ctx: ApiContext, body: service.ConnectorSettings) -> SyncConnector:
-    return service.connect(ctx.container.storage, tenant_id=ctx.tenant_id, settings=body, clock=ctx.container.clock)
+    container = ctx.container
+    return service.connect(
+        container.storage, tenant_id=ctx.tenant_id, settings=body, clock=container.clock, stage=container.settings.stage
+    )
 
 
 @api_route(bp, f"{V1}/connectors", "GET", summary="List the tenant's connectors", response=ConnectorList, tag=TAG)
@@ -92,6 +95,7 @@ def put_connector(ctx: ApiContext, body: service.ConnectorSettings, connector_id
         connector_id=connector_id,
         settings=body,
         clock=ctx.container.clock,
+        stage=ctx.container.settings.stage,
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.common import DomainModel, new_id, normalise_email
-from chalicelib.domain.participant import Role
+from chalicelib.domain.participant import Participant, ParticipantStatus, Role
 from chalicelib.domain.programme import validate_language
 
 
@@ -43,6 +43,20 @@ class SecretStore(StrEnum):
     SSM = "ssm"
 
 
+APP_NAME = "mentorflow"
+
+
+def credential_prefix(store: SecretStore, stage: str) -> str:
+    """Where a stage's vendor credentials live: the deployed IAM policy grants reading under these prefixes only.
+
+    SSM parameter names are paths (``/mentorflow/prod/...``); Secrets Manager names are not
+    (``mentorflow/prod/...``). ``devtools/package.py`` builds the policy from this function.
+    """
+    if store is SecretStore.SSM:
+        return f"/{APP_NAME}/{stage}/"
+    return f"{APP_NAME}/{stage}/"
+
+
 class CredentialRef(BaseModel):
     """Where the vendor credential lives; the value is fetched at run time and never stored here."""
 
@@ -50,6 +64,11 @@ class CredentialRef(BaseModel):
 
     store: SecretStore
     name: str = Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9/_+=.@:-]+$")
+
+    def readable_in(self, stage: str) -> bool:
+        """Whether the stage's functions may read it: under the stage's prefix, with a name after it."""
+        prefix = credential_prefix(self.store, stage)
+        return self.name.startswith(prefix) and len(self.name) > len(prefix) and ".." not in self.name
 
 
 # The profile fields a vendor record can fill; each names a vendor field path ("work.department").
@@ -156,6 +175,10 @@ class SyncFigures(BaseModel):
     invited: int = 0
     updated: int = 0
     withdrawn: int = 0
+    manager_loops: int = Field(
+        default=0, description="People whose reporting line, followed upwards, comes back on itself."
+    )
+    rehired: int = Field(default=0, description="Leavers back in the organisation, enrolled or invited again.")
     pushed: int = 0
     skipped: dict[str, int] = Field(default_factory=dict, description="People left out, by reason.")
     error: str | None = Field(default=None, max_length=500)
@@ -184,6 +207,8 @@ class SyncConnector(DomainModel):
     page: str | None = None
     run_watermark: str | None = None
     last_run: SyncFigures | None = None
+    invitations_reminded: int = Field(default=0, description="Invitations reminded once, unanswered after 14 days.")
+    invitations_expired: int = Field(default=0, description="Invitations closed unanswered after 30 days.")
     created_at: datetime
     updated_at: datetime
 
@@ -247,6 +272,77 @@ class SyncedPerson(DomainModel):
 
 SYNCED_PERSON_RETENTION = timedelta(days=400)
 
+# Why a sync withdraws a leaver; only a withdrawal for this reason is undone by a rehire.
+LEFT_REASON = "left the organisation"
+
+
+def left_the_organisation(participant: Participant) -> bool:
+    """Whether a sync withdrew the participant because they left (not their own or a coordinator's choice)."""
+    last = participant.history[-1] if participant.history else None
+    return participant.status is ParticipantStatus.WITHDRAWN and last is not None and last.reason == LEFT_REASON
+
+
+class SyncedClaim(DomainModel):
+    """Which of a connector's employees a participant belongs to: ids only.
+
+    Found by participant id, it tells a later run that an e-mail another employee id now
+    reports is already someone else's, so two employees sharing one address are caught
+    across runs and not only within one.
+    """
+
+    tenant_id: str
+    connector_id: str
+    participant_id: str
+    external_id: str
+    expires_at: datetime
+
+
+# An invitation nobody answers is reminded once, then closed: the person is never enrolled by silence.
+INVITATION_OPEN_FOR = timedelta(days=30)
+INVITATION_REMINDER_AFTER = timedelta(days=14)
+# The record outlives its closing long enough for a missed sweep to close it still; then DynamoDB drops it.
+_INVITATION_KEPT_AFTER_CLOSING = timedelta(days=30)
+
+
+class OpenInvitation(DomainModel):
+    """An invitation a synced person has not answered yet: ids and dates only.
+
+    It waits in the sweep's index at its next due time: the reminder while one is left
+    (``remind_at``), then the closing (``closes_at``). Answered or closed, it is deleted.
+    """
+
+    tenant_id: str
+    programme_id: str
+    participant_id: str
+    connector_id: str | None = None
+    invited_at: datetime
+    remind_at: datetime | None
+    closes_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def sent(
+        cls, *, tenant_id: str, programme_id: str, participant_id: str, connector_id: str | None, at: datetime
+    ) -> OpenInvitation:
+        closes_at = at + INVITATION_OPEN_FOR
+        return cls(
+            tenant_id=tenant_id,
+            programme_id=programme_id,
+            participant_id=participant_id,
+            connector_id=connector_id,
+            invited_at=at,
+            remind_at=at + INVITATION_REMINDER_AFTER,
+            closes_at=closes_at,
+            expires_at=closes_at + _INVITATION_KEPT_AFTER_CLOSING,
+        )
+
+    @property
+    def next_due(self) -> datetime:
+        return self.closes_at if self.remind_at is None else min(self.remind_at, self.closes_at)
+
+    def closed(self, now: datetime) -> bool:
+        return now >= self.closes_at
+
 
 def read_path(record: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path; vendors that wrap values (Personio's ``{"value": ...}``) are unwrapped."""
@@ -306,6 +402,28 @@ def map_person(record: Mapping[str, Any], mapping: FieldMap) -> MappedPerson | N
         language=_text(field("language")),
         inactive=status is not None and status.lower() in {s.lower() for s in mapping.inactive_statuses},
     )
+
+
+# Deeper than any organisation's hierarchy: a longer line is treated as broken, like a loop.
+MAX_REPORTING_DEPTH = 50
+
+
+def reporting_chain(email: str, manager_of: Callable[[str], str | None]) -> tuple[list[str], bool]:
+    """The managers above ``email``, nearest first, and whether the line loops.
+
+    The chain stops at the first repeat (A→B→C→A gives B, C), so a loop of any length,
+    including someone managing themselves, ends the walk instead of running it for ever.
+    """
+    chain: list[str] = []
+    seen = {email}
+    current = manager_of(email)
+    while current is not None:
+        if current in seen or len(chain) >= MAX_REPORTING_DEPTH:
+            return chain, True
+        chain.append(current)
+        seen.add(current)
+        current = manager_of(current)
+    return chain, False
 
 
 def fields_hash(person: MappedPerson) -> str:

@@ -51,6 +51,9 @@ Use of a single-use link by link id (one-click pages)  table   PK=LINK#<l>, SK=U
 Sync connector by id / connectors of a tenant          table   PK=TENANT#<t>, SK=CONNECTOR#<c> / begins_with
 Enabled sync connectors, all tenants (nightly sync)    GSI1    GSI1PK=SYNC_CONNECTORS
 Synced person's fingerprint by vendor id               table   PK=TENANT#<t>#CONNECTOR#<c>, SK=PERSON#<external id>
+Employee id of a synced participant (claim)            table   PK=TENANT#<t>#CONNECTOR#<c>#CLAIMS, SK=CLAIM#<id>
+Open sync invitation of a participant                  table   PK=TENANT#<t>#PROGRAMME#<p>, SK=SYNCINVITE#<participant>
+Open sync invitations by next due time (all tenants)   GSI1    GSI1PK=SYNC_INVITATIONS_DUE, GSI1SK<=<iso time>#...
 Messages of a tenant (erasure)                         table   PK=TENANT#<t>#OUTBOX, begins_with MESSAGE#
 Erasure by subject hash / erasures of a tenant         table   PK=TENANT#<t>, SK=ERASURE#<hmac> / begins_with
 Survey plan of a pair                                  table   PK=TENANT#<t>#PROGRAMME#<p>, SK=SURVEYPLAN#<pair>
@@ -290,6 +293,21 @@ def synced_people_pk(tenant_id: str, connector_id: str) -> str:
 
 def synced_person_sk(external_id: str) -> str:
     return f"PERSON#{external_id}"
+
+
+def synced_claims_pk(tenant_id: str, connector_id: str) -> str:
+    return f"TENANT#{tenant_id}#CONNECTOR#{connector_id}#CLAIMS"
+
+
+def synced_claim_sk(participant_id: str) -> str:
+    return f"CLAIM#{participant_id}"
+
+
+def sync_invitation_sk(participant_id: str) -> str:
+    return f"SYNCINVITE#{participant_id}"
+
+
+SYNC_INVITATIONS_DUE_GSI1 = "SYNC_INVITATIONS_DUE"
 
 
 def survey_plan_sk(pair_id: str) -> str:

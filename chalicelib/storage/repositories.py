@@ -35,6 +35,11 @@ from chalicelib.storage.places import DynamoPlaces, InMemoryPlaces, PlaceReposit
 from chalicelib.storage.programmes import DynamoProgrammes, InMemoryProgrammes, ProgrammeRepository
 from chalicelib.storage.surveys import DynamoSurveys, InMemorySurveys, SurveyRepository
 from chalicelib.storage.sync_connectors import DynamoSyncConnectors, InMemorySyncConnectors, SyncConnectorRepository
+from chalicelib.storage.sync_invitations import (
+    DynamoSyncInvitations,
+    InMemorySyncInvitations,
+    SyncInvitationRepository,
+)
 from chalicelib.storage.synced_people import DynamoSyncedPeople, InMemorySyncedPeople, SyncedPersonRepository
 from chalicelib.storage.tenants import DynamoTenants, InMemoryTenants, TenantRepository
 
@@ -72,6 +77,9 @@ class Storage:
     used_links: UsedLinkRepository = field(metadata=backends(DynamoUsedLinks, InMemoryUsedLinks))
     connectors: SyncConnectorRepository = field(metadata=backends(DynamoSyncConnectors, InMemorySyncConnectors))
     synced_people: SyncedPersonRepository = field(metadata=backends(DynamoSyncedPeople, InMemorySyncedPeople))
+    sync_invitations: SyncInvitationRepository = field(
+        metadata=backends(DynamoSyncInvitations, InMemorySyncInvitations)
+    )
     erasures: ErasureRepository = field(metadata=backends(DynamoErasures, InMemoryErasures))
     places: PlaceRepository = field(metadata=backends(DynamoPlaces, InMemoryPlaces))
     delivery_bodies: DeliveryBodyRepository = field(metadata=backends(DynamoDeliveryBodies, InMemoryDeliveryBodies))

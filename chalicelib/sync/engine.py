@@ -19,17 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile
+from chalicelib.domain.participant import Consent, Participant, ParticipantStatus, Profile, participant_id_for
 from chalicelib.domain.sync import (
+    LEFT_REASON,
     SYNCED_PERSON_RETENTION,
     ConsentPolicy,
     MappedPerson,
     ScopeRule,
     SyncConnector,
+    SyncedClaim,
     SyncedPerson,
     SyncFigures,
     fields_hash,
+    left_the_organisation,
     map_person,
+    reporting_chain,
 )
 from chalicelib.errors import ConfigurationError
 from chalicelib.services import enrolment, participants
@@ -45,7 +49,7 @@ if TYPE_CHECKING:
     from chalicelib.sync.invitations import Inviter
     from chalicelib.sync.ports import PeopleSource
 
-LEFT_REASON = "left the organisation"
+SHARED_EMAIL = "e-mail shared with another employee"
 # Fields the HR system owns: a change there updates the participant, and so the matching rules.
 SYNCED_FIELDS = ("department", "manager_email", "company", "language")
 _FINISHED = (ParticipantStatus.WITHDRAWN, ParticipantStatus.COMPLETED)
@@ -61,7 +65,11 @@ class _Run:
     figures: SyncFigures
     today: date
     inviter: Inviter | None = None
+    enrol: bool = True
     emails: dict[str, str] = field(default_factory=dict)
+    claims: list[SyncedClaim] = field(default_factory=list)
+    # Manager by work e-mail of the people this run applied, to check their reporting lines at the end.
+    managers: dict[str, str | None] = field(default_factory=dict)
 
 
 def run_sync(
@@ -73,8 +81,12 @@ def run_sync(
     source: PeopleSource,
     full: bool = False,
     inviter: Inviter | None = None,
+    enrol: bool = True,
 ) -> SyncFigures:
     """Run (or resume) a sync of ``connector`` from ``source`` and return its figures.
+
+    With ``enrol`` False only people who are participants already are updated (or
+    withdrawn): a CRM's contact changes, which never bring anyone in.
 
     Raises
     ------
@@ -88,7 +100,7 @@ def run_sync(
     # The position is committed with each page; a run stopped before its first commit simply starts again.
     watermark = connector.run_watermark if resuming and connector.run_watermark else utc_text(clock.now())
     programmes = _programmes(storage, connector)
-    run = _Run(storage, notifier, clock, connector, programmes, figures, clock.now().date(), inviter)
+    run = _Run(storage, notifier, clock, connector, programmes, figures, clock.now().date(), inviter, enrol)
     since, page = connector.cursor, connector.page
     while True:
         try:
@@ -105,6 +117,7 @@ def run_sync(
         if page is None:
             break
         run.connector = _commit(storage, run.connector, cursor=since, page=page, watermark=watermark)
+    figures.manager_loops = _manager_loops(run)
     figures.finished_at = clock.now()
     run.connector = _commit(storage, run.connector, cursor=watermark, page=None, watermark=None, figures=figures)
     return figures
@@ -157,6 +170,9 @@ def _apply_page(run: _Run, records: Sequence[Mapping[str, Any]]) -> None:
         fingerprint = _apply_person(run, person)
         if fingerprint is not None:
             fingerprints[person.external_id] = fingerprint
+    # Claims first: a page re-applied after a stop finds its people already claimed by themselves.
+    run.storage.synced_people.claim_many(run.claims)
+    run.claims.clear()
     run.storage.synced_people.put_many(fingerprints.values())
 
 
@@ -169,30 +185,74 @@ def _apply_person(run: _Run, person: MappedPerson) -> SyncedPerson | None:
         run.figures.unchanged += 1
         return None
     known = _known_participants(run, person, stored)
+    if _claimed_by_another(run, person, known, stored):
+        # Another employee id reported this address first (this run or an earlier one): theirs it stays.
+        run.figures.skip(SHARED_EMAIL)
+        return None
     if person.terminated(run.today):
         for participant in known.values():
             _withdraw(run, participant)
-        return _fingerprint(run, person, digest, known) if known else None
+        return _fingerprint(run, person, digest, known, stored) if known else None
     if person.email is None:
         run.figures.skip("no work e-mail")
         return None
     owner = run.emails.setdefault(person.email, person.external_id)
     if owner != person.external_id:
-        run.figures.skip("e-mail shared with another employee")
+        run.figures.skip(SHARED_EMAIL)
         return None
     taking = [scope for scope in connector.scopes if scope.programme_id in run.programmes]
     for scope in taking:
         current = known.get(scope.programme_id)
-        if current is not None:
-            _update(run, current, person)
-        elif scope.takes(person, run.today):
+        if current is not None and run.enrol and left_the_organisation(current) and scope.takes(person, run.today):
+            rehired = _rehire(run, scope, person, current)
+            if rehired is not None:
+                known[scope.programme_id] = rehired
+        elif current is not None:
+            _update(run, current, person, _new_email(run, current, person))
+        elif run.enrol and scope.takes(person, run.today):
             enrolled = _enrol(run, scope, person)
             if enrolled is not None:
                 known[scope.programme_id] = enrolled
     if not known:
         run.figures.out_of_scope += 1
         return None
-    return _fingerprint(run, person, digest, known)
+    if run.connector.mapping.manager_email is not None:
+        run.managers[person.email] = _synced_values(person, run)["manager_email"]
+    return _fingerprint(run, person, digest, known, stored)
+
+
+def _manager_loops(run: _Run) -> int:
+    """How many people applied in this run have a reporting line that comes back on itself.
+
+    Lines are followed through this run's people, then through the programmes' stored
+    participants; matching closes lines the same way and stops at a repeat, so a loop only
+    needs to be seen, not repaired.
+    """
+    known = dict(run.managers)
+
+    def manager_of(email: str) -> str | None:
+        if email not in known:
+            participants = run.storage.participants.by_email(run.connector.tenant_id, email)
+            managers = [p.profile.manager_email for p in participants if p.programme_id in run.programmes]
+            known[email] = next((m for m in managers if m), None)
+        return known[email]
+
+    return sum(1 for email in run.managers if reporting_chain(email, manager_of)[1])
+
+
+def _linked(stored: SyncedPerson | None, programme_id: str, participant: Participant) -> bool:
+    return stored is not None and stored.participants.get(programme_id) == participant.participant_id
+
+
+def _claimed_by_another(
+    run: _Run, person: MappedPerson, known: Mapping[str, Participant], stored: SyncedPerson | None
+) -> bool:
+    """Whether a participant found by e-mail belongs to another of the connector's employee ids."""
+    found_by_email = [p.participant_id for programme_id, p in known.items() if not _linked(stored, programme_id, p)]
+    if not found_by_email:
+        return False
+    owners = run.storage.synced_people.owners(run.connector.tenant_id, run.connector.connector_id, found_by_email)
+    return any(owner != person.external_id for owner in owners.values())
 
 
 def _known_participants(run: _Run, person: MappedPerson, stored: SyncedPerson | None) -> dict[str, Participant]:
@@ -211,8 +271,21 @@ def _known_participants(run: _Run, person: MappedPerson, stored: SyncedPerson | 
     return found
 
 
-def _fingerprint(run: _Run, person: MappedPerson, digest: str, known: Mapping[str, Participant]) -> SyncedPerson:
+def _fingerprint(
+    run: _Run, person: MappedPerson, digest: str, known: Mapping[str, Participant], stored: SyncedPerson | None
+) -> SyncedPerson:
     now = run.clock.now()
+    run.claims.extend(
+        SyncedClaim(
+            tenant_id=run.connector.tenant_id,
+            connector_id=run.connector.connector_id,
+            participant_id=participant.participant_id,
+            external_id=person.external_id,
+            expires_at=now + SYNCED_PERSON_RETENTION,
+        )
+        for programme_id, participant in sorted(known.items())
+        if not _linked(stored, programme_id, participant)
+    )
     return SyncedPerson(
         tenant_id=run.connector.tenant_id,
         connector_id=run.connector.connector_id,
@@ -233,8 +306,26 @@ def _synced_values(person: MappedPerson, run: _Run) -> dict[str, Any]:
     return values
 
 
-def _update(run: _Run, participant: Participant, person: MappedPerson) -> None:
+def _new_email(run: _Run, participant: Participant, person: MappedPerson) -> str | None:
+    """The employee's new work e-mail, to carry over to the participant found by their vendor id.
+
+    None when it did not change, or when another participant of the programme already has
+    it: two records of one person are left for a coordinator rather than merged blindly.
+    """
+    if person.email is None or person.email == participant.profile.email:
+        return None
+    for holder in run.storage.participants.by_email(participant.tenant_id, person.email):
+        if holder.programme_id == participant.programme_id and holder.participant_id != participant.participant_id:
+            run.figures.skip("new e-mail already used by another participant")
+            return None
+    return person.email
+
+
+def _update(run: _Run, participant: Participant, person: MappedPerson, new_email: str | None = None) -> None:
     values = _synced_values(person, run)
+    if new_email is not None:
+        # The same person, found by their vendor id: their place, pairs and consent stay, the address follows.
+        values["email"] = new_email
     if participant.status in _FINISHED or all(getattr(participant.profile, k) == v for k, v in values.items()):
         return
     storage, now = run.storage, run.clock.now()
@@ -255,6 +346,19 @@ def _update(run: _Run, participant: Participant, person: MappedPerson) -> None:
 
     if update_with_retry(load, change, storage.participants.save, message="the participant kept changing"):
         run.figures.updated += 1
+
+
+def _rehire(run: _Run, scope: ScopeRule, person: MappedPerson, leaver: Participant) -> Participant | None:
+    """Enrol (or invite) again, under the programme's policy, someone withdrawn when they left and now back."""
+    if participant_id_for(leaver.tenant_id, leaver.programme_id, person.email or "") != leaver.participant_id:
+        # Back under another address than their record's: enrolling would make a second record of them.
+        run.figures.skip("rehired under another e-mail")
+        return None
+    enrolled = _enrol(run, scope, person)
+    if enrolled is not None and enrolled.status is not ParticipantStatus.WITHDRAWN:
+        run.figures.rehired += 1
+        return enrolled
+    return None
 
 
 def _enrol(run: _Run, scope: ScopeRule, person: MappedPerson) -> Participant | None:
@@ -279,7 +383,12 @@ def _enrol(run: _Run, scope: ScopeRule, person: MappedPerson) -> Participant | N
         if run.inviter is None:
             raise ConfigurationError("this scope invites people, and no invitations can be sent from here")
         invited = run.inviter.invite(
-            storage=run.storage, notifier=run.notifier, clock=run.clock, programme=programme, profile=profile
+            storage=run.storage,
+            notifier=run.notifier,
+            clock=run.clock,
+            programme=programme,
+            profile=profile,
+            connector_id=run.connector.connector_id,
         )
         run.figures.invited += 1
         return invited

@@ -12,7 +12,10 @@ from typing import Any
 from chalicelib.domain.sync import PeopleChange
 from chalicelib.domain.webhook import WebhookEndpoint
 from chalicelib.services.inbox.ports import Handler, ProcessingContext, ProcessOutcome
+from chalicelib.sync.connectors import CONTACTS
 from chalicelib.sync.service import SyncTools, sync_from_webhook
+
+_CRMS = frozenset(vendor.value for vendor in CONTACTS)
 
 
 def people_handler(tools: Callable[[], SyncTools]) -> Handler:
@@ -30,10 +33,19 @@ def handle_people_change(
     """Raises ``VendorError`` when the vendor fails, so the inbox retries the delivery later."""
     assert isinstance(item, PeopleChange)
     figures = sync_from_webhook(
-        ctx.storage, ctx.notifier, ctx.clock, tenant_id=endpoint.tenant_id, vendor=item.source, tools=tools
+        ctx.storage,
+        ctx.notifier,
+        ctx.clock,
+        tenant_id=endpoint.tenant_id,
+        vendor=item.source,
+        external_ids=item.external_ids,
+        tools=tools,
     )
     if figures is None:
-        return ProcessOutcome.ignored(f"no {item.source} connector pulls people for this tenant")
+        return ProcessOutcome.ignored(f"no {item.source} connector is connected for this tenant")
+    if item.source in _CRMS and figures.read == figures.out_of_scope:
+        # A CRM tells of every contact; only those who are participants concern a programme.
+        return ProcessOutcome.ignored(f"the {item.source} records named are no participant of a synced programme")
     return ProcessOutcome.done(
         event=item.event,
         read=figures.read,

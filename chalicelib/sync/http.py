@@ -99,8 +99,13 @@ class VendorHttp:
             kind = response.headers.get("content-type", "unknown").split(";")[0]
             raise VendorError(f"{what} answered {kind}, not JSON") from exc
 
-    def send(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
-        """Send with retries and return a 2xx response (see ``json`` for the errors)."""
+    def send(
+        self, method: str, url: str, *, what: str, passthrough: tuple[int, ...] = (), **kwargs: Any
+    ) -> requests.Response:
+        """Send with retries and return a 2xx response, or one whose status the caller handles (``passthrough``).
+
+        See ``json`` for the errors.
+        """
         import requests
 
         kwargs.setdefault("timeout", self._timeout)
@@ -115,7 +120,7 @@ class VendorHttp:
                 self._back_off(attempt)
                 continue
             status = response.status_code
-            if status < 300:
+            if status < 300 or status in passthrough:
                 return response
             if status == 410:
                 raise CursorRejected(f"{what} no longer accepts the stored position (410)")

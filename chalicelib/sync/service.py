@@ -14,12 +14,20 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.participant import ParticipantStatus
-from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SyncConnector, SyncFigures, Vendor
+from chalicelib.domain.sync import (
+    CredentialRef,
+    FieldMap,
+    ScopeRule,
+    SyncConnector,
+    SyncFigures,
+    Vendor,
+    credential_prefix,
+)
 from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.errors import ConfigurationError, NotFound, ValidationFailed
 from chalicelib.logging import log_event, log_warning
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.sync.connectors import PUSHES, build_push, build_source
+from chalicelib.sync.connectors import CONTACTS, PUSHES, build_push, build_source
 from chalicelib.sync.engine import run_sync
 from chalicelib.sync.http import VendorError, VendorHttp
 from chalicelib.sync.invitations import Inviter
@@ -56,14 +64,18 @@ class ConnectorSettings(BaseModel):
     enabled: bool = True
 
 
-def connect(storage: Storage, *, tenant_id: str, settings: ConnectorSettings, clock: Clock) -> SyncConnector:
+def connect(
+    storage: Storage, *, tenant_id: str, settings: ConnectorSettings, clock: Clock, stage: str
+) -> SyncConnector:
     """Create a connector.
 
     Raises
     ------
     ValidationFailed
-        A scope names a programme the tenant does not have.
+        A scope names a programme the tenant does not have, or the credentials live where
+        the ``stage``'s functions may not read.
     """
+    _check_credentials(settings.credentials, stage)
     _check_programmes(storage, tenant_id, settings.scopes)
     now = clock.now()
     connector = SyncConnector(tenant_id=tenant_id, created_at=now, updated_at=now, **dict(settings))
@@ -71,7 +83,7 @@ def connect(storage: Storage, *, tenant_id: str, settings: ConnectorSettings, cl
 
 
 def configure(
-    storage: Storage, *, tenant_id: str, connector_id: str, settings: ConnectorSettings, clock: Clock
+    storage: Storage, *, tenant_id: str, connector_id: str, settings: ConnectorSettings, clock: Clock, stage: str
 ) -> SyncConnector:
     """Replace a connector's settings; its cursor is kept unless the vendor or the mapping changes.
 
@@ -82,13 +94,14 @@ def configure(
     ValidationFailed
         As for ``connect``.
     """
+    _check_credentials(settings.credentials, stage)
     _check_programmes(storage, tenant_id, settings.scopes)
 
     def change(current: SyncConnector) -> SyncConnector:
         if settings.vendor is not current.vendor or settings.mapping != current.mapping:
-            # What was read under another mapping must be read again: a full sync, fingerprints forgotten.
+            # What was read under another mapping must be read again: a full sync.
             current.cursor = current.page = current.run_watermark = None
-            storage.synced_people.delete_all(tenant_id, connector_id)
+            _forget_fingerprints(storage, current, settings)
         for name, value in settings:
             setattr(current, name, value)
         current.updated_at = clock.now()
@@ -100,6 +113,30 @@ def configure(
         storage.connectors.save,
         message="the connector kept changing; try again",
     )
+
+
+def _forget_fingerprints(storage: Storage, current: SyncConnector, settings: ConnectorSettings) -> None:
+    """Make every person compare as changed; keep who is whom unless the vendor's ids themselves change.
+
+    Keeping the link from vendor id to participant lets a person whose e-mail changed
+    meanwhile be recognised on the full sync rather than enrolled a second time.
+    """
+    tenant_id, connector_id = current.tenant_id, current.connector_id
+    if settings.vendor is not current.vendor or settings.mapping.external_id != current.mapping.external_id:
+        storage.synced_people.delete_all(tenant_id, connector_id)
+        return
+    people = storage.synced_people.list(tenant_id, connector_id)
+    storage.synced_people.put_many(person.model_copy(update={"fields_hash": ""}) for person in people)
+
+
+def _check_credentials(credentials: CredentialRef, stage: str) -> None:
+    if not credentials.readable_in(stage):
+        prefix = credential_prefix(credentials.store, stage)
+        raise ValidationFailed(
+            f"body: credentials.name: a {credentials.store.value} credential must be named under {prefix}"
+            " (the only place this deployment may read)",
+            details=[{"field": "credentials.name", "message": f"must start with {prefix}"}],
+        )
 
 
 def _check_programmes(storage: Storage, tenant_id: str, scopes: Sequence[ScopeRule]) -> None:
@@ -150,7 +187,13 @@ def sync_connector(
             return _push(storage, clock, connector, http, credentials)
         source = build_source(connector, http, credentials)
         figures = run_sync(
-            storage=storage, notifier=notifier, clock=clock, connector=connector, source=source, full=full
+            storage=storage,
+            notifier=notifier,
+            clock=clock,
+            connector=connector,
+            source=source,
+            full=full,
+            inviter=tools.inviter,
         )
     except (VendorError, ConfigurationError) as exc:
         _record(storage, connector, SyncFigures(started_at=clock.now(), finished_at=clock.now(), error=str(exc)[:500]))
@@ -195,15 +238,57 @@ def sync_from_webhook(
     *,
     tenant_id: str,
     vendor: str,
+    external_ids: Sequence[str] = (),
     tools: SyncTools | None = None,
 ) -> SyncFigures | None:
-    """Sync at once the connector a vendor's webhook concerns; None when the tenant pulls nothing from that vendor."""
+    """Sync at once the connector a vendor's webhook concerns; None when the tenant connects nothing of that vendor.
+
+    An HR system is pulled from its cursor; a CRM's records named by the webhook are read
+    and applied to the participants they concern, enrolling nobody.
+    """
     for connector in storage.connectors.list(tenant_id):
-        if connector.vendor.value == vendor and connector.enabled and connector.vendor not in PUSHES:
+        if connector.vendor.value != vendor or not connector.enabled:
+            continue
+        if connector.vendor in CONTACTS:
+            return apply_contact_changes(storage, notifier, clock, connector=connector, ids=external_ids, tools=tools)
+        if connector.vendor not in PUSHES:
             return sync_connector(
                 storage, notifier, clock, tenant_id=tenant_id, connector_id=connector.connector_id, tools=tools
             )
     return None
+
+
+def apply_contact_changes(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    connector: SyncConnector,
+    ids: Sequence[str],
+    tools: SyncTools | None = None,
+) -> SyncFigures:
+    """Read the CRM records ``ids`` through the connector's mapping and update the participants they are.
+
+    A record's e-mail, language, department or other mapped field changes the participant
+    as an HR change does; a record that is nobody's is counted out of scope and left.
+
+    Raises
+    ------
+    VendorError
+        The CRM failed; recorded on the connector, and the inbox retries the delivery.
+    """
+    tools = tools or SyncTools()
+    http = tools.http()
+    try:
+        credentials = tools.secrets.read(connector.credentials)
+        source = CONTACTS[connector.vendor](connector, http, credentials, ids)
+        return run_sync(
+            storage=storage, notifier=notifier, clock=clock, connector=connector, source=source, enrol=False
+        )
+    except (VendorError, ConfigurationError) as exc:
+        _record(storage, connector, SyncFigures(started_at=clock.now(), finished_at=clock.now(), error=str(exc)[:500]))
+        log_warning("contact change failed", tenant_id=connector.tenant_id, connector_id=connector.connector_id)
+        raise
 
 
 def _push(
@@ -250,6 +335,15 @@ def _record(storage: Storage, connector: SyncConnector, figures: SyncFigures) ->
         storage.connectors.save,
         message="the connector kept changing",
     )
+
+
+def salesforce_organisations(storage: Storage, tenant_id: str) -> list[str]:
+    """The Salesforce organisation ids the tenant's connectors name (setting ``organization_id``)."""
+    return [
+        connector.settings["organization_id"]
+        for connector in storage.connectors.list(tenant_id)
+        if connector.vendor is Vendor.SALESFORCE and connector.settings.get("organization_id")
+    ]
 
 
 def use_vendor_secret(

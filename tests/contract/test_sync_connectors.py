@@ -14,6 +14,7 @@ from chalicelib.domain.sync import (
     ScopeRule,
     SecretStore,
     SyncConnector,
+    SyncedClaim,
     SyncedPerson,
     SyncFigures,
     Vendor,
@@ -107,3 +108,42 @@ def test_fingerprints_are_written_in_batches_and_forgotten_with_their_connector(
     assert read_back is not None
     assert read_back.fields_hash == "hash-7"
     assert storage.synced_people.list("ten_a", "con_1") == []
+
+
+def test_claims_name_each_participants_employee_and_are_forgotten_with_their_connector(storage: Storage) -> None:
+    # GIVEN claims of two connectors, and a fingerprint beside them
+    storage.synced_people.claim_many(
+        SyncedClaim(
+            tenant_id="ten_a",
+            connector_id=connector_id,
+            participant_id=f"par_{n}",
+            external_id=f"emp-{n}",
+            expires_at=NOW + timedelta(days=400),
+        )
+        for connector_id in ("con_1", "con_2")
+        for n in range(30)
+    )
+    storage.synced_people.put_many(
+        [
+            SyncedPerson(
+                tenant_id="ten_a",
+                connector_id="con_1",
+                external_id="emp-1",
+                fields_hash="hash-1",
+                participants={"prg_onboarding": "par_1"},
+                synced_at=NOW,
+                expires_at=NOW + timedelta(days=400),
+            )
+        ]
+    )
+
+    # WHEN owners are asked for, and the first connector is forgotten
+    owners = storage.synced_people.owners("ten_a", "con_1", ["par_3", "par_unknown", "par_3"])
+    listed = storage.synced_people.list("ten_a", "con_1")
+    storage.synced_people.delete_all("ten_a", "con_1")
+
+    # THEN each claimed participant names its employee, fingerprints never list a claim, and only con_1 forgets
+    assert owners == {"par_3": "emp-3"}
+    assert [p.external_id for p in listed] == ["emp-1"]
+    assert storage.synced_people.owners("ten_a", "con_1", ["par_3"]) == {}
+    assert storage.synced_people.owners("ten_a", "con_2", ["par_3"]) == {"par_3": "emp-3"}

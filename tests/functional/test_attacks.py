@@ -69,7 +69,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "ConfirmationRequest": {"met": False},
     "ConnectorSettings": {
         "vendor": "bamboohr",
-        "credentials": {"store": "ssm", "name": "/intruder/hr"},
+        "credentials": {"store": "ssm", "name": "/mentorflow/local/intruder-hr"},
         "settings": {"subdomain": "intruder"},
         "mapping": {"email": "workEmail"},
     },

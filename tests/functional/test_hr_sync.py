@@ -19,13 +19,15 @@ from moto import mock_aws
 
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Profile, Role, participant_id_for
+from chalicelib.jobs import run_job
 from chalicelib.services import matching
 from chalicelib.services import participants as participant_service
+from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
 from chalicelib.sync import service as sync_service
 from chalicelib.sync.http import VendorHttp
 from tests.support.hr_vendors import VENDORS, Employee, FakeBambooHR, FakeVendor
-from tests.support.world import TenantHandle, World, world_with
+from tests.support.world import TEST_LINK_KEYS, TenantHandle, World, world_with
 
 V1 = "/api/v1"
 
@@ -38,11 +40,11 @@ def world(storage: Storage) -> Iterator[World]:
 
 def _store_credential(vendor: FakeVendor) -> dict[str, str]:
     """Half the vendors keep their credential in SSM, half in Secrets Manager: both readers are exercised."""
-    name = f"/mentorflow/kcb/{vendor.vendor}"
+    name = f"mentorflow/local/kcb/{vendor.vendor}"
     secret = json.dumps(vendor.credentials)
     if vendor.vendor in ("bamboohr", "personio", "merge"):
-        boto3.client("ssm").put_parameter(Name=name, Value=secret, Type="SecureString")
-        return {"store": "ssm", "name": name}
+        boto3.client("ssm").put_parameter(Name=f"/{name}", Value=secret, Type="SecureString")
+        return {"store": "ssm", "name": f"/{name}"}
     boto3.client("secretsmanager").create_secret(Name=name, SecretString=secret)
     return {"store": "secretsmanager", "name": name}
 
@@ -195,7 +197,7 @@ def test_a_connector_scope_naming_another_tenants_programme_is_refused(world: Wo
         f"{V1}/connectors",
         {
             "vendor": "bamboohr",
-            "credentials": {"store": "ssm", "name": "/x"},
+            "credentials": {"store": "ssm", "name": "/mentorflow/local/hr"},
             "settings": vendor.settings,
             "mapping": vendor.mapping,
             "scopes": [{"programme_id": theirs.programme()}],
@@ -204,3 +206,100 @@ def test_a_connector_scope_naming_another_tenants_programme_is_refused(world: Wo
 
     # THEN it is refused as a bad request
     assert answer.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("store", "name"),
+    [("ssm", "/kcb/hr/bamboohr"), ("secretsmanager", "mentorflow/prod/kcb"), ("ssm", "mentorflow/local/kcb")],
+)
+def test_a_connector_naming_a_credential_outside_the_stages_prefix_is_refused(
+    world: World, store: str, name: str
+) -> None:
+    # GIVEN a tenant with a programme, on the local stage
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    vendor = VENDORS["bamboohr"]()
+
+    # WHEN it connects a vendor whose credential lives where the stage may not read
+    answer = coordinator.post(
+        f"{V1}/connectors",
+        {
+            "vendor": "bamboohr",
+            "credentials": {"store": store, "name": name},
+            "settings": vendor.settings,
+            "mapping": vendor.mapping,
+            "scopes": [{"programme_id": programme_id}],
+        },
+    )
+
+    # THEN it is refused, saying where credentials belong, and no connector is kept
+    assert answer.status_code == 400
+    prefix = "/mentorflow/local/" if store == "ssm" else "mentorflow/local/"
+    assert answer.json_body["message"].startswith(
+        f"body: credentials.name: a {store} credential must be named under {prefix}"
+    )
+    assert coordinator.get(f"{V1}/connectors").json_body["items"] == []
+
+
+@pytest.fixture
+def inviting_world(storage: Storage) -> Iterator[World]:
+    """A deployment that can send invitations: link keys and the public address links point to."""
+    settings = Settings(link_keys=TEST_LINK_KEYS, public_base_url="https://mentorflow.example.org")
+    with mock_aws(), world_with(storage, settings=settings) as built:
+        yield built
+
+
+def test_the_invitation_sweep_job_reminds_a_silent_new_hire_once_and_closes_her_invitation_at_thirty_days(
+    inviting_world: World,
+) -> None:
+    # GIVEN a new hire invited by a programme that asks synced people first
+    world = inviting_world
+    vendor = VENDORS["bamboohr"]()
+    vendor.hire(Employee(1, "Milica", "Jovanović", "milica@kcb.rs", department="Muzika"))
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sr", "en"])
+    connector_id = _connect(coordinator, vendor, programme_id, consent="invitation", languages=["sr"])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        vendor.install(mock)
+        assert _sync(coordinator, connector_id)["invited"] == 1
+    milica = _participant(world, coordinator.tenant_id, programme_id, "milica@kcb.rs")
+
+    # WHEN the sweep job runs twice on day 14 and twice on day 30
+    world.clock.advance(timedelta(days=14))
+    reminders = [run_job("sweep-sync-invitations", world.container)["reminded"] for _ in range(2)]
+    world.clock.advance(timedelta(days=16))
+    expiries = [run_job("sweep-sync-invitations", world.container)["expired"] for _ in range(2)]
+
+    # THEN one reminder went, and then her invitation closed: she is not enrolled and the connector counts it
+    assert (reminders, expiries) == ([1, 0], [1, 0])
+    sent = world.storage.messages.for_participant(coordinator.tenant_id, milica.participant_id)
+    assert sorted(m.template for m in sent) == ["sync_invitation", "sync_invitation_reminder"]
+    assert _participant(world, coordinator.tenant_id, programme_id, "milica@kcb.rs") is None
+    connector = coordinator.get(f"{V1}/connectors/{connector_id}").json_body
+    assert (connector["invitations_reminded"], connector["invitations_expired"]) == (1, 1)
+
+
+@pytest.mark.parametrize("vendor_name", sorted(VENDORS))
+def test_each_vendor_carries_a_changed_work_e_mail_over_to_the_same_participant(world: World, vendor_name: str) -> None:
+    # GIVEN a synced mentor
+    vendor = VENDORS[vendor_name]()
+    vendor.hire(Employee(1, "Jelena", "Đorđević", "jelena@kcb.rs", department="Muzika"))
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sr", "en"])
+    connector_id = _connect(coordinator, vendor, programme_id, role="mentor", languages=["sr"])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        vendor.install(mock)
+        _sync(coordinator, connector_id)
+        jelena = _participant(world, coordinator.tenant_id, programme_id, "jelena@kcb.rs")
+
+        # WHEN her work e-mail changes in the vendor and the connector syncs
+        world.clock.advance(timedelta(days=1))
+        vendor.change(1, world.clock.now(), email="jelena.djordjevic@kcb.rs")
+        figures = _sync(coordinator, connector_id)
+
+    # THEN the same participant has the new address, and nobody was enrolled
+    assert (figures["enrolled"], figures["updated"]) == (0, 1)
+    moved = world.storage.participants.get(coordinator.tenant_id, programme_id, jelena.participant_id)
+    assert moved is not None
+    assert (moved.profile.email, moved.status) == ("jelena.djordjevic@kcb.rs", jelena.status)
+    assert world.storage.participants.list(coordinator.tenant_id, programme_id).items == [moved]

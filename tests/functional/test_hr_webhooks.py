@@ -39,12 +39,14 @@ def _connected(world: World, vendor: FakeVendor) -> tuple[TenantHandle, str, str
     """A tenant whose programme takes the vendor's Muzika department, synced once; its people endpoint's secret."""
     coordinator = world.tenant()
     programme_id = coordinator.programme()
-    boto3.client("ssm").put_parameter(Name="/kcb/hr", Value=json.dumps(vendor.credentials), Type="SecureString")
+    boto3.client("ssm").put_parameter(
+        Name="/mentorflow/local/hr/kcb", Value=json.dumps(vendor.credentials), Type="SecureString"
+    )
     created = coordinator.post(
         f"{V1}/connectors",
         {
             "vendor": vendor.vendor,
-            "credentials": {"store": "ssm", "name": "/kcb/hr"},
+            "credentials": {"store": "ssm", "name": "/mentorflow/local/hr/kcb"},
             "settings": vendor.settings,
             "mapping": vendor.mapping,
             "scopes": [{"programme_id": programme_id, "role": "mentor", "departments": ["Muzika"]}],
@@ -231,3 +233,95 @@ def test_a_signed_hubspot_contact_change_is_verified_and_ignored_without_reading
     (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
     assert stored.state is DeliveryState.IGNORED
     assert "REDACTED" not in json.dumps(stored.result or {})
+
+
+HUBSPOT_READ = "https://api.hubapi.com/crm/v3/objects/contacts/batch/read"
+HUBSPOT_CONTACT = "847297356"  # the published fixture's objectId
+
+
+def _hubspot_connected(world: World, contact_email: str) -> tuple[TenantHandle, str, Any, list[dict[str, Any]]]:
+    """A tenant pushing to HubSpot, Jelena enrolled; HubSpot contact 847297356 is ``contact_email``."""
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sr", "sl", "en"])
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@kcb.rs", department="Umetnost", language="sr")
+    boto3.client("secretsmanager").create_secret(
+        Name="mentorflow/local/crm/hubspot", SecretString=json.dumps({"access_token": "hubspot-private-app"})
+    )
+    created = coordinator.post(
+        f"{V1}/connectors",
+        {
+            "vendor": "hubspot",
+            "credentials": {"store": "secretsmanager", "name": "mentorflow/local/crm/hubspot"},
+            "mapping": {
+                "external_id": "id",
+                "email": "properties.email",
+                "language": "properties.hs_language",
+                "department": "properties.department",
+            },
+            "scopes": [{"programme_id": programme_id}],
+        },
+    )
+    assert created.status_code == 201, created.json_body
+    issued = coordinator.endpoint(programme_id, "hubspot", Purpose.PEOPLE)
+    asked: list[dict[str, Any]] = []
+
+    def read(request: Any) -> tuple[int, dict[str, str], str]:
+        asked.append(json.loads(request.body))
+        contact = {"email": contact_email, "hs_language": "sl", "department": "Muzika"}
+        results = [{"id": HUBSPOT_CONTACT, "properties": contact, "archived": False}]
+        return 200, {"Content-Type": "application/json"}, json.dumps({"status": "COMPLETE", "results": results})
+
+    return coordinator, programme_id, (issued, read), asked
+
+
+def _post_hubspot_fixture(world: World, issued: Any) -> Any:
+    body = load_event("hubspot_contact.propertyChange.json")
+    timestamp = str(int(world.clock.now().timestamp() * 1000))
+    path = f"/hooks/hubspot/{issued.endpoint.endpoint_id}"
+    request = WebhookRequest(method="POST", path=path, body=body, headers={"host": HOST})
+    signature = hubspot.SPEC.verifier(world.clock).sign(issued.secret, request, timestamp)  # type: ignore[attr-defined]
+    return _post(
+        world,
+        "hubspot",
+        issued.endpoint.endpoint_id,
+        body,
+        {"X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": timestamp},
+    )
+
+
+def test_a_signed_hubspot_change_of_a_participants_contact_updates_her_mapped_fields(world: World) -> None:
+    # GIVEN Jelena, a participant, who is HubSpot contact 847297356
+    coordinator, programme_id, (issued, read), asked = _hubspot_connected(world, "jelena@kcb.rs")
+
+    # WHEN HubSpot posts the published contact.propertyChange, signed v3
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, HUBSPOT_READ, callback=read)
+        answer = _post_hubspot_fixture(world, issued)
+
+    # THEN only the mapped properties of that contact were read, and her language and department follow
+    assert answer.status_code == 200, answer.json_body
+    assert answer.json_body["state"] == "done"
+    assert asked == [{"properties": ["department", "email", "hs_language"], "inputs": [{"id": HUBSPOT_CONTACT}]}]
+    jelena = world.storage.participants.get(
+        coordinator.tenant_id, programme_id, participant_id_for(coordinator.tenant_id, programme_id, "jelena@kcb.rs")
+    )
+    assert jelena is not None
+    assert (jelena.profile.language, jelena.profile.department) == ("sl", "Muzika")
+
+
+def test_a_signed_hubspot_change_of_a_contact_who_is_no_participant_is_ignored_with_a_reason(world: World) -> None:
+    # GIVEN a HubSpot connector, and contact 847297356 who is nobody in the programme
+    coordinator, programme_id, (issued, read), _ = _hubspot_connected(world, "someone.else@example.org")
+
+    # WHEN HubSpot posts the published contact.propertyChange
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, HUBSPOT_READ, callback=read)
+        answer = _post_hubspot_fixture(world, issued)
+
+    # THEN the delivery is ignored, saying why, nobody is enrolled, and Jelena is untouched
+    assert answer.status_code == 200, answer.json_body
+    (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
+    assert stored.state is DeliveryState.IGNORED
+    assert stored.last_error == "the hubspot records named are no participant of a synced programme"
+    people = world.storage.participants.list(coordinator.tenant_id, programme_id).items
+    assert [(p.email, p.profile.department) for p in people] == [("jelena@kcb.rs", "Umetnost")]

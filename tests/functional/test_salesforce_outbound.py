@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+import boto3
 import pytest
+import responses
+from moto import mock_aws
 
+from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SecretStore, SyncConnector, Vendor
 from chalicelib.domain.webhook import DeliveryState, Purpose
 from chalicelib.storage.repositories import Storage
 from tests.support.world import World, world_with
@@ -96,3 +101,92 @@ def test_an_outbound_message_with_a_doctype_is_kept_for_a_person_and_never_parse
         stored.last_error
         == "the payload cannot be read: Salesforce body carries a DOCTYPE, which no outbound message has"
     )
+
+
+def _salesforce_connector(world: World, tenant_id: str, organisation: str) -> None:
+    world.storage.connectors.save(
+        SyncConnector(
+            tenant_id=tenant_id,
+            vendor=Vendor.SALESFORCE,
+            credentials=CredentialRef(store=SecretStore.SECRETS_MANAGER, name="mentorflow/local/crm/salesforce"),
+            settings={"object": "Contact", "organization_id": organisation},
+            mapping=FieldMap(external_id="Id", email="Email"),
+            created_at=world.clock.now(),
+            updated_at=world.clock.now(),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("organisation", "status", "kept"),
+    [("00D5e000000KcbAEAS", 200, 1), ("00D5e000000KcbA", 200, 1), ("00D5e000000FrgdAAA", 403, 0)],
+)
+def test_an_outbound_message_from_another_organisation_than_the_connectors_is_refused_with_a_fault(
+    world: World, organisation: str, status: int, kept: int
+) -> None:
+    # GIVEN a Salesforce people endpoint of a tenant whose connector names its organisation
+    coordinator = world.tenant()
+    _salesforce_connector(world, coordinator.tenant_id, organisation)
+    issued = coordinator.endpoint(coordinator.programme(), "salesforce", Purpose.PEOPLE)
+    token = issued.url.split("?token=", 1)[1]
+
+    # WHEN a message naming organisation 00D5e000000KcbA arrives with the right token
+    answer = world.client.http.post(
+        f"/hooks/salesforce/{issued.endpoint.endpoint_id}?token={token}", headers=XML, body=OUTBOUND_MESSAGE
+    )
+
+    # THEN the connected organisation is acknowledged and kept; another gets a SOAP fault, no Ack, nothing kept
+    assert answer.status_code == status
+    assert (b"<Ack>true</Ack>" in answer.body) is (status == 200)
+    assert (b"<faultcode>soapenv:Client</faultcode>" in answer.body) is (status == 403)
+    assert len(world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)) == kept
+
+
+SALESFORCE_CONTACT = "https://kcb.my.salesforce.com/services/data/v60.0/sobjects/Contact/0035e00000XyZ12AAB"
+
+
+def test_an_outbound_message_about_a_participants_contact_updates_her_mapped_fields(world: World) -> None:
+    # GIVEN Jelena, a participant, who is Salesforce contact 0035e00000XyZ12AAB, and the tenant's Salesforce connector
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(languages=["sr", "en"])
+    coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@kcb.rs", department="Umetnost")
+    world.storage.connectors.save(
+        SyncConnector(
+            tenant_id=coordinator.tenant_id,
+            vendor=Vendor.SALESFORCE,
+            credentials=CredentialRef(store=SecretStore.SECRETS_MANAGER, name="mentorflow/local/crm/salesforce"),
+            settings={"object": "Contact", "organization_id": "00D5e000000KcbA"},
+            mapping=FieldMap(external_id="Id", email="Email", department="Department"),
+            scopes=[ScopeRule(programme_id=programme_id)],
+            created_at=world.clock.now(),
+            updated_at=world.clock.now(),
+        )
+    )
+    issued = coordinator.endpoint(programme_id, "salesforce", Purpose.PEOPLE)
+    token = issued.url.split("?token=", 1)[1]
+    contact = {
+        "attributes": {"type": "Contact"},
+        "Id": "0035e00000XyZ12AAB",
+        "Email": "jelena@kcb.rs",
+        "Department": "Muzika",
+    }
+
+    # WHEN Salesforce posts the outbound message for her contact
+    with mock_aws(), responses.RequestsMock() as mock:
+        boto3.client("secretsmanager").create_secret(
+            Name="mentorflow/local/crm/salesforce",
+            SecretString=json.dumps({"instance_url": "https://kcb.my.salesforce.com", "access_token": "sf-token"}),
+        )
+        mock.add(responses.GET, SALESFORCE_CONTACT, json=contact)
+        answer = world.client.http.post(
+            f"/hooks/salesforce/{issued.endpoint.endpoint_id}?token={token}", headers=XML, body=OUTBOUND_MESSAGE
+        )
+        asked = mock.calls[0].request.url
+
+    # THEN it is acknowledged, only the mapped fields were read, and her department follows
+    assert b"<Ack>true</Ack>" in answer.body
+    assert asked.endswith("?fields=Id%2CEmail%2CDepartment")
+    (stored,) = world.storage.deliveries.for_endpoint(issued.endpoint.endpoint_id)
+    assert stored.state is DeliveryState.DONE
+    (jelena,) = world.storage.participants.list(coordinator.tenant_id, programme_id).items
+    assert jelena.profile.department == "Muzika"

@@ -118,7 +118,9 @@ class SourceSpec:
     ``delivery_id`` reads the vendor's id of a delivery, used for idempotency; without
     one a hash of the body stands in. ``handshake`` answers a URL check, or returns None.
     ``acknowledge`` is the answer a vendor requires to count a kept delivery as received
-    (Salesforce's SOAP ``Ack``), in place of the inbox's JSON receipt.
+    (Salesforce's SOAP ``Ack``), in place of the inbox's JSON receipt. ``admit`` may refuse
+    a verified request with the vendor's own error answer before anything is stored (a
+    Salesforce message from another organisation than the tenant connected).
     """
 
     name: str
@@ -130,6 +132,7 @@ class SourceSpec:
     delivery_id: Callable[[WebhookRequest], str | None] = _no_delivery_id
     handshake: Callable[[WebhookRequest], HandshakeAnswer | None] = _no_handshake
     acknowledge: Callable[[], HandshakeAnswer] | None = None
+    admit: Callable[[WebhookRequest, WebhookEndpoint, ProcessingContext], HandshakeAnswer | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,9 @@ def receive(
         )
     now = ctx.clock.now()
     spec.verifier(ctx.clock).verify(request, endpoint.valid_secrets(now))
+    refusal = spec.admit(request, endpoint, ctx) if spec.admit is not None else None
+    if refusal is not None:
+        return refusal
 
     try:
         vendor_id = spec.delivery_id(request)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from chalicelib.domain.sync import SyncConnector, Vendor
 from chalicelib.sync.connectors import bamboohr, hibob, hubspot, merge, personio, salesforce, workday
@@ -14,6 +14,8 @@ from chalicelib.sync.ports import PeopleSource, StatusPush
 
 SourceBuilder = Callable[[SyncConnector, VendorHttp, Mapping[str, str]], PeopleSource]
 PushBuilder = Callable[[SyncConnector, VendorHttp, Mapping[str, str]], StatusPush]
+# A CRM's records named by a webhook, read by id: the pull of a contact change.
+ContactsBuilder = Callable[[SyncConnector, VendorHttp, Mapping[str, str], Sequence[str]], PeopleSource]
 
 SOURCES: dict[Vendor, SourceBuilder] = {
     Vendor.BAMBOOHR: bamboohr.BambooHrSource,
@@ -27,6 +29,12 @@ SOURCES: dict[Vendor, SourceBuilder] = {
 PUSHES: dict[Vendor, PushBuilder] = {
     Vendor.HUBSPOT: hubspot.HubSpotPush,
     Vendor.SALESFORCE: salesforce.SalesforcePush,
+}
+
+
+CONTACTS: dict[Vendor, ContactsBuilder] = {
+    Vendor.HUBSPOT: hubspot.HubSpotContacts,
+    Vendor.SALESFORCE: salesforce.SalesforceRecords,
 }
 
 

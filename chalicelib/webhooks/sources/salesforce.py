@@ -5,6 +5,11 @@ sent over TLS only. Each notification names an sObject (``sf:Id``); only those i
 read. Salesforce resends a message until it receives the SOAP ``<Ack>true</Ack>``
 answer, so every delivery the inbox keeps is answered with it (``acknowledge``).
 Salesforce posts ``text/xml``.
+
+A message names the organisation it comes from (``OrganizationId``). Where the tenant's
+Salesforce connector names its organisation, a message from any other is refused with a
+SOAP fault and HTTP 403 before anything is kept: Salesforce counts only an ``Ack`` as
+delivered, so the sender sees an error rather than a silent acceptance.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from __future__ import annotations
 # ElementTree on expat 2.4+ refuses entity expansion bombs and never fetches external
 # entities; a SOAP envelope has no DOCTYPE, so one is refused before parsing at all.
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Collection
 
 from chalicelib.domain.payloads import PayloadParseError
 from chalicelib.domain.sync import PeopleChange
-from chalicelib.domain.webhook import Delivery, Purpose, SecretStyle
-from chalicelib.services.inbox.ports import HandshakeAnswer, SourceSpec
+from chalicelib.domain.webhook import Delivery, Purpose, SecretStyle, WebhookEndpoint
+from chalicelib.services.inbox.ports import HandshakeAnswer, ProcessingContext, SourceSpec, WebhookRequest
 from chalicelib.webhooks.signing import SharedToken, TokenPlace
 from chalicelib.webhooks.sources._people import change
 
@@ -32,7 +38,17 @@ ACK = (
     "</soapenv:Body>"
     "</soapenv:Envelope>"
 )
+FAULT = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+    "<soapenv:Body><soapenv:Fault><faultcode>soapenv:Client</faultcode>"
+    "<faultstring>This endpoint does not accept messages from this organisation.</faultstring>"
+    "</soapenv:Fault></soapenv:Body>"
+    "</soapenv:Envelope>"
+)
 SIGNING = SharedToken(place=TokenPlace.QUERY, name=TOKEN_PARAMETER)
+# Salesforce ids are 15 characters, case-sensitive; the 18-character form adds a checksum suffix.
+_ID_LENGTH = 15
 
 
 def parse_outbound_message(delivery: Delivery) -> PeopleChange:
@@ -54,6 +70,36 @@ def parse_outbound_message(delivery: Delivery) -> PeopleChange:
         if o is not None
     }
     return change(NAME, "outbound." + "+".join(sorted(kinds)) if kinds else None, ids, "Salesforce")
+
+
+def organization_id(body: bytes) -> str | None:
+    """The ``OrganizationId`` a message names, in its 15-character form; None when it names none or is not XML."""
+    if b"<!DOCTYPE" in body.upper():
+        return None
+    try:
+        root = ElementTree.fromstring(body)  # noqa: S314 - DOCTYPE refused above; expat limits expansion
+    except ElementTree.ParseError:
+        return None
+    found = (root.findtext(f".//{OUTBOUND}notifications/{OUTBOUND}OrganizationId") or "").strip()
+    return found[:_ID_LENGTH] or None
+
+
+def admission(
+    expected: Callable[[ProcessingContext, str], Collection[str]],
+) -> Callable[[WebhookRequest, WebhookEndpoint, ProcessingContext], HandshakeAnswer | None]:
+    """Refuse a message whose organisation is not one ``expected`` names for the endpoint's tenant.
+
+    ``expected`` gives the organisation ids the tenant's connectors name; none named
+    means there is nothing to check against, and the token alone admits the message.
+    """
+
+    def admit(request: WebhookRequest, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> HandshakeAnswer | None:
+        organisations = {org[:_ID_LENGTH] for org in expected(ctx, endpoint.tenant_id)}
+        if not organisations or organization_id(request.body) in organisations:
+            return None
+        return HandshakeAnswer(body=FAULT, content_type="text/xml; charset=utf-8", status=403)
+
+    return admit
 
 
 def _acknowledge() -> HandshakeAnswer:

@@ -24,8 +24,9 @@ def test_each_kit_has_a_readme_and_a_connector_template_the_api_accepts(vendor: 
     # WHEN it is read as the admin API reads a connector
     settings = ConnectorSettings.model_validate(template)
 
-    # THEN it is for that vendor, with a README beside it
+    # THEN it is for that vendor, names its credential where the prod stage may read, with a README beside it
     assert settings.vendor.value == vendor
+    assert settings.credentials.readable_in("prod")
     assert (KITS / vendor / "README.md").is_file()
 
 

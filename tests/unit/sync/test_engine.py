@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,14 +10,25 @@ import pytest
 from chalicelib.clock import FixedClock
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Role, participant_id_for
-from chalicelib.domain.sync import SyncConnector, SyncFigures
+from chalicelib.domain.sync import (
+    ConsentPolicy,
+    CredentialRef,
+    SecretStore,
+    SyncConnector,
+    SyncFigures,
+    reporting_chain,
+)
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import programmes as programme_service
 from chalicelib.storage.repositories import Storage, in_memory_storage
+from chalicelib.sync import service as sync_service
 from chalicelib.sync.engine import run_sync
+from chalicelib.sync.invitations import Inviter
 from tests.unit.matching_service.scene import NOW, TENANT, Scene
 
 from .fakes import FakeOrganisation, Interrupted, connector, employee
+
+INVITER = Inviter(keys=lambda: (b"invitation-key-2026",), base_url=lambda: "https://mentorflow.example.org")
 
 
 def _sync(scene: Scene, org: FakeOrganisation, **kwargs: Any) -> SyncFigures:
@@ -245,3 +257,220 @@ def test_a_sync_killed_halfway_and_restarted_ends_with_the_same_table(
     assert position.page == "4"
     assert interrupted.pulls[-figures.pages] == (None, "4")
     assert _table(scene.storage) == _table(straight.storage)
+
+
+def test_a_changed_work_e_mail_follows_the_same_participant_with_her_pair_and_consent(scene: Scene) -> None:
+    # GIVEN a synced mentor in an approved pair
+    _connect(scene, role=Role.MENTOR)
+    org = FakeOrganisation()
+    org.add(employee(1, "Jelena Đorđević", "jelena@kcb.rs"))
+    _sync(scene, org)
+    jelena = _participant(scene, "jelena@kcb.rs")
+    ana = scene.mentee("Ana Novak", "ana@example.si", languages=["sr"])
+    scene.run()
+    pair = scene.approve(scene.open_pair_of(ana).pair_id)
+
+    # WHEN the HR system gives her a new work e-mail
+    org.update(1, workEmail="Jelena.Djordjevic@kcb.rs")
+    figures = _sync(scene, org)
+
+    # THEN the same participant carries the new address; nobody new is enrolled, her pair and consent stay
+    moved = scene.storage.participants.get(TENANT, scene.programme_id, jelena.participant_id)
+    assert (figures.enrolled, figures.updated) == (0, 1)
+    assert moved.profile.email == "jelena.djordjevic@kcb.rs"
+    assert moved.profile.consent == jelena.profile.consent
+    assert scene.pair(pair.pair_id).status is PairStatus.APPROVED
+    assert _participant(scene, "jelena.djordjevic@kcb.rs") is None
+    assert [p.participant_id for p in scene.storage.participants.by_email(TENANT, "jelena.djordjevic@kcb.rs")] == [
+        jelena.participant_id
+    ]
+
+
+def test_a_changed_e_mail_already_held_by_another_participant_is_not_merged(scene: Scene) -> None:
+    # GIVEN a synced employee, and someone else who signed up with the address she is about to get
+    _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    scene.mentee("Milica Druga", "milica.d@kcb.rs")
+
+    # WHEN the HR system gives her that address
+    org.update(1, workEmail="milica.d@kcb.rs")
+    figures = _sync(scene, org)
+
+    # THEN her record keeps its address and the run says why
+    assert _participant(scene, "milica@kcb.rs").profile.email == "milica@kcb.rs"
+    assert figures.skipped == {"new e-mail already used by another participant": 1}
+
+
+def test_a_new_mapping_resyncs_everyone_and_still_knows_who_is_whom(scene: Scene) -> None:
+    # GIVEN a synced employee
+    stored = _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    milica = _participant(scene, "milica@kcb.rs")
+
+    # WHEN the coordinator changes the mapping, and her e-mail changes before the full sync that follows
+    settings = sync_service.ConnectorSettings(
+        vendor=stored.vendor,
+        credentials=CredentialRef(store=SecretStore.SSM, name="/mentorflow/local/hr/bamboohr"),
+        settings=stored.settings,
+        mapping=stored.mapping.model_copy(update={"inactive_statuses": ["inactive", "terminated", "left"]}),
+        scopes=stored.scopes,
+    )
+    sync_service.configure(
+        scene.storage,
+        tenant_id=TENANT,
+        connector_id=stored.connector_id,
+        settings=settings,
+        clock=scene.clock,
+        stage="local",
+    )
+    org.update(1, workEmail="milica.nova@kcb.rs")
+    figures = _sync(scene, org)
+
+    # THEN the full sync updates the same participant rather than enrolling her again
+    assert (figures.full, figures.enrolled) == (True, 0)
+    assert scene.storage.participants.get(TENANT, scene.programme_id, milica.participant_id).profile.email == (
+        "milica.nova@kcb.rs"
+    )
+
+
+def test_a_second_employee_reporting_an_address_already_synced_in_an_earlier_run_is_skipped(scene: Scene) -> None:
+    # GIVEN an employee synced yesterday
+    _connect(scene)
+    org = FakeOrganisation(changed=set())
+    org.add(employee(1, "Jonas Jonaitis", "jonas@kcb.rs", department="Umetnost"))
+    _sync(scene, org)
+    jonas = _participant(scene, "jonas@kcb.rs")
+
+    # WHEN today's delta brings another employee id with the same address, in another department, and then gone
+    org.changed = set()
+    org.add(employee(2, "Jonas Dvojnik", "jonas@kcb.rs", department="Finansije"))
+    shared = _sync(scene, org)
+    org.update(2, terminationDate="2026-08-31", status="Inactive")
+    terminated = _sync(scene, org)
+
+    # THEN the second is skipped both times, naming no address, and the first keeps his place and his fields
+    assert shared.skipped == {"e-mail shared with another employee": 1}
+    assert terminated.skipped == {"e-mail shared with another employee": 1}
+    assert "jonas@kcb.rs" not in shared.model_dump_json()
+    kept = _participant(scene, "jonas@kcb.rs")
+    assert (kept.participant_id, kept.status, kept.profile.department) == (
+        jonas.participant_id,
+        ParticipantStatus.ACCEPTED,
+        "Umetnost",
+    )
+    assert scene.storage.synced_people.get(TENANT, "con_hr", "2") is None
+
+
+def test_a_rehired_leaver_is_enrolled_again_by_agreement_and_welcomed(scene: Scene) -> None:
+    # GIVEN an employee withdrawn when she left
+    _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    org.update(1, terminationDate="2026-08-31", status="Inactive")
+    _sync(scene, org)
+    assert _participant(scene, "milica@kcb.rs").status is ParticipantStatus.WITHDRAWN
+
+    # WHEN she is hired again a month later: a new start date, the termination cleared
+    scene.clock.advance(timedelta(days=30))
+    org.update(1, hireDate="2026-10-01", terminationDate="0000-00-00", status="Active")
+    figures = _sync(scene, org)
+    again = _sync(scene, org)
+
+    # THEN the same record is accepted again and welcomed again, once
+    milica = _participant(scene, "milica@kcb.rs")
+    assert (figures.rehired, again.rehired) == (1, 0)
+    assert milica.status is ParticipantStatus.ACCEPTED
+    welcomes = [m for m in scene.storage.messages.for_participant(TENANT, milica.participant_id)]
+    assert [m.template for m in welcomes].count("welcome") == 2
+
+
+def test_a_rehired_leaver_of_an_invitation_programme_is_invited_again(scene: Scene) -> None:
+    # GIVEN an invitation programme whose member left and was withdrawn
+    _connect(scene, consent=ConsentPolicy.INVITATION)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org, inviter=INVITER)
+    participant_id = _participant(scene, "milica@kcb.rs").participant_id
+    scene.storage.participants.save(
+        _participant(scene, "milica@kcb.rs").model_copy(update={"status": ParticipantStatus.ACCEPTED})
+    )
+    scene.clock.advance(timedelta(days=40))
+    org.update(1, terminationDate="2026-10-01", status="Inactive")
+    _sync(scene, org, inviter=INVITER)
+
+    # WHEN she is hired again
+    scene.clock.advance(timedelta(days=60))
+    org.update(1, hireDate="2026-12-01", terminationDate="0000-00-00", status="Active")
+    figures = _sync(scene, org, inviter=INVITER)
+
+    # THEN she is asked again, without her old consent, and her new invitation is open
+    milica = _participant(scene, "milica@kcb.rs")
+    assert figures.rehired == 1
+    assert (milica.status, milica.profile.consent) == (ParticipantStatus.APPLIED, None)
+    sent = [m.template for m in scene.storage.messages.for_participant(TENANT, participant_id)]
+    assert sent.count("sync_invitation") == 2
+    invitation = scene.storage.sync_invitations.get(TENANT, scene.programme_id, participant_id)
+    assert invitation is not None
+    assert invitation.invited_at == scene.clock.now()
+
+
+def test_someone_who_withdrew_by_choice_is_not_enrolled_again_by_the_sync(scene: Scene) -> None:
+    # GIVEN a synced employee who withdrew herself
+    _connect(scene)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs"))
+    _sync(scene, org)
+    milica = _participant(scene, "milica@kcb.rs")
+    scene.storage.participants.save(milica.model_copy(deep=True, update={"status": ParticipantStatus.WITHDRAWN}))
+
+    # WHEN her record changes in the HR system
+    org.update(1, department="Muzika")
+    figures = _sync(scene, org)
+
+    # THEN she stays withdrawn
+    assert figures.rehired == 0
+    assert _participant(scene, "milica@kcb.rs").status is ParticipantStatus.WITHDRAWN
+
+
+def test_a_manager_loop_is_noted_in_the_figures_and_matching_keeps_the_mentee_out_of_her_line(scene: Scene) -> None:
+    # GIVEN a mentee managed by Bojan, whose manager Cvijeta is managed by the mentee: a loop of three
+    ana = scene.mentee("Ana Novak", "ana@kcb.rs", manager_email="bojan@kcb.rs", languages=["sr"])
+    _connect(scene, role=Role.MENTOR)
+    org = FakeOrganisation(page_size=10)
+    org.add(
+        employee(1, "Bojan Bojić", "bojan@kcb.rs", supervisorEmail="cvijeta@kcb.rs"),
+        employee(2, "Cvijeta Cvetić", "cvijeta@kcb.rs", supervisorEmail="ana@kcb.rs"),
+        employee(3, "Dragan Dragić", "dragan@kcb.rs"),
+    )
+
+    # WHEN the mentors sync and the cohort is matched
+    figures = _sync(scene, org)
+    scene.run()
+
+    # THEN both synced people in the loop are counted, and Ana is proposed to the one mentor outside it
+    assert figures.manager_loops == 2
+    assert scene.open_pair_of(ana).mentor_id == _participant(scene, "dragan@kcb.rs").participant_id
+
+
+@pytest.mark.parametrize(
+    ("managers", "chain", "looped"),
+    [
+        ({"a": "b", "b": "c"}, ["b", "c"], False),
+        ({"a": "b", "b": "c", "c": "a"}, ["b", "c"], True),
+        ({"a": "b", "b": "c", "c": "b"}, ["b", "c"], True),
+        ({"a": "a"}, [], True),
+        ({f"p{n}": f"p{n + 1}" for n in range(100)} | {"a": "p0"}, [f"p{n}" for n in range(50)], True),
+    ],
+)
+def test_a_reporting_chain_stops_at_the_first_repeat(managers: dict[str, str], chain: list[str], looped: bool) -> None:
+    # GIVEN who manages whom
+    # WHEN the chain above "a" is followed
+    found = reporting_chain("a", managers.get)
+
+    # THEN it lists each manager once and says whether it looped (or ran too deep)
+    assert found == (chain, looped)

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 import boto3
 import pytest
@@ -133,3 +134,88 @@ def test_a_missing_credential_is_named_by_reference_and_kept_as_the_runs_error(
     assert stored is not None
     assert stored.last_run is not None
     assert stored.last_run.error == str(raised.value)
+
+
+TOKEN_URL = "https://kcb.my.salesforce.com/services/oauth2/token"
+EXPIRED = json.dumps([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+
+
+def _refreshable(scene: Scene) -> None:
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="kcb/crm-refreshable",
+        SecretString=json.dumps(
+            {
+                "access_token": "expired-token",
+                "refresh_token": "refresh-1",
+                "client_id": "mentorflow-app",
+                "client_secret": "app-secret",
+                "instance_url": "https://kcb.my.salesforce.com",
+            }
+        ),
+    )
+    connector = _crm(scene, Vendor.SALESFORCE)
+    connector.credentials = CredentialRef(store=SecretStore.SECRETS_MANAGER, name="kcb/crm-refreshable")
+    scene.storage.connectors.save(connector)
+
+
+def test_an_expired_salesforce_session_is_refreshed_once_and_the_upserts_go_through(
+    scene: Scene, vault: SecretReader
+) -> None:
+    # GIVEN two participants, and a Salesforce connector whose access token has expired
+    scene.mentee("Ana Novak", "ana@example.si")
+    scene.mentor("Jelena Đorđević", "jelena@kcb.rs")
+    _refreshable(scene)
+    grants: list[dict[str, str]] = []
+    upserted: list[str] = []
+
+    def token(request: Any) -> tuple[int, dict[str, str], str]:
+        grants.append(dict(parse_qsl(request.body)))
+        return 200, {}, json.dumps({"access_token": "fresh-token", "instance_url": "https://kcb.my.salesforce.com"})
+
+    def patch(request: Any) -> tuple[int, dict[str, str], str]:
+        if request.headers["Authorization"] != "Bearer fresh-token":
+            return 401, {"Content-Type": "application/json"}, EXPIRED
+        upserted.append(request.url.rsplit("/", 1)[1])
+        return 204, {}, ""
+
+    # WHEN the connector runs
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, TOKEN_URL, callback=token)
+        mock.add_callback(responses.PATCH, re.compile(re.escape(SALESFORCE) + ".*"), callback=patch)
+        figures = _push(scene, Vendor.SALESFORCE, vault)
+
+    # THEN one refresh-token grant was made, and both records were upserted with the new token
+    assert grants == [
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": "refresh-1",
+            "client_id": "mentorflow-app",
+            "client_secret": "app-secret",
+        }
+    ]
+    assert figures.pushed == 2
+    assert sorted(upserted) == ["ana@example.si", "jelena@kcb.rs"]
+
+
+def test_a_salesforce_session_still_refused_after_a_refresh_stops_the_run_without_a_second_refresh(
+    scene: Scene, vault: SecretReader
+) -> None:
+    # GIVEN a participant, and a Salesforce connector whose refreshed token is refused too
+    scene.mentee("Ana Novak", "ana@example.si")
+    _refreshable(scene)
+    grants: list[str] = []
+
+    def token(request: Any) -> tuple[int, dict[str, str], str]:
+        grants.append(request.body)
+        return 200, {}, json.dumps({"access_token": "also-refused"})
+
+    # WHEN the connector runs
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, TOKEN_URL, callback=token)
+        mock.add(responses.PATCH, re.compile(re.escape(SALESFORCE) + ".*"), status=401, body=EXPIRED)
+        with pytest.raises(MentoringError) as raised:
+            _push(scene, Vendor.SALESFORCE, vault)
+
+    # THEN one refresh was tried, and the run's error names the refusal without any token
+    assert len(grants) == 1
+    assert str(raised.value) == "Salesforce refused the credentials (401)"
