@@ -75,6 +75,9 @@ class Pair(DomainModel):
     next_booked_at: datetime | None = None
     meetings_expected: int = Field(default=0, ge=0, description="Meetings the programme's cadence asks for so far.")
     health: HealthState | None = Field(default=None, description="None until the pair starts.")
+    goals: list[str] = Field(
+        default_factory=list, max_length=8, description="The mentee's goals at approval: later surveys ask about each."
+    )
     created_at: datetime
     updated_at: datetime
 

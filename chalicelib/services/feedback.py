@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.feedback import (
     FEEDBACK_RETENTION,
+    GOAL_KINDS,
     REMINDER_DAYS,
     AnswerChannel,
     FeedbackFigures,
@@ -158,6 +159,7 @@ def _ask(
             number=round_.number,
             asked_at=now,
             alert_below=spec.low_score_alert_below if spec is not None else None,
+            goals=pair.goals if round_.kind in GOAL_KINDS else [],
             expires_at=now + FEEDBACK_RETENTION,
         )
         request.remind_at = next_reminder(request)

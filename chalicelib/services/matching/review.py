@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.clock import Clock
+from chalicelib.domain.feedback import pair_goals
 from chalicelib.domain.matching.model import ReasonCode
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.domain.participant import ParticipantStatus
@@ -51,6 +52,7 @@ def approve_pair(
     now = clock.now()
     pair.move_to(PairStatus.APPROVED, at=now, reason=reason)
     mentee, mentor = both_taking_part(storage, programme, pair)
+    pair.goals = pair_goals(mentee.profile.goals, mentee.profile.tags)
     days = programme.matching.mentor_acceptance_days
     if days is not None:
         pair.accept_by = now + timedelta(days=days)
