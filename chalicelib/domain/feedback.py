@@ -94,6 +94,7 @@ class SurveyPlan(DomainModel):
     programme_id: str
     pair_id: str
     matched_at: datetime
+    first_met_at: datetime | None = Field(default=None, description="When the pair's first meeting was held.")
     sent: list[str] = Field(default_factory=list, description="Keys of the rounds already asked.")
     next_at: datetime | None = None
     expires_at: datetime
@@ -200,13 +201,23 @@ def ended_at(pair: Pair) -> datetime | None:
     return pair.updated_at
 
 
-def _schedule(pair: Pair, surveys: Sequence[SurveySpec], start: datetime) -> Iterable[tuple[Round, datetime]]:
-    """Every round the programme's surveys give this pair, with the time each falls due."""
+def counts_from_first_meeting(surveys: Sequence[SurveySpec]) -> bool:
+    return any(spec.count_from == "after_first_meeting" for spec in surveys if spec.kind is not SurveyKind.CLOSING)
+
+
+def _schedule(plan: SurveyPlan, pair: Pair, surveys: Sequence[SurveySpec]) -> Iterable[tuple[Round, datetime]]:
+    """Every round the programme's surveys give this pair, with the time each falls due.
+
+    A survey counted from the first meeting has no rounds until that meeting is held.
+    """
     end = ended_at(pair)
     for spec in surveys:
         if spec.kind is SurveyKind.CLOSING:
             if end is not None:
                 yield Round(spec.kind), end + timedelta(days=spec.offset_days)
+            continue
+        start = plan.first_met_at if spec.count_from == "after_first_meeting" else plan.matched_at
+        if start is None:
             continue
         first = start + timedelta(days=spec.offset_days)
         if spec.repeat_every_days is None:
@@ -227,7 +238,7 @@ def due_rounds(plan: SurveyPlan, pair: Pair, surveys: Sequence[SurveySpec], now:
         return []
     end = ended_at(pair)
     due = []
-    for round_, at in _schedule(pair, surveys, plan.matched_at):
+    for round_, at in _schedule(plan, pair, surveys):
         if round_.key in plan.sent or at > now:
             continue
         if end is not None and round_.kind is not SurveyKind.CLOSING:
@@ -243,7 +254,7 @@ def next_check(plan: SurveyPlan, pair: Pair, surveys: Sequence[SurveySpec], now:
         return None
     upcoming = [
         at
-        for round_, at in _schedule(pair, surveys, plan.matched_at)
+        for round_, at in _schedule(plan, pair, surveys)
         if round_.key not in plan.sent and at > now and (ended_at(pair) is None or round_.kind is SurveyKind.CLOSING)
     ]
     if pair.status in ENDED_PAIR_STATUSES:

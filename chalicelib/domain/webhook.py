@@ -119,4 +119,3 @@ class Delivery(DomainModel):
 
 def delivery_id_for_body(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
-

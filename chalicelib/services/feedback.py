@@ -32,6 +32,7 @@ from chalicelib.domain.feedback import (
     SurveyPlan,
     SurveyRequest,
     apply_answer,
+    counts_from_first_meeting,
     due_rounds,
     feedback_figures,
     next_check,
@@ -47,6 +48,8 @@ from chalicelib.services.link_issuer import LinkIssuer, link_language
 from chalicelib.services.links import issue_link, link_url
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.clock import Clock
     from chalicelib.domain.pair import Pair
     from chalicelib.domain.participant import Participant
@@ -100,6 +103,8 @@ def sweep_surveys(
             _close_plan(storage, plan)
             report.skipped += 1
             continue
+        if plan.first_met_at is None and counts_from_first_meeting(programme.surveys):
+            plan.first_met_at = _first_meeting(storage, pair, now)
         for round_ in due_rounds(plan, pair, programme.surveys, now):
             report.surveys_asked += _ask(storage, notifier, clock, links, programme, pair, round_)
             plan.sent = [*plan.sent, round_.key]
@@ -114,6 +119,14 @@ def sweep_surveys(
         report.reminders_sent += _remind(storage, notifier, clock, links, programme, request)
     log_event("survey sweep", **{k: v for k, v in vars(report).items() if isinstance(v, int)})
     return report
+
+
+def _first_meeting(storage: Storage, pair: Pair, now: datetime) -> datetime | None:
+    """When the pair's first meeting was held; read only once the pair's health has counted one."""
+    if not pair.meetings_held and pair.last_met_at is None:
+        return None
+    meetings = storage.meetings.for_pair(pair.tenant_id, pair.programme_id, pair.pair_id)
+    return min((m.starts_at for m in meetings if m.held(now)), default=None)
 
 
 def _programme(

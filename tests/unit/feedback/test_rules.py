@@ -240,3 +240,16 @@ def test_goal_figures_count_each_goal_of_each_pair_once_at_its_latest_answer() -
     assert (figures.goals, figures.with_progress, figures.achieved) == (2, 2, 1)
     assert (figures.progress_share, figures.achieved_share) == (1.0, 0.5)
     assert goal_figures([]).progress_share is None
+
+
+def test_a_fit_check_counted_from_the_first_meeting_has_no_round_until_the_pair_has_met() -> None:
+    # GIVEN a fit check 21 days after the first meeting, and a pair that first met on day 10
+    surveys = [SurveySpec(kind=SurveyKind.FIT_CHECK, offset_days=21, count_from="after_first_meeting")]
+    pair = _pair()
+    unmet = _plan()
+    met = _plan().model_copy(update={"first_met_at": MATCHED + timedelta(days=10)})
+    # WHEN the rounds are computed on day 30 and day 31
+    # THEN nothing is due while they have not met, and the fit check on day 31 once they have
+    assert due_rounds(unmet, pair, surveys, MATCHED + timedelta(days=60)) == []
+    assert due_rounds(met, pair, surveys, MATCHED + timedelta(days=30)) == []
+    assert due_rounds(met, pair, surveys, MATCHED + timedelta(days=31)) == [Round(SurveyKind.FIT_CHECK)]
