@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.nudges import Ladder, SendWindow, due_step, next_step_at, silence_since
 from chalicelib.logging import log_event
 from chalicelib.notify.ics import reader_zone
+from chalicelib.services.feedback import coordinator_addresses
 from chalicelib.storage import keys
 
 if TYPE_CHECKING:
@@ -81,24 +82,28 @@ def nudge_pair(
 def _tell_coordinator(
     storage: Storage, notifier: Notifier, programme: Programme, pair: Pair, key: str, days: int, now: datetime
 ) -> int:
-    if not programme.coordinator_email:
+    recipients = coordinator_addresses(programme)
+    if not recipients:
         log_event("silent pair without coordinator", tenant_id=pair.tenant_id, pair_id=pair.pair_id)
         return 0
     mentor = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentor_id)
     mentee = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentee_id)
-    message = notifier.queue_to_address(
-        tenant_id=pair.tenant_id,
-        email=programme.coordinator_email,
-        language=programme.default_language,
-        programme=programme,
-        template="nudge_coordinator",
-        context={
-            "mentor_name": mentor.profile.name if mentor else "-",
-            "mentee_name": mentee.profile.name if mentee else "-",
-            "days": str(days),
-            "pair_id": pair.pair_id,
-        },
-        idempotency_key=key,
-        not_before=WINDOW.next_open(now, reader_zone(programme.timezone)),
-    )
-    return 1 if message is not None else 0
+    queued = 0
+    for email, language in recipients:
+        message = notifier.queue_to_address(
+            tenant_id=pair.tenant_id,
+            email=email,
+            language=language,
+            programme=programme,
+            template="nudge_coordinator",
+            context={
+                "mentor_name": mentor.profile.name if mentor else "-",
+                "mentee_name": mentee.profile.name if mentee else "-",
+                "days": str(days),
+                "pair_id": pair.pair_id,
+            },
+            idempotency_key=f"{key}:{email.lower()}",
+            not_before=WINDOW.next_open(now, reader_zone(programme.timezone)),
+        )
+        queued += message is not None
+    return queued

@@ -245,10 +245,12 @@ def test_a_link_for_another_tenants_survey_finds_nothing(world: World) -> None:
     assert not stored.answered
 
 
-def _pair_with_goals(world: World, surveys: list[dict[str, Any]]) -> tuple[TenantHandle, str, str, str, str]:
+def _pair_with_goals(
+    world: World, surveys: list[dict[str, Any]], **programme: Any
+) -> tuple[TenantHandle, str, str, str, str]:
     """Jelena (mentor) and Ona (mentee, who chose a topic and wrote two goals at signup), approved."""
     coordinator = world.tenant()
-    programme_id = coordinator.programme(coordinator_email=COORDINATOR, surveys=surveys)
+    programme_id = coordinator.programme(coordinator_email=COORDINATOR, surveys=surveys, **programme)
     mentor = coordinator.enrol(
         programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr", tags=["Public speaking"]
     )
@@ -374,3 +376,45 @@ def test_a_fit_check_counted_from_the_first_meeting_waits_for_it_and_comes_n_day
     assert len(asked_on) == 1
     assert 28 <= asked_on[0] <= 35
     assert [m.template for m in _survey_messages(world, coordinator, mentee)].count("survey_request") == 1
+
+
+MOJCA = {"name": "Mojca Kranjc", "email": "mojca@kulturni.example.si", "language": "sl"}
+METTE = {"name": "Mette Holm", "email": "mette@kulturni.example.dk", "language": "da"}
+
+
+def test_a_concerning_answer_reaches_every_named_coordinator_in_their_language_and_their_next_digest(
+    world: World,
+) -> None:
+    # GIVEN a programme run by Mojca (Slovenian) and Mette (Danish) whose pulse on day 30 asks about the goals
+    coordinator, _programme_id, _pair_id, _mentor, mentee = _pair_with_goals(
+        world, [{"kind": "pulse", "offset_days": 30}], coordinators=[MOJCA, METTE]
+    )
+    world.clock.advance(timedelta(days=30))
+    run_job("send-surveys", world.container)
+    (to_mentee,) = _survey_messages(world, coordinator, mentee)
+
+    # WHEN Ona answers 2, not a good fit, one goal achieved, with a comment; the digests go out the next morning
+    world.client.http.post(
+        _link_path(to_mentee),
+        headers=FORM,
+        body=urlencode(
+            {"rating": "2", "good_fit": "no", "goal_1": "achieved", "goal_2": "not_started", "comment": "We never meet"}
+        ),
+    )
+    world.clock.advance(timedelta(hours=20))
+    run_job("send-coordinator-digests", world.container)
+
+    # THEN each coordinator got the alert once, in their own language, and not the old single address
+    messages = world.storage.messages.by_state("pending")  # type: ignore[arg-type]
+    alerts = {m.recipient: m for m in messages if m.template == "survey_alert"}
+    assert set(alerts) == {MOJCA["email"], METTE["email"]}
+    assert (alerts[MOJCA["email"]].language, alerts[METTE["email"]].language) == ("sl", "da")
+    # AND each digest has a feedback section naming who answered about whom, the rating, fit, comment and goals
+    digests = {m.recipient: m.body_text for m in messages if m.template == "coordinator_digest"}
+    danish = digests[METTE["email"]]
+    assert "Nye svar på undersøgelser: 1." in danish
+    assert "- Ona Čiurlionytė → Jelena Đorđević: 2" in danish
+    assert "ikke passer godt sammen" in danish
+    assert "- Ona Čiurlionytė → Jelena Đorđević: We never meet" in danish
+    assert "1 af 2" in danish
+    assert "Novi odgovori na ankete: 1." in digests[MOJCA["email"]]

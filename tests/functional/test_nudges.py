@@ -16,10 +16,10 @@ COORDINATOR = "koordinatorka@example.rs"
 BELGRADE = ZoneInfo("Europe/Belgrade")
 
 
-def _pair(world: World) -> tuple[TenantHandle, str, str, str, str]:
+def _pair(world: World, **programme: object) -> tuple[TenantHandle, str, str, str, str]:
     coordinator = world.tenant()
     programme_id = coordinator.programme(
-        coordinator_email=COORDINATOR, timezone="Europe/Belgrade", meeting_cadence_days=30
+        coordinator_email=COORDINATOR, timezone="Europe/Belgrade", meeting_cadence_days=30, **programme
     )
     mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr")
     mentee = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="en")
@@ -80,3 +80,24 @@ def test_a_booked_meeting_stops_the_ladder(world: World) -> None:
 
     # THEN nobody was nudged
     assert _nudges(world, mentor, coordinator.tenant_id) == []
+
+
+def test_a_silent_pair_is_escalated_to_every_named_coordinator_in_their_language(world: World) -> None:
+    # GIVEN a programme run by a Slovenian and a Danish coordinator, and a pair approved today that never meets
+    coordinators = [
+        {"name": "Mojca Kranjc", "email": "mojca@example.si", "language": "sl"},
+        {"name": "Mette Holm", "email": "mette@example.dk", "language": "da"},
+    ]
+    _pair(world, coordinators=coordinators)
+
+    # WHEN the health job runs on day 36, twice
+    world.clock.advance(timedelta(days=36))
+    run_job("check-meeting-health", world.container)
+    run_job("check-meeting-health", world.container)
+
+    # THEN each coordinator is told once, in their language
+    escalations = [m for m in world.storage.messages.by_state("pending") if m.template == "nudge_coordinator"]  # type: ignore[arg-type]
+    assert sorted((m.recipient, m.language) for m in escalations) == [
+        ("mette@example.dk", "da"),
+        ("mojca@example.si", "sl"),
+    ]
