@@ -145,9 +145,18 @@ def _attendance(storage: Storage, tenant_id: str, programme_id: str, now: dateti
     for event in storage.events.list(tenant_id, programme_id):
         for i in storage.events.invitations(tenant_id, programme_id, event.event_id):
             rows.append(
-                (event.event_id, event.kind, event.title, event.starts_at, i.participant_id, i.rsvp, i.attended)
+                (
+                    event.event_id,
+                    event.kind,
+                    event.title,
+                    event.starts_at,
+                    i.participant_id,
+                    i.rsvp,
+                    i.attended,
+                    i.attendance_by,
+                )
             )
-    return _csv(("event_id", "kind", "title", "starts_at", "participant_id", "rsvp", "attended"), rows)
+    return _csv(("event_id", "kind", "title", "starts_at", "participant_id", "rsvp", "attended", "attendance_by"), rows)
 
 
 EXPORTS: dict[str, Callable[[Storage, str, str, datetime], str]] = {
