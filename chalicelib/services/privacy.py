@@ -4,7 +4,8 @@ What holds a person, and how each is found from their e-mail address:
 
 * participant records, one per programme (the tenant's e-mail index);
 * raw webhook deliveries of the tenant's endpoints whose body names the address;
-* pairs they are in (history, end reason, the explanation that quotes their goals);
+* pairs they are in (history, end reason, the explanation that quotes their goals, the
+  mentee's goals and both people's contacts kept for nudges);
 * messages to them (the outbox's participant index) and about them (a partner's match
   or pair-ended e-mail that names them: the tenant's outbox, read whole).
 
@@ -210,7 +211,7 @@ def erase_person(
     held = holdings(storage, tenant_id, address)
     words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
     for pair in held.pairs:
-        update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None}
+        update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None, "goals": [], "contacts": []}
         if pair.end_reason is not None:
             update["end_reason"] = ERASED_REASON
         storage.pairs.save(pair.model_copy(update=update))

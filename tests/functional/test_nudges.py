@@ -101,3 +101,32 @@ def test_a_silent_pair_is_escalated_to_every_named_coordinator_in_their_language
         ("mette@example.dk", "da"),
         ("mojca@example.si", "sl"),
     ]
+
+
+def test_a_nudge_is_written_from_the_contacts_the_pair_carries_kept_current_when_a_profile_changes(
+    world: World,
+) -> None:
+    # GIVEN an approved pair, and the mentee then changes her name and language through the admin API
+    coordinator, programme_id, pair_id, mentor, mentee = _pair(world)
+    changed = coordinator.patch(
+        f"{V1}/programmes/{programme_id}/participants/{mentee}", {"profile": {"name": "Ona Kairytė", "language": "lt"}}
+    )
+    assert changed.status_code == 200, changed.json_body
+    pair = world.storage.pairs.get(coordinator.tenant_id, programme_id, pair_id)
+    assert pair is not None
+    # AND the two participant records are gone from storage (the sweep must not need them)
+    for person in (mentor, mentee):
+        stored = world.storage.participants.get(coordinator.tenant_id, programme_id, person)
+        assert stored is not None
+        world.storage.participants.delete(stored)
+
+    # WHEN the health job runs on day 15
+    world.clock.advance(timedelta(days=15))
+    run_job("check-meeting-health", world.container)
+
+    # THEN the pair carries both people as they are now, and each nudge is written from it
+    assert {(c.name, c.language) for c in pair.contacts} == {("Jelena Đorđević", "sr"), ("Ona Kairytė", "lt")}
+    (to_mentee,) = _nudges(world, mentee, coordinator.tenant_id)
+    (to_mentor,) = _nudges(world, mentor, coordinator.tenant_id)
+    assert (to_mentee.language, to_mentee.recipient) == ("lt", "ona@example.lt")
+    assert "Ona Kairytė" in to_mentor.body_text

@@ -22,6 +22,7 @@ from chalicelib.services.feedback import plan_surveys
 from chalicelib.services.matching.people import both_taking_part, to_status, update_participant
 from chalicelib.services.matching.reading import get_pair, get_run, list_pairs
 from chalicelib.services.matching.reports import ApproveAllReport, SkippedPair
+from chalicelib.services.nudges import pair_contacts
 from chalicelib.services.programmes import get_programme
 from chalicelib.storage.repositories import Storage
 
@@ -53,6 +54,7 @@ def approve_pair(
     pair.move_to(PairStatus.APPROVED, at=now, reason=reason)
     mentee, mentor = both_taking_part(storage, programme, pair)
     pair.goals = pair_goals(mentee.profile.goals, mentee.profile.tags)
+    pair.contacts = pair_contacts(mentor, mentee)
     days = programme.matching.mentor_acceptance_days
     if days is not None:
         pair.accept_by = now + timedelta(days=days)
