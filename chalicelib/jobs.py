@@ -41,7 +41,8 @@ class Job:
             raise TypeError(f"job {self.name!r} needs a Rate or Cron schedule, not {self.schedule!r}")
         if not _JOB_NAME.fullmatch(self.name) or len(self.name) > _MAX_NAME_LENGTH:
             raise ValueError(
-                f"job name {self.name!r} must be lower-case words joined by '-', at most {_MAX_NAME_LENGTH} characters"
+                f"job name {self.name!r} must be lower-case words joined by '-', "
+                f"at most {_MAX_NAME_LENGTH} characters"
             )
 
     @property
@@ -156,6 +157,7 @@ def _as_dict(report: Any) -> dict[str, Any]:
 
         return asdict(report)
     return dict(report)
+
 
 
 def _table(*jobs: Job) -> Mapping[str, Job]:

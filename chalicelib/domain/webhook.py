@@ -119,3 +119,4 @@ class Delivery(DomainModel):
 
 def delivery_id_for_body(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
+

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from chalicelib.domain.webhook import WebhookEndpoint
     from chalicelib.storage.repositories import Storage
 
-
 def form_endpoint(storage: Storage, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
     """The tenant's endpoint, which must receive form submissions.
 

@@ -166,7 +166,9 @@ def mime_message(message: Message, *, sender: str) -> EmailMessage:
     email.set_content(message.body_text, charset="utf-8", cte="quoted-printable")
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition(";")[0].partition("/")
-        params = dict(part.strip().split("=", 1) for part in attachment.content_type.split(";")[1:] if "=" in part)
+        params = dict(
+            part.strip().split("=", 1) for part in attachment.content_type.split(";")[1:] if "=" in part
+        )
         email.add_attachment(
             attachment.text.encode("utf-8"),
             maintype=maintype,

@@ -59,7 +59,9 @@ def test_concurrent_read_modify_save_loses_no_increment(backend: Backend) -> Non
     start = threading.Barrier(WRITERS)
     conflicts: list[int] = []
     writers = [
-        threading.Thread(target=_increment_priority, args=(backend.connect(), INCREMENTS_PER_WRITER, start, conflicts))
+        threading.Thread(
+            target=_increment_priority, args=(backend.connect(), INCREMENTS_PER_WRITER, start, conflicts)
+        )
         for _ in range(WRITERS)
     ]
 

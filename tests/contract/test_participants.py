@@ -226,7 +226,9 @@ def test_a_deleted_participant_is_gone_from_every_read(storage: Storage) -> None
     # THEN no read by id, listing, status or e-mail finds them, and the colleague is untouched
     assert storage.participants.get("ten_a", "prg_1", "par_1") is None
     assert [p.participant_id for p in storage.participants.list("ten_a", "prg_1").items] == ["par_2"]
-    assert [p.participant_id for p in storage.participants.list("ten_a", "prg_1", status=APPLIED).items] == ["par_2"]
+    assert [p.participant_id for p in storage.participants.list("ten_a", "prg_1", status=APPLIED).items] == [
+        "par_2"
+    ]
     assert storage.participants.by_email("ten_a", "ana@example.org") == []
 
 

@@ -35,7 +35,8 @@ def port_is_free(port: int) -> bool:
 
 def smoke(data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "devtools.local_stack", "--smoke", "--port", str(port), "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "devtools.local_stack", "--smoke", "--port", str(port),
+         "--data-dir", str(data_dir)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

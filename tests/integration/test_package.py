@@ -197,6 +197,7 @@ def test_unzipped_size_is_under_the_lambda_limit(package: tuple[PackageResult, f
     assert size < UNZIPPED_BUDGET_BYTES
 
 
+
 def run_in_package(unpacked: Path, probe: str, *args: str) -> Any:
     """Run ``probe`` on the unpacked package alone, as Lambda would, and return the JSON of its last line."""
     header = f"import sys\nsys.path.insert(0, {str(unpacked)!r})\n"
@@ -218,7 +219,9 @@ def run_in_package(unpacked: Path, probe: str, *args: str) -> Any:
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_app_and_every_handler_import_from_the_unpacked_zip_alone(unpacked: Path, template: dict[str, Any]) -> None:
+def test_app_and_every_handler_import_from_the_unpacked_zip_alone(
+    unpacked: Path, template: dict[str, Any]
+) -> None:
     # GIVEN every handler the template names
     handlers = sorted(
         template["Resources"][name]["Properties"]["Handler"]

@@ -34,3 +34,4 @@ def _differences(expected: Any, actual: Any, path: str) -> list[str]:
     if isinstance(expected, datetime) and expected.utcoffset() != actual.utcoffset():
         return [f"{path}: offset {expected.utcoffset()} != {actual.utcoffset()}"]
     return [] if expected == actual else [f"{path}: {expected!r} != {actual!r}"]
+

@@ -29,7 +29,7 @@ def test_an_integer_of_five_thousand_digits_is_refused_with_the_reason() -> None
 
 def test_brackets_and_digits_inside_strings_are_data_not_structure() -> None:
     # GIVEN an answer that is itself made of brackets and a long digit run, with escaped quotes
-    text = json.dumps({"answer": "[" * 500 + '\\"' + "9" * 500, "nested": [[{"ok": 1}]]})
+    text = json.dumps({"answer": "[" * 500 + "\\\"" + "9" * 500, "nested": [[{"ok": 1}]]})
 
     # WHEN it is checked and loaded
     problem = json_problem(text)

@@ -217,3 +217,4 @@ def _dual_bound(
     n = indptr.size - 1
     surplus = np.maximum.reduceat(value, indptr[:-1]) if n else np.zeros(0)
     return float(np.maximum(surplus, 0.0).sum() + (mentor_price * places).sum())
+

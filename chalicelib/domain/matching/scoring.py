@@ -127,7 +127,9 @@ def _department_key(company: str | None, department: str | None) -> str | None:
     return f"{key}\x00{department.casefold()}"
 
 
-def _shared_incidence(mentee_tags: Sequence[set[str]], mentor_tags: Sequence[set[str]]) -> tuple[csr_array, csr_array]:
+def _shared_incidence(
+    mentee_tags: Sequence[set[str]], mentor_tags: Sequence[set[str]]
+) -> tuple[csr_array, csr_array]:
     """Sparse mentee x tag and tag x mentor matrices over the tags both sides use.
 
     A tag only one side lists can never be shared, so it takes no column: free-text

@@ -269,7 +269,9 @@ def fill_free_places(cm: CohortMatrix, capacity: IntArray, assignment: Assignmen
     )
 
 
-def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0) -> Assignment:
+def solve_sparse(
+    cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0
+) -> Assignment:
     """Near-optimal assignment for large cohorts without holding the dense matrix."""
     if cm.n_mentees == 0 or cm.n_mentors == 0:
         return _empty()
@@ -279,7 +281,9 @@ def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: 
     return fill_free_places(cm, capacity, assignment)
 
 
-def solve_auction(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0) -> Assignment:
+def solve_auction(
+    cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0
+) -> Assignment:
     """Near-optimal assignment on the same candidate graph as ``solve_sparse``, without copying edges per place.
 
     For mentors with many places, where the replicated graph of ``assign_sparse``

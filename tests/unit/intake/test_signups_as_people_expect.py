@@ -15,7 +15,9 @@ def test_an_unlisted_language_or_other_option_is_left_out_and_noted_not_blocking
     # "Crnogorski" and "Italiano" beside Slovenian
     mapping = FieldMapping.model_validate(SIMPLE_MAPPING | {"languages": LANGUAGES_SPOKEN})
     form = signup(language="Hrvatski")
-    form.answers.append(answer("Languages you speak", ["Slovenščina", "Crnogorski", "Italiano"], AnswerType.CHOICES))
+    form.answers.append(
+        answer("Languages you speak", ["Slovenščina", "Crnogorski", "Italiano"], AnswerType.CHOICES)
+    )
 
     # WHEN it is mapped
     profile, notes = map_submission(form, mapping)

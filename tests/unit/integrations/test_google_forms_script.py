@@ -44,36 +44,23 @@ APPLICANT_RESPONSE: dict[str, Any] = {
     "email": "milica.dordevic@example.rs",
     "items": [
         {"id": 101, "title": "Full name", "type": "TEXT", "response": "Milica Đorđević"},
-        {
-            "id": 102,
-            "title": "What do you hope to learn?",
-            "type": "PARAGRAPH_TEXT",
-            "response": "Leading a team.\nGiving feedback.",
-        },
+        {"id": 102, "title": "What do you hope to learn?", "type": "PARAGRAPH_TEXT",
+         "response": "Leading a team.\nGiving feedback."},
         {"id": 103, "title": "I join as", "type": "MULTIPLE_CHOICE", "response": "Mentee"},
         {"id": 104, "title": "Time zone", "type": "LIST", "response": "Europe/Belgrade"},
         {"id": 105, "title": "Languages", "type": "CHECKBOX", "response": ["Serbian", "English"]},
         {"id": 106, "title": "Years of experience", "type": "SCALE", "response": "4"},
         {"id": 107, "title": "Available from", "type": "DATE", "response": "2025-04-01"},
         {"id": 108, "title": "Best time to meet", "type": "TIME", "response": "17:30"},
-        {
-            "id": 109,
-            "title": "Rate your skills",
-            "type": "GRID",
-            "rows": ["Coaching", "Planning", "Budgets"],
-            "response": ["Strong", "", "Learning"],
-        },
-        {
-            "id": 110,
-            "title": "Meeting formats",
-            "type": "CHECKBOX_GRID",
-            "rows": ["Weekdays", "Weekends"],
-            "response": [["Video", "In person"], None],
-        },
+        {"id": 109, "title": "Rate your skills", "type": "GRID", "rows": ["Coaching", "Planning", "Budgets"],
+         "response": ["Strong", "", "Learning"]},
+        {"id": 110, "title": "Meeting formats", "type": "CHECKBOX_GRID", "rows": ["Weekdays", "Weekends"],
+         "response": [["Video", "In person"], None]},
         {"id": 111, "title": "CV", "type": "FILE_UPLOAD", "response": ["1AbCdEfGh"]},
         {"id": 112, "title": "How satisfied are you so far?", "type": "RATING", "response": "5"},
         {"id": 113, "title": "Commute time", "type": "DURATION", "response": "0:45:00"},
-        {"id": 114, "title": "I agree to the privacy notice", "type": "CHECKBOX", "response": ["I agree"]},
+        {"id": 114, "title": "I agree to the privacy notice", "type": "CHECKBOX",
+         "response": ["I agree"]},
     ],
 }
 
@@ -103,12 +90,8 @@ def as_webhook_request(sent: dict[str, Any]) -> WebhookRequest:
     options = sent["options"]
     headers = {name.lower(): value for name, value in options["headers"].items()}
     headers["content-type"] = options["contentType"]
-    return WebhookRequest(
-        method=options["method"].upper(),
-        path="/hooks/google-forms/ep_01J9GFORMS",
-        body=options["payload"].encode("utf-8"),
-        headers=headers,
-    )
+    return WebhookRequest(method=options["method"].upper(), path="/hooks/google-forms/ep_01J9GFORMS",
+                          body=options["payload"].encode("utf-8"), headers=headers)
 
 
 def test_a_submitted_response_is_posted_once_signed_so_that_mentorflow_verifies_it() -> None:
@@ -190,13 +173,10 @@ def test_each_google_forms_question_type_becomes_a_plain_typed_answer() -> None:
 def test_names_in_every_programme_language_arrive_intact_and_the_body_is_plain_ascii() -> None:
     # GIVEN answers in Lithuanian, Serbian (both scripts), Slovenian, Danish and an emoji
     names = ["Čiurlionytė", "Đorđević", "Ђорђевић", "Žiga Šušteršič", "Søren Ærø", "🙂 Ana"]
-    response = {
-        **APPLICANT_RESPONSE,
-        "items": [
-            {"id": 200 + index, "title": f"Name {index}", "type": "TEXT", "response": name}
-            for index, name in enumerate(names)
-        ],
-    }
+    response = {**APPLICANT_RESPONSE, "items": [
+        {"id": 200 + index, "title": f"Name {index}", "type": "TEXT", "response": name}
+        for index, name in enumerate(names)
+    ]}
 
     # WHEN the response is submitted
     [sent] = run_script("submit", responses=[response])["requests"]
@@ -231,9 +211,7 @@ def test_a_failing_mentorflow_is_retried_with_the_same_delivery_id_until_it_acce
     assert result["sleeps"] == [2000, 4000]
     assert len({sent["options"]["headers"]["webhook-id"] for sent in attempts}) == 1
     assert [int(sent["options"]["headers"]["webhook-timestamp"]) for sent in attempts] == [
-        int(SENT_AT.timestamp()),
-        int(SENT_AT.timestamp()) + 2,
-        int(SENT_AT.timestamp()) + 6,
+        int(SENT_AT.timestamp()), int(SENT_AT.timestamp()) + 2, int(SENT_AT.timestamp()) + 6,
     ]
     last = attempts[-1]
     sent_at = datetime.fromtimestamp(int(last["options"]["headers"]["webhook-timestamp"]), tz=UTC)
@@ -272,16 +250,8 @@ def test_logs_name_statuses_and_response_ids_but_no_answer_email_or_secret() -> 
     # THEN they hold statuses, never what the respondent wrote or the secret
     assert "HTTP 503" in logged
     assert "HTTP 400" in logged
-    private = [
-        APPLICANT_RESPONSE["email"],
-        SECRET,
-        SECRET.removeprefix("whsec_"),
-        "Đorđević",
-        "Leading a team",
-        "Europe/Belgrade",
-        "Mentee",
-        "Serbian",
-    ]
+    private = [APPLICANT_RESPONSE["email"], SECRET, SECRET.removeprefix("whsec_"), "Đorđević", "Leading a team",
+               "Europe/Belgrade", "Mentee", "Serbian"]
     for text in private:
         assert text not in logged
 
@@ -394,36 +364,21 @@ def test_a_mentee_signup_with_the_mentee_mapping_template_makes_a_complete_profi
         "items": [
             {"id": 1, "title": "Email address", "type": "TEXT", "response": "ruta.ciurlionyte@example.lt"},
             {"id": 2, "title": "Full name", "type": "TEXT", "response": "Rūta Čiurlionytė"},
-            {
-                "id": 3,
-                "title": "Which language should we write to you in?",
-                "type": "MULTIPLE_CHOICE",
-                "response": "Lietuvių",
-            },
-            {
-                "id": 4,
-                "title": "Which languages do you speak?",
-                "type": "CHECKBOX",
-                "response": ["Lietuvių", "English"],
-            },
+            {"id": 3, "title": "Which language should we write to you in?", "type": "MULTIPLE_CHOICE",
+             "response": "Lietuvių"},
+            {"id": 4, "title": "Which languages do you speak?", "type": "CHECKBOX",
+             "response": ["Lietuvių", "English"]},
             {"id": 5, "title": "Your time zone", "type": "LIST", "response": "Europe/Vilnius"},
             {"id": 6, "title": "Company or organisation", "type": "TEXT", "response": "Vilniaus kultūros centras"},
             {"id": 7, "title": "Department or team", "type": "TEXT", "response": "Programmes"},
             {"id": 8, "title": "Your manager's email address", "type": "TEXT", "response": "jonas@example.lt"},
             {"id": 9, "title": "Years of professional experience", "type": "SCALE", "response": "3"},
-            {
-                "id": 10,
-                "title": "What would you like to work on?",
-                "type": "CHECKBOX",
-                "response": ["Fundraising", "Public speaking"],
-            },
-            {"id": 11, "title": "Rank these topics by importance to you", "type": "TEXT", "response": "Fundraising"},
-            {
-                "id": 12,
-                "title": "I agree that my answers are used to match me within this programme.",
-                "type": "CHECKBOX",
-                "response": ["Sutinku"],
-            },
+            {"id": 10, "title": "What would you like to work on?", "type": "CHECKBOX",
+             "response": ["Fundraising", "Public speaking"]},
+            {"id": 11, "title": "Rank these topics by importance to you", "type": "TEXT",
+             "response": "Fundraising"},
+            {"id": 12, "title": "I agree that my answers are used to match me within this programme.",
+             "type": "CHECKBOX", "response": ["Sutinku"]},
         ],
     }
 

@@ -137,9 +137,7 @@ def test_after_a_rotation_the_old_token_webhook_is_reported_and_kept_by_default(
 
     # THEN the new webhook is added and the old one is named (masked) but left in place
     assert jotform.forms[FORM_ID] == [
-        "https://hooks.zapier.example/catch/1",
-        with_token(OLD_SECRET),
-        with_token(SECRET),
+        "https://hooks.zapier.example/catch/1", with_token(OLD_SECRET), with_token(SECRET),
     ]
     assert result["stale"] == [f"{ENDPOINT_URL}?token={OLD_SECRET[:4]}..."]
     assert result["removed"] == []

@@ -253,22 +253,12 @@ def test_a_signature_refused_by_mentorflow_is_not_worth_retrying(mentorflow: Fak
         (flow_payload(answers={"r1": "x"}), "data.answers"),
         (flow_payload(answers=[{"title": "no id", "type": "text", "value": "x"}]), "data.answers[0].id"),
         (flow_payload(submitted_at="yesterday"), "data.submitted_at"),
-        (
-            flow_payload(answers=[{"id": "r1", "title": "Stars", "type": "rating", "value": "4"}]),
-            "data.answers[0].type",
-        ),
+        (flow_payload(answers=[{"id": "r1", "title": "Stars", "type": "rating", "value": "4"}]),
+         "data.answers[0].type"),
         (["not", "an", "object"], "JSON object"),
     ],
-    ids=[
-        "no-response-id",
-        "no-form-id",
-        "other-event",
-        "answers-not-a-list",
-        "answer-without-id",
-        "bad-time",
-        "unknown-answer-type",
-        "not-an-object",
-    ],
+    ids=["no-response-id", "no-form-id", "other-event", "answers-not-a-list", "answer-without-id", "bad-time",
+         "unknown-answer-type", "not-an-object"],
 )
 def test_a_body_that_is_not_a_submission_is_refused_before_anything_is_sent(
     mentorflow: FakeMentorflow, payload: Any, named: str
@@ -301,10 +291,8 @@ def test_the_settings_are_read_from_the_function_apps_environment() -> None:
     [
         ({"MENTORFLOW_SECRET": SECRET}, "MENTORFLOW_URL"),
         ({"MENTORFLOW_URL": ENDPOINT_URL.replace("https", "http"), "MENTORFLOW_SECRET": SECRET}, "MENTORFLOW_URL"),
-        (
-            {"MENTORFLOW_URL": ENDPOINT_URL.replace("standard", "typeform"), "MENTORFLOW_SECRET": SECRET},
-            "MENTORFLOW_URL",
-        ),
+        ({"MENTORFLOW_URL": ENDPOINT_URL.replace("standard", "typeform"), "MENTORFLOW_SECRET": SECRET},
+         "MENTORFLOW_URL"),
         ({"MENTORFLOW_URL": ENDPOINT_URL}, "MENTORFLOW_SECRET"),
         ({"MENTORFLOW_URL": ENDPOINT_URL, "MENTORFLOW_SECRET": "whsec_not base64!"}, "MENTORFLOW_SECRET"),
     ],
@@ -330,8 +318,7 @@ def test_the_flow_template_wires_the_trigger_response_details_compose_and_signin
     trigger = definition["triggers"]["When_a_new_response_is_submitted"]
     actions = definition["actions"]
     details, compose, call = (
-        actions["Get_response_details"],
-        actions["Compose_mentorflow_submission"],
+        actions["Get_response_details"], actions["Compose_mentorflow_submission"],
         actions["Sign_and_forward_to_mentorflow"],
     )
 
@@ -396,17 +383,8 @@ def test_the_flow_template_with_the_mentor_mapping_template_makes_a_complete_pro
         "I agree that my answers are used to match me within this programme.": '["I agree"]',
     }
     answers = [{**answer, "value": texts_by_title[answer["title"]]} for answer in composed["data"]["answers"]]
-    payload = {
-        **composed,
-        "data": {
-            **composed["data"],
-            "form_id": FORM_ID,
-            "response_id": "3",
-            "submitted_at": "3/14/2025 9:29:58 AM",
-            "respondent_email": "",
-            "answers": answers,
-        },
-    }
+    payload = {**composed, "data": {**composed["data"], "form_id": FORM_ID, "response_id": "3",
+                                    "submitted_at": "3/14/2025 9:29:58 AM", "respondent_email": "", "answers": answers}}
     mapping = FieldMapping.model_validate_json(
         (INTEGRATIONS / "microsoft-forms" / "mapping.mentor-signup.json").read_text(encoding="utf-8")
     )
@@ -439,12 +417,8 @@ def test_the_flow_template_with_the_mentor_mapping_template_makes_a_complete_pro
 
 def test_a_ranking_sent_as_semicolon_separated_text_arrives_in_rank_order(mentorflow: FakeMentorflow) -> None:
     # GIVEN a ranking question, which Microsoft Forms reports as one text with the options in rank order
-    ranking = {
-        "id": "r4e5f6a7",
-        "title": "Rank these topics by importance to you",
-        "type": "ranking",
-        "value": "Leadership;Public speaking;Work-life balance",
-    }
+    ranking = {"id": "r4e5f6a7", "title": "Rank these topics by importance to you", "type": "ranking",
+               "value": "Leadership;Public speaking;Work-life balance"}
 
     # WHEN the function forwards the response
     send(flow_payload(answers=[ranking]))
@@ -472,10 +446,8 @@ def test_one_function_app_serves_several_forms_through_named_settings() -> None:
     mentee_url = "https://mentorflow.example.org/hooks/standard/ep_01J9MENTEES"
     mentee_secret = "whsec_" + base64.b64encode(b"the-mentee-endpoint-secret-bytes").decode()
     environ = {
-        "MENTORFLOW_URL": ENDPOINT_URL,
-        "MENTORFLOW_SECRET": SECRET,
-        "MENTORFLOW_URL_MENTEES": mentee_url,
-        "MENTORFLOW_SECRET_MENTEES": mentee_secret,
+        "MENTORFLOW_URL": ENDPOINT_URL, "MENTORFLOW_SECRET": SECRET,
+        "MENTORFLOW_URL_MENTEES": mentee_url, "MENTORFLOW_SECRET_MENTEES": mentee_secret,
     }
 
     # WHEN each target's settings are read

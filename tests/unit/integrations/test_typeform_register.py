@@ -179,15 +179,16 @@ def test_without_a_token_in_the_environment_nothing_is_sent(
     assert "TYPEFORM_TOKEN" in capsys.readouterr().err
 
 
-def test_token_variable_name_can_be_chosen(typeform: FakeTypeform, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_variable_name_can_be_chosen(
+    typeform: FakeTypeform, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # GIVEN the token kept in another variable
     monkeypatch.delenv("TYPEFORM_TOKEN", raising=False)
     monkeypatch.setenv("TF_PROGRAMME_TOKEN", TOKEN)
 
     # WHEN the tool is told where it is
-    exit_code = kit.main(
-        ["--form-id", FORM_ID, "--url", ENDPOINT_URL, "--secret", SECRET, "--token-env", "TF_PROGRAMME_TOKEN"]
-    )
+    exit_code = kit.main(["--form-id", FORM_ID, "--url", ENDPOINT_URL, "--secret", SECRET,
+                          "--token-env", "TF_PROGRAMME_TOKEN"])
 
     # THEN Typeform received that token
     assert exit_code == kit.EXIT_OK
@@ -290,10 +291,7 @@ def test_check_reports_a_missing_webhook(
 ) -> None:
     # GIVEN a form with only somebody else's webhook
     typeform.webhooks[(FORM_ID, "zapier")] = {
-        "tag": "zapier",
-        "url": "https://hooks.zapier.example/1",
-        "enabled": True,
-        "verify_ssl": True,
+        "tag": "zapier", "url": "https://hooks.zapier.example/1", "enabled": True, "verify_ssl": True,
     }
 
     # WHEN the form is checked
@@ -312,11 +310,7 @@ def test_check_flags_a_webhook_typeform_disabled(
 ) -> None:
     # GIVEN our webhook, disabled by Typeform after repeated failures
     typeform.webhooks[(FORM_ID, "mentorflow")] = {
-        "tag": "mentorflow",
-        "url": ENDPOINT_URL,
-        "enabled": False,
-        "verify_ssl": True,
-        "secret": SECRET,
+        "tag": "mentorflow", "url": ENDPOINT_URL, "enabled": False, "verify_ssl": True, "secret": SECRET,
     }
 
     # WHEN the form is checked
@@ -344,9 +338,7 @@ def test_check_does_not_print_tokens_other_tools_keep_in_their_webhook_urls(
 ) -> None:
     # GIVEN another tool's webhook whose URL carries that tool's key
     typeform.webhooks[(FORM_ID, "crm")] = {
-        "tag": "crm",
-        "url": "https://crm.example/hooks?key=crm-private-key-123",
-        "enabled": True,
+        "tag": "crm", "url": "https://crm.example/hooks?key=crm-private-key-123", "enabled": True,
     }
 
     # WHEN the form is checked

@@ -67,7 +67,9 @@ def test_a_pair_explanation_says_plainly_when_nothing_is_known() -> None:
     # THEN the explanation names nobody and says what is unknown, without a rank
     pair = result.pairs[0]
     assert pair.mentee_rank_of_mentor is None
-    assert pair.explanation == ("The mentee listed no goals; no common language; seniority gap unknown.")
+    assert pair.explanation == (
+        "The mentee listed no goals; no common language; seniority gap unknown."
+    )
     assert ReasonCode.RANKED_CHOICE not in {r.code for r in pair.reasons}
 
 

@@ -34,14 +34,8 @@ def test_the_digest_tells_the_coordinator_in_her_language_about_signups_proposal
     scene.run()
     ended = scene.approve(scene.open_pair_of(ana).pair_id)
     matching.end_pair(
-        scene.storage,
-        scene.notifier,
-        scene.clock,
-        TENANT,
-        scene.programme_id,
-        ended.pair_id,
-        reason="moved away",
-        completed=False,
+        scene.storage, scene.notifier, scene.clock, TENANT, scene.programme_id, ended.pair_id,
+        reason="moved away", completed=False,
     )
     waiting = [p for p in scene.pairs() if p.status is PairStatus.PROPOSED]
     assert waiting
@@ -62,6 +56,7 @@ def test_the_digest_tells_the_coordinator_in_her_language_about_signups_proposal
     for pair in waiting:
         assert f"Potrdi: https://mentorflow.example.org/links/approve-pair.{pair.pair_id}" in sent.body_text
         assert f"Zavrni: https://mentorflow.example.org/links/reject-pair.{pair.pair_id}" in sent.body_text
+
 
 
 def test_a_quiet_day_sends_no_digest(scene: Scene) -> None:

@@ -157,11 +157,7 @@ def test_a_sweep_stops_at_its_budget_and_the_rest_stays_queued(
     for number in range(3):
         person = make_participant(email=f"p{number}@example.org")
         notifier.queue(
-            tenant_id=TENANT,
-            recipient=person,
-            programme=programme,
-            template="welcome",
-            context={},
+            tenant_id=TENANT, recipient=person, programme=programme, template="welcome", context={},
             idempotency_key=f"w{number}",
         )
     seconds = [0.0]
