@@ -136,7 +136,8 @@ def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, 
     return {
         "email": held.email,
         "participants": [p.model_dump(mode="json") for p in held.participants],
-        "pairs": [p.model_dump(mode="json") for p in held.pairs],
+        # A pair's contacts name the partner too; the person's own are in their enrolment.
+        "pairs": [p.model_dump(mode="json", exclude={"contacts"}) for p in held.pairs],
         "messages": [m.model_dump(mode="json") for m in held.messages_to],
         "messages_about": [m.model_dump(mode="json") for m in held.messages_about],
         "submissions": [

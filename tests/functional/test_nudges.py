@@ -130,3 +130,15 @@ def test_a_nudge_is_written_from_the_contacts_the_pair_carries_kept_current_when
     (to_mentor,) = _nudges(world, mentor, coordinator.tenant_id)
     assert (to_mentee.language, to_mentee.recipient) == ("lt", "ona@example.lt")
     assert "Ona Kairytė" in to_mentor.body_text
+
+
+def test_a_persons_export_holds_their_pairs_without_the_partners_contact(world: World) -> None:
+    # GIVEN an approved pair, which carries both people's contacts for its nudges
+    coordinator, _programme_id, _pair_id, _mentor, _mentee = _pair(world)
+
+    # WHEN the mentee's data is exported
+    export = coordinator.post(f"{V1}/people/export", {"email": "ona@example.lt"}).json_body
+
+    # THEN her pair is there, and nothing of the mentor's address
+    assert len(export["pairs"]) == 1
+    assert "jelena@example.rs" not in str(export["pairs"])
