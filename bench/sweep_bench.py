@@ -4,8 +4,9 @@
 
 Pairs are stored in the in-memory fake (100,000 on moto would measure moto's sorting of
 the whole table). Every repository call is counted by the items it returns: the pairs
-the due index gives, and what handling a due pair reads (its meetings, the two people
-of a nudge, the programme once). Printed: items read from the due index per due pair
+the due index gives, and what handling a due pair reads (its meetings, the programme
+once; the two people of a nudge come with the pair, which carries their contacts from its
+approval). Printed: items read from the due index per due pair
 (the sweep's own reading), all items read per due pair, and the sweep's time.
 """
 
@@ -51,6 +52,7 @@ class Counted:
 
 def build(pairs: int, due_share: float) -> tuple[Any, Any, int]:
     from chalicelib.domain.common import StatusChange
+    from chalicelib.domain.nudges import contact_of
     from chalicelib.domain.pair import Pair, PairStatus
     from chalicelib.domain.participant import Participant, Profile, Role
     from chalicelib.domain.programme import Programme
@@ -73,9 +75,10 @@ def build(pairs: int, due_share: float) -> tuple[Any, Any, int]:
     due = 0
     for n in range(pairs):
         is_due = n % due_every == 0
+        contacts = []
         if is_due:
             for role, pid in ((Role.MENTOR, f"par_m{n}"), (Role.MENTEE, f"par_e{n}")):
-                storage.participants.save(
+                person = storage.participants.save(
                     Participant(
                         participant_id=pid,
                         tenant_id="ten_bench",
@@ -85,6 +88,7 @@ def build(pairs: int, due_share: float) -> tuple[Any, Any, int]:
                         updated_at=START,
                     )
                 )
+                contacts.append(contact_of(person))
         storage.pairs.save(
             Pair(
                 pair_id=f"pair_{n:06d}",
@@ -95,6 +99,7 @@ def build(pairs: int, due_share: float) -> tuple[Any, Any, int]:
                 status=PairStatus.ACTIVE,
                 history=[StatusChange(status="approved", at=START)],
                 next_due_at=now - timedelta(hours=1) if is_due else now + timedelta(days=1 + n % 20),
+                contacts=contacts,
                 created_at=START,
                 updated_at=START,
             )
@@ -147,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.pairs, args.due_share)
     print(f"sweep: {result['pairs']:,} pairs, {result['due']:,} due, {result['checked']:,} checked")
     print(f"  items read from the due index per due pair: {result['index_items_per_due']}")
-    print(f"  all items read per due pair (meetings, people nudged, programme): {result['all_items_per_due']}")
+    print(f"  all items read per due pair (index, meetings, programme, people): {result['all_items_per_due']}")
     print(f"  nudges queued: {result['nudges_queued']:,}; sweep time: {result['sweep_seconds']} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

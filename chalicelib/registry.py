@@ -19,6 +19,7 @@ from chalicelib.domain.calendars import CalendarPush, Invitation
 from chalicelib.domain.meetings import MeetingEvent
 from chalicelib.domain.webhook import Purpose, WebhookEndpoint
 from chalicelib.errors import ConfigurationError
+from chalicelib.events.attendance_page import EVENT_ATTENDANCE
 from chalicelib.events.rsvp_page import EVENT_RSVP
 from chalicelib.feedback.form_handler import handle_survey
 from chalicelib.feedback.survey_page import SURVEY_ANSWER
@@ -111,6 +112,7 @@ LINK_ACTIONS: tuple[LinkAction, ...] = (
     JOIN_PROGRAMME,
     SURVEY_ANSWER,
     EVENT_RSVP,
+    EVENT_ATTENDANCE,
     review_links.APPROVE_PAIR,
     review_links.REJECT_PAIR,
     mentor_links.ACCEPT_PAIR,

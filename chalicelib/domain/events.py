@@ -4,7 +4,8 @@ An event has an audience (mentors, mentees, everyone, or coordinators only), a t
 and a place or a link. Each invited participant has one ``Invitation``: their answer
 (yes or no, through a signed link), the next reminder for those who said yes (N days
 before, from the event's ``reminder_days``), and whether they attended (recorded by a
-coordinator, or confirmed by the person). Pure: no I/O; the iCalendar text is built in
+coordinator, or confirmed by the person through a link they are sent when the event has
+ended; the coordinator's record wins over the person's). Pure: no I/O; the iCalendar text is built in
 ``chalicelib.events.ics``.
 """
 
@@ -80,6 +81,15 @@ class ProgrammeEvent(DomainModel):
         return self
 
 
+class AttendanceSource(StrEnum):
+    COORDINATOR = "coordinator"
+    SELF = "self"
+
+
+# The step after the reminders: once the event has ended, those who said yes are asked whether they came.
+ATTENDANCE_STEP = 0
+
+
 class Invitation(DomainModel):
     """One participant invited to one event: their answer, their next reminder, their attendance."""
 
@@ -93,6 +103,7 @@ class Invitation(DomainModel):
     remind_at: datetime | None = None
     reminded_for: list[int] = Field(default_factory=list, description="Days-before of the reminders sent.")
     attended: bool | None = None
+    attendance_by: AttendanceSource | None = None
     expires_at: datetime
 
 
@@ -118,12 +129,39 @@ def next_reminder(event: ProgrammeEvent, invitation: Invitation, now: datetime) 
     return upcoming[0] if upcoming else None
 
 
+def next_step(event: ProgrammeEvent, invitation: Invitation, now: datetime) -> tuple[datetime, int] | None:
+    """The next reminder, else (for a yes whose attendance nobody recorded) the ask after the event has ended.
+
+    The ask is ``(event.ends_at, ATTENDANCE_STEP)``; it is asked once.
+    """
+    reminder = next_reminder(event, invitation, now)
+    if reminder is not None:
+        return reminder
+    if (
+        invitation.rsvp is not Rsvp.YES
+        or event.cancelled
+        or invitation.attended is not None
+        or ATTENDANCE_STEP in invitation.reminded_for
+    ):
+        return None
+    return event.ends_at, ATTENDANCE_STEP
+
+
 def answer(invitation: Invitation, rsvp: Rsvp, event: ProgrammeEvent, at: datetime) -> None:
     """Record a yes or a no (a later answer replaces an earlier one) and set the next reminder."""
     invitation.rsvp = rsvp
     invitation.answered_at = at
-    upcoming = next_reminder(event, invitation, at)
+    upcoming = next_step(event, invitation, at)
     invitation.remind_at = upcoming[0] if upcoming is not None else None
+
+
+def record_attendance(invitation: Invitation, attended: bool, by: AttendanceSource) -> bool:
+    """Record whether the person came; False, changing nothing, when the person's word meets a coordinator's record."""
+    if by is AttendanceSource.SELF and invitation.attendance_by is AttendanceSource.COORDINATOR:
+        return False
+    invitation.attended = attended
+    invitation.attendance_by = by
+    return True
 
 
 AttendanceFigure = Literal["invited", "yes", "no", "attended"]

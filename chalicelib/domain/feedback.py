@@ -38,6 +38,31 @@ DEFAULT_ALERT_BELOW = 5
 MAX_RATING = 10
 
 ENDED_PAIR_STATUSES = frozenset({PairStatus.COMPLETED, PairStatus.ENDED_EARLY})
+# The mid-point pulse and the closing survey ask how far each of the mentee's goals got.
+GOAL_KINDS = frozenset({SurveyKind.PULSE, SurveyKind.CLOSING})
+MAX_GOALS = 8
+MAX_GOAL_CHARS = 200
+
+
+class GoalProgress(StrEnum):
+    NOT_STARTED = "not_started"
+    SOME_PROGRESS = "some_progress"
+    ACHIEVED = "achieved"
+
+
+def pair_goals(free_text: str | None, topics: Sequence[str]) -> list[str]:
+    """A mentee's goals as a pair carries them: each chosen topic, then each line of their own words.
+
+    Duplicates (ignoring case) are dropped, each goal is cut to ``MAX_GOAL_CHARS`` and at
+    most ``MAX_GOALS`` are kept, so a survey page stays short whatever the signup said.
+    """
+    lines = [line.strip(" \t-•*") for line in (free_text or "").replace(";", "\n").splitlines()]
+    goals: dict[str, str] = {}
+    for goal in [*topics, *lines]:
+        text = " ".join(goal.split())[:MAX_GOAL_CHARS].strip()
+        if text:
+            goals.setdefault(text.casefold(), text)
+    return list(goals.values())[:MAX_GOALS]
 
 
 class Respondent(StrEnum):
@@ -69,6 +94,7 @@ class SurveyPlan(DomainModel):
     programme_id: str
     pair_id: str
     matched_at: datetime
+    first_met_at: datetime | None = Field(default=None, description="When the pair's first meeting was held.")
     sent: list[str] = Field(default_factory=list, description="Keys of the rounds already asked.")
     next_at: datetime | None = None
     expires_at: datetime
@@ -94,6 +120,12 @@ class SurveyRequest(DomainModel):
     good_fit: bool | None = None
     comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
     alert_below: int | None = Field(default=None, ge=0, le=MAX_RATING)
+    goals: list[str] = Field(
+        default_factory=list, max_length=MAX_GOALS, description="The goals this survey asks about."
+    )
+    goal_progress: dict[str, GoalProgress] = Field(
+        default_factory=dict, description="How far each goal got, by its number in ``goals`` (from 1)."
+    )
     expires_at: datetime
 
     @property
@@ -120,10 +152,11 @@ class SurveyAnswer(BaseModel):
     rating: int | None = Field(default=None, ge=0, le=MAX_RATING)
     good_fit: bool | None = None
     comment: str | None = None
+    goal_progress: dict[str, GoalProgress] = Field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return self.rating is None and self.good_fit is None and not self.comment
+        return self.rating is None and self.good_fit is None and not self.comment and not self.goal_progress
 
 
 def clean_comment(text: str | None) -> str | None:
@@ -143,6 +176,8 @@ def apply_answer(request: SurveyRequest, answer: SurveyAnswer, channel: AnswerCh
     request.rating = answer.rating
     request.good_fit = answer.good_fit
     request.comment = clean_comment(answer.comment)
+    asked = {str(number) for number in range(1, len(request.goals) + 1)}
+    request.goal_progress = {number: progress for number, progress in answer.goal_progress.items() if number in asked}
     request.channel = channel
     request.answered_at = at
     request.remind_at = None
@@ -166,13 +201,23 @@ def ended_at(pair: Pair) -> datetime | None:
     return pair.updated_at
 
 
-def _schedule(pair: Pair, surveys: Sequence[SurveySpec], start: datetime) -> Iterable[tuple[Round, datetime]]:
-    """Every round the programme's surveys give this pair, with the time each falls due."""
+def counts_from_first_meeting(surveys: Sequence[SurveySpec]) -> bool:
+    return any(spec.count_from == "after_first_meeting" for spec in surveys if spec.kind is not SurveyKind.CLOSING)
+
+
+def _schedule(plan: SurveyPlan, pair: Pair, surveys: Sequence[SurveySpec]) -> Iterable[tuple[Round, datetime]]:
+    """Every round the programme's surveys give this pair, with the time each falls due.
+
+    A survey counted from the first meeting has no rounds until that meeting is held.
+    """
     end = ended_at(pair)
     for spec in surveys:
         if spec.kind is SurveyKind.CLOSING:
             if end is not None:
                 yield Round(spec.kind), end + timedelta(days=spec.offset_days)
+            continue
+        start = plan.first_met_at if spec.count_from == "after_first_meeting" else plan.matched_at
+        if start is None:
             continue
         first = start + timedelta(days=spec.offset_days)
         if spec.repeat_every_days is None:
@@ -193,7 +238,7 @@ def due_rounds(plan: SurveyPlan, pair: Pair, surveys: Sequence[SurveySpec], now:
         return []
     end = ended_at(pair)
     due = []
-    for round_, at in _schedule(pair, surveys, plan.matched_at):
+    for round_, at in _schedule(plan, pair, surveys):
         if round_.key in plan.sent or at > now:
             continue
         if end is not None and round_.kind is not SurveyKind.CLOSING:
@@ -209,7 +254,7 @@ def next_check(plan: SurveyPlan, pair: Pair, surveys: Sequence[SurveySpec], now:
         return None
     upcoming = [
         at
-        for round_, at in _schedule(pair, surveys, plan.matched_at)
+        for round_, at in _schedule(plan, pair, surveys)
         if round_.key not in plan.sent and at > now and (ended_at(pair) is None or round_.kind is SurveyKind.CLOSING)
     ]
     if pair.status in ENDED_PAIR_STATUSES:
@@ -230,6 +275,18 @@ class KindFigures(BaseModel):
     not_a_good_fit: int = 0
 
 
+class GoalFigures(BaseModel):
+    """How far the pairs' goals got, by the latest answer about each goal of each pair."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goals: int = Field(default=0, description="Goals someone said something about.")
+    with_progress: int = Field(default=0, description="Of those, goals with some progress or achieved.")
+    achieved: int = 0
+    progress_share: float | None = None
+    achieved_share: float | None = None
+
+
 class FeedbackFigures(BaseModel):
     """A programme's feedback in figures: counts and scores, never a comment."""
 
@@ -237,6 +294,7 @@ class FeedbackFigures(BaseModel):
 
     total: KindFigures
     by_kind: dict[str, KindFigures]
+    goals: GoalFigures = Field(default_factory=GoalFigures)
 
 
 def _figures(requests: Sequence[SurveyRequest]) -> KindFigures:
@@ -254,9 +312,32 @@ def _figures(requests: Sequence[SurveyRequest]) -> KindFigures:
     )
 
 
+def goal_figures(requests: Sequence[SurveyRequest]) -> GoalFigures:
+    """Goal progress over every pair's goals, each counted once at its latest answer (mentor's or mentee's)."""
+    latest: dict[tuple[str, str], tuple[datetime, GoalProgress]] = {}
+    for request in requests:
+        if request.answered_at is None:
+            continue
+        for number, progress in request.goal_progress.items():
+            key = (request.pair_id, number)
+            if key not in latest or latest[key][0] <= request.answered_at:
+                latest[key] = (request.answered_at, progress)
+    states = [progress for _, progress in latest.values()]
+    moved = sum(1 for s in states if s is not GoalProgress.NOT_STARTED)
+    achieved = sum(1 for s in states if s is GoalProgress.ACHIEVED)
+    return GoalFigures(
+        goals=len(states),
+        with_progress=moved,
+        achieved=achieved,
+        progress_share=round(moved / len(states), 4) if states else None,
+        achieved_share=round(achieved / len(states), 4) if states else None,
+    )
+
+
 def feedback_figures(requests: Sequence[SurveyRequest]) -> FeedbackFigures:
     kinds = sorted({r.kind for r in requests})
     return FeedbackFigures(
         total=_figures(requests),
         by_kind={kind.value: _figures([r for r in requests if r.kind is kind]) for kind in kinds},
+        goals=goal_figures(requests),
     )

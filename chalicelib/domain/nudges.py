@@ -4,7 +4,8 @@ Silence counts from the pair's last held meeting, or from its start. A pair with
 meeting booked is never nudged. Each step is sent once per silence: a meeting held
 restarts the ladder. A nudge waits for the recipient's send window (weekdays 09:00 to
 18:00 local time by default), computed on local wall time so a daylight-saving change
-moves nothing. Pure: no I/O.
+moves nothing. A pair carries a ``Contact`` of each of its two people (what the nudge
+texts need), so a sweep reads the due pairs and nothing else. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role
 
 DEFAULT_LADDER_DAYS: tuple[int, ...] = (14, 21, 28)
 # The coordinator hears a week after the last nudge to the pair.
@@ -77,3 +82,44 @@ class SendWindow:
             if local < closes:
                 return max(local, opens).astimezone(now.tzinfo)
         raise ValueError("a send window must open on at least one weekday")
+
+
+class Contact(BaseModel):
+    """One person of a pair as a nudge addresses them: kept on the pair, current with the participant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    participant_id: str
+    role: Role
+    name: str
+    email: str
+    language: str | None = None
+    timezone: str | None = None
+
+
+def contact_of(person: Participant) -> Contact:
+    profile = person.profile
+    return Contact(
+        participant_id=person.participant_id,
+        role=profile.role,
+        name=profile.name,
+        email=profile.email,
+        language=profile.language,
+        timezone=profile.timezone,
+    )
+
+
+def recipient_of(contact: Contact, *, tenant_id: str, programme_id: str, at: datetime) -> Participant:
+    """The participant a message to ``contact`` is addressed to, as far as a message needs one."""
+    profile = Profile(
+        role=contact.role, email=contact.email, name=contact.name, language=contact.language, timezone=contact.timezone
+    )
+    return Participant(
+        participant_id=contact.participant_id,
+        tenant_id=tenant_id,
+        programme_id=programme_id,
+        profile=profile,
+        status=ParticipantStatus.MATCHED,
+        created_at=at,
+        updated_at=at,
+    )

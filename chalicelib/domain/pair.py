@@ -10,6 +10,7 @@ from pydantic import Field
 
 from chalicelib.domain.common import DomainModel, StatusChange, check_transition, new_id, stable_id
 from chalicelib.domain.meetings import HealthState, PairHealth
+from chalicelib.domain.nudges import Contact
 
 
 class PairStatus(StrEnum):
@@ -75,6 +76,12 @@ class Pair(DomainModel):
     next_booked_at: datetime | None = None
     meetings_expected: int = Field(default=0, ge=0, description="Meetings the programme's cadence asks for so far.")
     health: HealthState | None = Field(default=None, description="None until the pair starts.")
+    contacts: list[Contact] = Field(
+        default_factory=list, max_length=2, description="Mentor and mentee as nudges address them (from approval)."
+    )
+    goals: list[str] = Field(
+        default_factory=list, max_length=8, description="The mentee's goals at approval: later surveys ask about each."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -71,6 +71,9 @@ class SurveySpec(BaseModel):
 
     kind: SurveyKind
     offset_days: int = Field(ge=0, le=3650)
+    count_from: Literal["after_match", "after_first_meeting"] = Field(
+        default="after_match", description="Fit checks and pulses: count the days from the match or the first meeting."
+    )
     repeat_every_days: int | None = Field(default=None, ge=1, le=3650)
     low_score_alert_below: int | None = Field(default=None, ge=0, le=10)
 

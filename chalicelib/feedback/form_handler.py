@@ -4,16 +4,20 @@ The form carries the survey id as a hidden field (``survey_id``; the survey e-ma
 it, and form tools take hidden fields from the form's URL). Answers are found by the
 question's ref (or, failing that, its label) ``rating``, ``good_fit`` and ``comment``;
 a form without refs is read by type: its first number is the rating, its first yes/no
-the fit, its first text the comment. A survey answered in a form is never a signup.
+the fit, its first text the comment. The mid-point and closing surveys' goal questions
+have the refs ``goal_1``, ``goal_2`` ... (in the order the survey e-mail lists them), each
+answered ``not_started``, ``some_progress`` or ``achieved`` (or 0, 1, 2, or the survey
+page's label in any of its languages). A survey answered in a form is never a signup.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.feedback import MAX_RATING, AnswerChannel, SurveyAnswer
+from chalicelib.domain.feedback import MAX_GOALS, MAX_RATING, AnswerChannel, GoalProgress, SurveyAnswer
 from chalicelib.domain.forms.submission import Answer, AnswerType, FormSubmission, text_key
 from chalicelib.errors import NotFound
+from chalicelib.feedback.texts import PAGE_TEXTS
 from chalicelib.services.feedback import record_answer
 from chalicelib.services.inbox.ports import ProcessOutcome
 
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 SURVEY_FIELD = "survey_id"
 NO_SURVEY = "the submission names no survey (hidden field survey_id)"
 UNKNOWN_SURVEY = "the submission names a survey this programme did not send"
-NO_ANSWER = "the submission has neither a rating nor a fit answer"
+NO_ANSWER = "the submission has neither a rating, a fit nor a goal answer"
 _YES = {"yes", "true", "1", "da", "taip", "ja"}
 _NO = {"no", "false", "0", "ne", "nej"}
 
@@ -36,8 +40,13 @@ def _named(submission: FormSubmission, name: str) -> Answer | None:
     return None
 
 
+def _is_goal(answer: Answer) -> bool:
+    return any(name and text_key(name).startswith("goal_") for name in (answer.ref, answer.label))
+
+
 def _typed(submission: FormSubmission, *types: AnswerType) -> Answer | None:
-    return next((answer for answer in submission.answers if answer.type in types), None)
+    # A goal's answer is never taken for the rating or the comment of a form without refs.
+    return next((a for a in submission.answers if a.type in types and not _is_goal(a)), None)
 
 
 def _rating(answer: Answer | None) -> int | None:
@@ -61,12 +70,36 @@ def _fit(answer: Answer | None) -> bool | None:
     return None
 
 
+def _progress_words() -> dict[str, GoalProgress]:
+    words = {str(n): level for n, level in enumerate(GoalProgress)}
+    for level in GoalProgress:
+        words[level.value] = level
+        words.update({text_key(texts[level.value]): level for texts in PAGE_TEXTS.values()})
+    return words
+
+
+def _goal_progress(submission: FormSubmission) -> dict[str, GoalProgress]:
+    words = _progress_words()
+    progress = {}
+    for number in range(1, MAX_GOALS + 1):
+        answer = _named(submission, f"goal_{number}")
+        value = answer.value if answer is not None else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(round(value))
+        level = words.get(text_key(value)) if isinstance(value, str) else None
+        if level is not None:
+            progress[str(number)] = level
+    return progress
+
+
 def read_answer(submission: FormSubmission) -> SurveyAnswer:
     rating = _named(submission, "rating") or _typed(submission, AnswerType.NUMBER)
     fit = _named(submission, "good_fit") or _typed(submission, AnswerType.BOOLEAN)
     comment = _named(submission, "comment") or _typed(submission, AnswerType.TEXT)
     text = comment.value if comment is not None and isinstance(comment.value, str) else None
-    return SurveyAnswer(rating=_rating(rating), good_fit=_fit(fit), comment=text)
+    return SurveyAnswer(
+        rating=_rating(rating), good_fit=_fit(fit), comment=text, goal_progress=_goal_progress(submission)
+    )
 
 
 def handle_survey(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: ProcessingContext) -> ProcessOutcome:
@@ -76,7 +109,7 @@ def handle_survey(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
     if not survey_id:
         return ProcessOutcome.needs_attention(NO_SURVEY, submission_id=submission.submission_id)
     answer = read_answer(submission)
-    if answer.rating is None and answer.good_fit is None:
+    if answer.rating is None and answer.good_fit is None and not answer.goal_progress:
         return ProcessOutcome.needs_attention(NO_ANSWER, submission_id=submission.submission_id)
     try:
         recorded = record_answer(

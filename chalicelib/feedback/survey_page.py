@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalicelib.domain.feedback import MAX_COMMENT_CHARS, MAX_RATING, AnswerChannel, SurveyAnswer, SurveyRequest
+from chalicelib.domain.feedback import (
+    MAX_COMMENT_CHARS,
+    MAX_RATING,
+    AnswerChannel,
+    GoalProgress,
+    SurveyAnswer,
+    SurveyRequest,
+)
 from chalicelib.domain.links import LinkClaims
 from chalicelib.errors import NotFound
 from chalicelib.feedback.texts import page_language, page_text
@@ -35,11 +42,17 @@ def show(claims: LinkClaims, ctx: LinkContext) -> Page:
     def text(key: str) -> str:
         return page_text(language, key)
 
+    progress = tuple((level.value, text(level.value)) for level in GoalProgress)
+    goals = tuple(
+        Question(name=f"goal_{number}", label=f"{text('goal')}: {goal}", options=progress)
+        for number, goal in enumerate(request.goals, start=1)
+    )
     return Page(
         language=language,
         title=text(request.kind.value),
-        paragraphs=(text("intro"),),
+        paragraphs=(text("intro"), *((text("goals_intro"),) if goals else ())),
         questions=(
+            *goals,
             Question(
                 name="rating",
                 label=text("rating"),
@@ -56,7 +69,13 @@ def read_form(form: Mapping[str, str]) -> SurveyAnswer:
     rating_text = form.get("rating", "").strip()
     rating = int(rating_text) if rating_text.isdigit() and int(rating_text) <= MAX_RATING else None
     fit = {"yes": True, "no": False}.get(form.get("good_fit", "").strip())
-    return SurveyAnswer(rating=rating, good_fit=fit, comment=form.get("comment"))
+    levels = {level.value: level for level in GoalProgress}
+    goals = {
+        name.removeprefix("goal_"): levels[value.strip()]
+        for name, value in form.items()
+        if name.startswith("goal_") and name.removeprefix("goal_").isdigit() and value.strip() in levels
+    }
+    return SurveyAnswer(rating=rating, good_fit=fit, comment=form.get("comment"), goal_progress=goals)
 
 
 def answer(claims: LinkClaims, form: Mapping[str, str], ctx: LinkContext) -> Page:

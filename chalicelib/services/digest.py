@@ -4,7 +4,8 @@ Each open programme that names coordinators gets one digest a day per coordinato
 the coordinator's language, when there is something to tell: new signups, signups kept
 for attention, proposals waiting for review (each with one-click approve and reject
 links when links can be issued), pairs the mentor declined or let expire, and pairs
-ended early. Queued once per programme, coordinator and day, so a re-run of the job
+ended early, and feedback (new survey answers, low ratings, "not a good fit", comments,
+goal progress). Queued once per programme, coordinator and day, so a re-run of the job
 sends nothing twice. Names appear in the e-mail, which goes to the people who run the
 programme; logs carry counts only.
 """
@@ -23,6 +24,7 @@ from chalicelib.domain.webhook import DeliveryState
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier
 from chalicelib.notify.templates import render
+from chalicelib.services.feedback import FeedbackNews, feedback_digest_context, feedback_news
 from chalicelib.services.matching.people import all_participants
 from chalicelib.storage.repositories import Storage
 
@@ -44,10 +46,12 @@ class Digest:
     proposals: list[Pair] = field(default_factory=list)
     declined: list[Pair] = field(default_factory=list)
     ended_early: list[Pair] = field(default_factory=list)
+    feedback: FeedbackNews = field(default_factory=FeedbackNews)
 
     @property
     def empty(self) -> bool:
-        return not (self.signups or self.needs_attention or self.proposals or self.declined or self.ended_early)
+        told = self.signups or self.needs_attention or self.proposals or self.declined or self.ended_early
+        return not (told or not self.feedback.empty)
 
 
 def gather(storage: Storage, programme: Programme, since: datetime) -> tuple[Digest, dict[str, Participant]]:
@@ -65,6 +69,7 @@ def gather(storage: Storage, programme: Programme, since: datetime) -> tuple[Dig
         proposals=[p for p in pairs if p.status is PairStatus.PROPOSED],
         declined=[p for p in pairs if p.status in (PairStatus.DECLINED, PairStatus.EXPIRED) and p.updated_at >= since],
         ended_early=[p for p in pairs if p.status is PairStatus.ENDED_EARLY and p.updated_at >= since],
+        feedback=feedback_news(storage, programme, since),
     )
     return digest, people
 
@@ -132,6 +137,7 @@ def _context(
         "proposals": "\n".join(proposals) or None,
         "declined": "\n".join(pair_line(p) for p in digest.declined) or None,
         "ended_early": "\n".join(pair_line(p) for p in digest.ended_early) or None,
+        **feedback_digest_context(digest.feedback, name),
     }
 
 

@@ -5,7 +5,9 @@ invitation and its step, so creating, re-inviting or a sweep run twice sends eac
 message once. Each invitation carries an iCalendar file in the reader's time zone (the
 person's, else the programme's) and a signed link to answer yes or no. Those who said
 yes are reminded ``reminder_days`` before; the reminder sweep reads only invitations
-whose reminder has come (a sparse index).
+whose reminder has come (a sparse index). The same sweep asks those who said yes, once the
+event has ended, whether they came (a signed "I attended" / "I did not" link); a
+coordinator's record of attendance wins over the person's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from chalicelib.domain.events import (
+    ATTENDANCE_STEP,
     EVENT_RETENTION,
+    AttendanceSource,
     Audience,
     EventKind,
     Invitation,
@@ -27,8 +31,9 @@ from chalicelib.domain.events import (
     answer,
     attendance_figures,
     invitation_key,
-    next_reminder,
+    next_step,
 )
+from chalicelib.domain.events import record_attendance as take_attendance
 from chalicelib.domain.participant import Participant, ParticipantStatus
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
@@ -47,6 +52,9 @@ if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage
 
 RSVP_ACTION = "event-rsvp"
+ATTENDANCE_ACTION = "event-attendance"
+# People may confirm their attendance for a month after the event.
+ATTENDANCE_LINK_TTL = timedelta(days=30)
 # People who take part (or wait for a place) are invited; applicants and those who left are not.
 INVITED_STATUSES = (
     ParticipantStatus.ACCEPTED,
@@ -186,6 +194,30 @@ def _ics(event: ProgrammeEvent, reader: str, zone: ZoneInfo, clock: Clock) -> At
     )
 
 
+def _link(
+    clock: Clock,
+    links: LinkIssuer,
+    programme: Programme,
+    event: ProgrammeEvent,
+    person: Participant,
+    action: str,
+    ttl: timedelta,
+) -> str:
+    """The URL of a signed link about ``event`` for ``person``, in their language."""
+    token = issue_link(
+        keys=links.keys,
+        clock=clock,
+        tenant_id=event.tenant_id,
+        programme_id=event.programme_id,
+        action=action,
+        subject_id=event.event_id,
+        participant_id=person.participant_id,
+        language=link_language(person.profile.language, programme.default_language),
+        ttl=ttl,
+    )
+    return link_url(links.base_url, token)
+
+
 def _send(
     notifier: Notifier,
     clock: Clock,
@@ -196,27 +228,15 @@ def _send(
     template: str,
     step: str,
 ) -> bool:
-    language = link_language(person.profile.language, programme.default_language)
-    token = issue_link(
-        keys=links.keys,
-        clock=clock,
-        tenant_id=event.tenant_id,
-        programme_id=event.programme_id,
-        action=RSVP_ACTION,
-        subject_id=event.event_id,
-        participant_id=person.participant_id,
-        language=language,
-        # Answers are taken until the event starts.
-        ttl=max(event.starts_at - clock.now(), timedelta(hours=1)),
-    )
+    # Answers are taken until the event starts.
+    ttl = max(event.starts_at - clock.now(), timedelta(hours=1))
     zone = reader_zone(person.profile.timezone, programme.timezone)
-    context = _context(event, link_url(links.base_url, token))
     message = notifier.queue(
         tenant_id=event.tenant_id,
         recipient=person,
         programme=programme,
         template=template,
-        context=context,
+        context=_context(event, _link(clock, links, programme, event, person, RSVP_ACTION, ttl)),
         idempotency_key=f"event:{invitation_key(event.event_id, person.participant_id)}:{step}",
         quiet_hours=quiet_hours_of(programme),
         attachments=[_ics(event, person.participant_id, zone, clock)],
@@ -279,7 +299,7 @@ def record_attendance(
             return found
 
         def change(invitation: Invitation, came: bool = came) -> Invitation:
-            invitation.attended = came
+            take_attendance(invitation, came, AttendanceSource.COORDINATOR)
             return invitation
 
         saved.append(update_with_retry(load, change, storage.events.save_invitation))
@@ -296,43 +316,98 @@ def get_event(storage: Storage, tenant_id: str, programme_id: str, event_id: str
 def remind_attendees(
     *, storage: Storage, notifier: Notifier, clock: Clock, links: LinkIssuer, limit: int = SWEEP_PAGE
 ) -> dict[str, int]:
-    """Remind those who said yes, ``reminder_days`` before each event: one page of due invitations."""
+    """Remind those who said yes ``reminder_days`` before each event, and ask them after it whether they came.
+
+    One page of due invitations.
+    """
     now = clock.now()
-    sent = 0
+    sent = asked = 0
     due = storage.events.reminders_due(now, limit=limit)
     for invitation in due:
         t, p = invitation.tenant_id, invitation.programme_id
         event = storage.events.get(t, p, invitation.event_id)
         programme = storage.programmes.get(t, p)
         person = storage.participants.get(t, p, invitation.participant_id)
-        step = next_reminder(event, invitation, now) if event is not None else None
-        queued = (
-            event is not None
-            and programme is not None
-            and person is not None
-            and step is not None
-            and _send(notifier, clock, links, programme, event, person, "event_reminder", f"remind{step[1]}")
-        )
-        sent += 1 if queued else 0
+        step = next_step(event, invitation, now) if event is not None else None
+        if step is not None and step[0] > now:
+            # Not due yet (a reminder the index held was overtaken by a change): only the index moves.
+            step = None
+        if event is not None and programme is not None and person is not None and step is not None:
+            if step[1] == ATTENDANCE_STEP:
+                asked += _ask_attendance(notifier, clock, links, programme, event, person)
+            else:
+                sent += _send(notifier, clock, links, programme, event, person, "event_reminder", f"remind{step[1]}")
         _advance(storage, invitation, event, step[1] if step is not None else None, now)
-    return {"due": len(due), "reminders_sent": sent}
+    return {"due": len(due), "reminders_sent": sent, "attendance_asked": asked}
+
+
+def _ask_attendance(
+    notifier: Notifier,
+    clock: Clock,
+    links: LinkIssuer,
+    programme: Programme,
+    event: ProgrammeEvent,
+    person: Participant,
+) -> int:
+    link = _link(clock, links, programme, event, person, ATTENDANCE_ACTION, ATTENDANCE_LINK_TTL)
+    message = notifier.queue(
+        tenant_id=event.tenant_id,
+        recipient=person,
+        programme=programme,
+        template="event_attendance",
+        context={"event_title": event.title, "starts_at": event.starts_at, "link": link},
+        idempotency_key=f"event:{invitation_key(event.event_id, person.participant_id)}:attendance",
+        quiet_hours=quiet_hours_of(programme),
+    )
+    return 1 if message is not None else 0
+
+
+def confirm_attendance(
+    *, storage: Storage, tenant_id: str, programme_id: str, event_id: str, participant_id: str, attended: bool
+) -> bool:
+    """A person's own word on whether they came; False when a coordinator's record stands instead.
+
+    Raises
+    ------
+    NotFound
+        No such event, or the person is not invited to it.
+    """
+    get_event(storage, tenant_id, programme_id, event_id)
+    taken = False
+
+    def load() -> Invitation:
+        found = storage.events.get_invitation(tenant_id, programme_id, event_id, participant_id)
+        if found is None:
+            raise NotFound("not invited to this event")
+        return found
+
+    def change(invitation: Invitation) -> Invitation | None:
+        nonlocal taken
+        taken = take_attendance(invitation, attended, AttendanceSource.SELF)
+        return invitation if taken else None
+
+    update_with_retry(load, change, storage.events.save_invitation)
+    log_event("attendance confirmed", tenant_id=tenant_id, event_id=event_id, taken=taken)
+    return taken
 
 
 def _advance(
     storage: Storage, invitation: Invitation, event: ProgrammeEvent | None, days: int | None, now: datetime
 ) -> None:
-    """Mark the reminder ``days`` before as sent (and every earlier one missed), and set the next or none."""
+    """Mark step ``days`` as done (and every earlier reminder missed), and set the next step or none."""
 
     def load() -> Invitation:
         i = invitation
         return storage.events.get_invitation(i.tenant_id, i.programme_id, i.event_id, i.participant_id) or i
 
     def change(current: Invitation) -> Invitation:
-        if event is None or days is None:
+        if event is None:
             current.remind_at = None
             return current
-        current.reminded_for = sorted({*current.reminded_for, *(d for d in event.reminder_days if d >= days)})
-        upcoming = next_reminder(event, current, now)
+        if days is not None:
+            done = {days, *(d for d in event.reminder_days if d >= days)}
+            current.reminded_for = sorted({*current.reminded_for, *done})
+        upcoming = next_step(event, current, now)
         current.remind_at = upcoming[0] if upcoming is not None else None
         return current
 

@@ -15,6 +15,7 @@ nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,17 +23,21 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.feedback import (
     FEEDBACK_RETENTION,
+    GOAL_KINDS,
     REMINDER_DAYS,
     AnswerChannel,
     FeedbackFigures,
+    GoalFigures,
     Respondent,
     Round,
     SurveyAnswer,
     SurveyPlan,
     SurveyRequest,
     apply_answer,
+    counts_from_first_meeting,
     due_rounds,
     feedback_figures,
+    goal_figures,
     next_check,
     next_reminder,
     survey_id_for,
@@ -46,6 +51,8 @@ from chalicelib.services.link_issuer import LinkIssuer, link_language
 from chalicelib.services.links import issue_link, link_url
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.clock import Clock
     from chalicelib.domain.pair import Pair
     from chalicelib.domain.participant import Participant
@@ -99,6 +106,8 @@ def sweep_surveys(
             _close_plan(storage, plan)
             report.skipped += 1
             continue
+        if plan.first_met_at is None and counts_from_first_meeting(programme.surveys):
+            plan.first_met_at = _first_meeting(storage, pair, now)
         for round_ in due_rounds(plan, pair, programme.surveys, now):
             report.surveys_asked += _ask(storage, notifier, clock, links, programme, pair, round_)
             plan.sent = [*plan.sent, round_.key]
@@ -113,6 +122,14 @@ def sweep_surveys(
         report.reminders_sent += _remind(storage, notifier, clock, links, programme, request)
     log_event("survey sweep", **{k: v for k, v in vars(report).items() if isinstance(v, int)})
     return report
+
+
+def _first_meeting(storage: Storage, pair: Pair, now: datetime) -> datetime | None:
+    """When the pair's first meeting was held; read only once the pair's health has counted one."""
+    if not pair.meetings_held and pair.last_met_at is None:
+        return None
+    meetings = storage.meetings.for_pair(pair.tenant_id, pair.programme_id, pair.pair_id)
+    return min((m.starts_at for m in meetings if m.held(now)), default=None)
 
 
 def _programme(
@@ -158,6 +175,7 @@ def _ask(
             number=round_.number,
             asked_at=now,
             alert_below=spec.low_score_alert_below if spec is not None else None,
+            goals=pair.goals if round_.kind in GOAL_KINDS else [],
             expires_at=now + FEEDBACK_RETENTION,
         )
         request.remind_at = next_reminder(request)
@@ -295,32 +313,42 @@ def record_answer(
     return Recorded(stored=stored, request=request)
 
 
+def coordinator_addresses(programme: Programme) -> list[tuple[str, str]]:
+    """Whom a coordinator's message goes to, each with their language: the named coordinators, else the old address."""
+    if programme.coordinators:
+        return [(c.email, c.language) for c in programme.coordinators]
+    return [(programme.coordinator_email, programme.default_language)] if programme.coordinator_email else []
+
+
 def _alert_coordinator(storage: Storage, notifier: Notifier, request: SurveyRequest) -> None:
     programme = storage.programmes.get(request.tenant_id, request.programme_id)
-    if programme is None or not programme.coordinator_email:
+    recipients = coordinator_addresses(programme) if programme is not None else []
+    if programme is None or not recipients:
         log_event("survey alert without coordinator", tenant_id=request.tenant_id, survey_id=request.survey_id)
         return
     person = storage.participants.get(request.tenant_id, request.programme_id, request.participant_id)
     pair = storage.pairs.get(request.tenant_id, request.programme_id, request.pair_id)
     other_id = None if pair is None else (pair.mentee_id if request.respondent is Respondent.MENTOR else pair.mentor_id)
     other = None if other_id is None else storage.participants.get(request.tenant_id, request.programme_id, other_id)
-    notifier.queue_to_address(
-        tenant_id=request.tenant_id,
-        email=programme.coordinator_email,
-        language=programme.default_language,
-        programme=programme,
-        template="survey_alert",
-        context={
-            "respondent_name": person.profile.name if person is not None else "-",
-            "other_name": other.profile.name if other is not None else "-",
-            "is_mentor": request.respondent is Respondent.MENTOR,
-            "rating": "-" if request.rating is None else str(request.rating),
-            "not_a_good_fit": request.good_fit is False,
-            "comment": request.comment,
-            "pair_id": request.pair_id,
-        },
-        idempotency_key=f"survey-alert:{request.survey_id}",
-    )
+    context = {
+        "respondent_name": person.profile.name if person is not None else "-",
+        "other_name": other.profile.name if other is not None else "-",
+        "is_mentor": request.respondent is Respondent.MENTOR,
+        "rating": "-" if request.rating is None else str(request.rating),
+        "not_a_good_fit": request.good_fit is False,
+        "comment": request.comment,
+        "pair_id": request.pair_id,
+    }
+    for email, language in recipients:
+        notifier.queue_to_address(
+            tenant_id=request.tenant_id,
+            email=email,
+            language=language,
+            programme=programme,
+            template="survey_alert",
+            context=context,
+            idempotency_key=f"survey-alert:{request.survey_id}:{email.lower()}",
+        )
 
 
 def programme_feedback(storage: Storage, tenant_id: str, programme_id: str) -> FeedbackFigures:
@@ -331,3 +359,59 @@ def programme_feedback(storage: Storage, tenant_id: str, programme_id: str) -> F
 def answers_of(storage: Storage, tenant_id: str, programme_id: str) -> list[SurveyRequest]:
     """Every answered request of the programme, comments included: for its coordinators only."""
     return [request for request in storage.surveys.requests(tenant_id, programme_id) if request.answered]
+
+
+# A comment quoted in the digest is cut to this; the whole comment is in the answers listing and CSV.
+DIGEST_COMMENT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class FeedbackNews:
+    """What the coordinator's digest says about feedback: answers since the last digest, and goal progress so far."""
+
+    answers: list[SurveyRequest] = field(default_factory=list)
+    partners: dict[str, str] = field(default_factory=dict)
+    goals: GoalFigures = field(default_factory=GoalFigures)
+
+    @property
+    def empty(self) -> bool:
+        return not self.answers
+
+
+def feedback_news(storage: Storage, programme: Programme, since: datetime) -> FeedbackNews:
+    """The programme's survey answers given since ``since``, with whom each was about."""
+    requests = storage.surveys.requests(programme.tenant_id, programme.programme_id)
+    answers = sorted(
+        (r for r in requests if r.answered_at is not None and r.answered_at >= since),
+        key=lambda r: r.answered_at or since,
+    )
+    partners = {}
+    for pair_id in {r.pair_id for r in answers}:
+        pair = storage.pairs.get(programme.tenant_id, programme.programme_id, pair_id)
+        if pair is not None:
+            partners.update({pair.mentor_id: pair.mentee_id, pair.mentee_id: pair.mentor_id})
+    return FeedbackNews(answers=answers, partners=partners, goals=goal_figures(requests))
+
+
+def feedback_digest_context(news: FeedbackNews, name: Callable[[str], str]) -> dict[str, object]:
+    """The digest's feedback section: lines of names and numbers, headed in the coordinator's language."""
+
+    def about(request: SurveyRequest) -> str:
+        other = news.partners.get(request.participant_id)
+        return f"- {name(request.participant_id)} → {name(other) if other else '-'}"
+
+    low = [f"{about(r)}: {r.rating}" for r in news.answers if r.concerning and r.rating is not None]
+    unfit = [about(r) for r in news.answers if r.good_fit is False]
+    comments = [
+        f"{about(r)}: {r.comment[:DIGEST_COMMENT_CHARS]}{'…' if len(r.comment) > DIGEST_COMMENT_CHARS else ''}"
+        for r in news.answers
+        if r.comment
+    ]
+    return {
+        "feedback_answers": str(len(news.answers)) if news.answers else None,
+        "low_ratings": "\n".join(low) or None,
+        "not_a_good_fit": "\n".join(unfit) or None,
+        "feedback_comments": "\n".join(comments) or None,
+        "goals_total": str(news.goals.goals) if news.answers and news.goals.goals else None,
+        "goals_moved": str(news.goals.with_progress),
+    }

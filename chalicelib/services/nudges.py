@@ -4,7 +4,10 @@ The health sweep reads each pair whose check time has come from the pair-health 
 and recomputes its health; ``nudge_check_at`` makes the pair come due again at its next
 ladder step, and ``nudge_pair`` sends the step it has reached. Messages are keyed by
 pair, silence start and step, so a sweep run twice or killed midway sends each step
-once; each waits for its recipient's send window.
+once; each waits for its recipient's send window. The two people are read from the
+pair's ``contacts`` (set at approval, refreshed by ``refresh_contacts`` when a person's
+profile changes, emptied by erasure), so a sweep reads no participant; a pair approved
+before pairs carried contacts reads its two people instead.
 """
 
 from __future__ import annotations
@@ -13,9 +16,22 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.nudges import Ladder, SendWindow, due_step, next_step_at, silence_since
+from chalicelib.domain.nudges import (
+    Contact,
+    Ladder,
+    SendWindow,
+    contact_of,
+    due_step,
+    next_step_at,
+    recipient_of,
+    silence_since,
+)
+from chalicelib.domain.pair import PairStatus
+from chalicelib.domain.participant import Participant
 from chalicelib.logging import log_event
 from chalicelib.notify.ics import reader_zone
+from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.feedback import coordinator_addresses
 from chalicelib.storage import keys
 
 if TYPE_CHECKING:
@@ -56,19 +72,18 @@ def nudge_pair(
     days = (now - since).days
     if step == "coordinator":
         return _tell_coordinator(storage, notifier, programme, pair, key, days, now)
-    mentor = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentor_id)
-    mentee = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentee_id)
+    mentor, mentee = _people(storage, pair, now)
     queued = 0
     for person, other in ((mentor, mentee), (mentee, mentor)):
         if person is None or other is None:
             continue
-        zone = reader_zone(person.profile.timezone, programme.timezone)
+        zone = reader_zone(person.timezone, programme.timezone)
         message = notifier.queue(
             tenant_id=pair.tenant_id,
-            recipient=person,
+            recipient=recipient_of(person, tenant_id=pair.tenant_id, programme_id=pair.programme_id, at=now),
             programme=programme,
             template="nudge",
-            context={"other_name": other.profile.name, "days": str(days), "last_rung": step == "nudge3"},
+            context={"other_name": other.name, "days": str(days), "last_rung": step == "nudge3"},
             idempotency_key=f"{key}:{person.participant_id}",
             not_before=WINDOW.next_open(now, zone),
         )
@@ -81,24 +96,73 @@ def nudge_pair(
 def _tell_coordinator(
     storage: Storage, notifier: Notifier, programme: Programme, pair: Pair, key: str, days: int, now: datetime
 ) -> int:
-    if not programme.coordinator_email:
+    recipients = coordinator_addresses(programme)
+    if not recipients:
         log_event("silent pair without coordinator", tenant_id=pair.tenant_id, pair_id=pair.pair_id)
         return 0
-    mentor = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentor_id)
-    mentee = storage.participants.get(pair.tenant_id, pair.programme_id, pair.mentee_id)
-    message = notifier.queue_to_address(
-        tenant_id=pair.tenant_id,
-        email=programme.coordinator_email,
-        language=programme.default_language,
-        programme=programme,
-        template="nudge_coordinator",
-        context={
-            "mentor_name": mentor.profile.name if mentor else "-",
-            "mentee_name": mentee.profile.name if mentee else "-",
-            "days": str(days),
-            "pair_id": pair.pair_id,
-        },
-        idempotency_key=key,
-        not_before=WINDOW.next_open(now, reader_zone(programme.timezone)),
-    )
-    return 1 if message is not None else 0
+    mentor, mentee = _people(storage, pair, now)
+    queued = 0
+    for email, language in recipients:
+        message = notifier.queue_to_address(
+            tenant_id=pair.tenant_id,
+            email=email,
+            language=language,
+            programme=programme,
+            template="nudge_coordinator",
+            context={
+                "mentor_name": mentor.name if mentor else "-",
+                "mentee_name": mentee.name if mentee else "-",
+                "days": str(days),
+                "pair_id": pair.pair_id,
+            },
+            idempotency_key=f"{key}:{email.lower()}",
+            not_before=WINDOW.next_open(now, reader_zone(programme.timezone)),
+        )
+        queued += message is not None
+    return queued
+
+
+def _people(storage: Storage, pair: Pair, now: datetime) -> tuple[Contact | None, Contact | None]:
+    """Mentor and mentee as the pair carries them; read from their records only for a pair without contacts."""
+    held = {contact.participant_id: contact for contact in pair.contacts}
+    if pair.mentor_id in held and pair.mentee_id in held:
+        return held[pair.mentor_id], held[pair.mentee_id]
+    found = []
+    for participant_id in (pair.mentor_id, pair.mentee_id):
+        person = storage.participants.get(pair.tenant_id, pair.programme_id, participant_id)
+        found.append(contact_of(person) if person is not None else None)
+    return found[0], found[1]
+
+
+def pair_contacts(mentor: Participant, mentee: Participant) -> list[Contact]:
+    """What an approved pair carries of its two people for its nudges."""
+    return [contact_of(mentor), contact_of(mentee)]
+
+
+def refresh_contacts(storage: Storage, person: Participant) -> int:
+    """Bring the contact of ``person`` up to date on their open pairs; how many pairs changed.
+
+    Called when a profile changes (admin API, HR sync), so nudges never use an old name,
+    address, language or time zone.
+    """
+    fresh = contact_of(person)
+
+    def change(current: Pair) -> Pair | None:
+        held = [fresh if c.participant_id == fresh.participant_id else c for c in current.contacts]
+        if held == current.contacts:
+            return None
+        current.contacts = held
+        return current
+
+    changed = 0
+    for status in (PairStatus.APPROVED, PairStatus.ACTIVE):
+        for pair in storage.pairs.list(person.tenant_id, person.programme_id, status=status):
+            if fresh.participant_id not in (pair.mentor_id, pair.mentee_id) or fresh in pair.contacts:
+                continue
+
+            def load(pair: Pair = pair) -> Pair:
+                return storage.pairs.get(pair.tenant_id, pair.programme_id, pair.pair_id) or pair
+
+            update_with_retry(load, change, storage.pairs.save)
+            changed += 1
+    return changed

@@ -14,6 +14,7 @@ from chalicelib.notify.outbox import Notifier
 from chalicelib.services import enrolment
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.matching.ending import release_pairs_of
+from chalicelib.services.nudges import refresh_contacts
 from chalicelib.services.programmes import get_programme
 from chalicelib.storage.repositories import Storage
 
@@ -113,7 +114,9 @@ def update_participant(
 
     # Without a version the change is applied again to a record someone saved meanwhile; with one,
     # the reload finds the version moved on and answers the caller's conflict.
-    return update_with_retry(load, change, storage.participants.save, message=_KEPT_CHANGING)
+    updated = update_with_retry(load, change, storage.participants.save, message=_KEPT_CHANGING)
+    refresh_contacts(storage, updated)
+    return updated
 
 
 def withdraw(

@@ -4,7 +4,8 @@ What holds a person, and how each is found from their e-mail address:
 
 * participant records, one per programme (the tenant's e-mail index);
 * raw webhook deliveries of the tenant's endpoints whose body names the address;
-* pairs they are in (history, end reason, the explanation that quotes their goals);
+* pairs they are in (history, end reason, the explanation that quotes their goals, the
+  mentee's goals and both people's contacts kept for nudges);
 * messages to them (the outbox's participant index) and about them (a partner's match
   or pair-ended e-mail that names them: the tenant's outbox, read whole).
 
@@ -135,7 +136,8 @@ def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, 
     return {
         "email": held.email,
         "participants": [p.model_dump(mode="json") for p in held.participants],
-        "pairs": [p.model_dump(mode="json") for p in held.pairs],
+        # A pair's contacts name the partner too; the person's own are in their enrolment.
+        "pairs": [p.model_dump(mode="json", exclude={"contacts"}) for p in held.pairs],
         "messages": [m.model_dump(mode="json") for m in held.messages_to],
         "messages_about": [m.model_dump(mode="json") for m in held.messages_about],
         "submissions": [
@@ -210,7 +212,7 @@ def erase_person(
     held = holdings(storage, tenant_id, address)
     words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
     for pair in held.pairs:
-        update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None}
+        update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None, "goals": [], "contacts": []}
         if pair.end_reason is not None:
             update["end_reason"] = ERASED_REASON
         storage.pairs.save(pair.model_copy(update=update))

@@ -126,13 +126,18 @@ def _meetings(storage: Storage, tenant_id: str, programme_id: str, now: datetime
 def _answers(storage: Storage, tenant_id: str, programme_id: str, now: datetime) -> str:
     return _csv(
         ("survey_id", "pair_id", "participant_id", "respondent", "kind", "round", "asked_at", "answered_at",
-         "channel", "rating", "good_fit", "comment"),
+         "channel", "rating", "good_fit", "comment", "goals", "goal_progress"),
         (
             (r.survey_id, r.pair_id, r.participant_id, r.respondent, r.kind, r.number, r.asked_at, r.answered_at,
-             r.channel, r.rating, r.good_fit, r.comment)
+             r.channel, r.rating, r.good_fit, r.comment, _numbered(r.goals),
+             "; ".join(f"{n}: {p.value}" for n, p in sorted(r.goal_progress.items(), key=lambda i: int(i[0]))))
             for r in storage.surveys.requests(tenant_id, programme_id)
         ),
     )  # fmt: skip
+
+
+def _numbered(goals: Sequence[str]) -> str:
+    return "; ".join(f"{n}: {goal}" for n, goal in enumerate(goals, start=1))
 
 
 def _attendance(storage: Storage, tenant_id: str, programme_id: str, now: datetime) -> str:
@@ -140,9 +145,18 @@ def _attendance(storage: Storage, tenant_id: str, programme_id: str, now: dateti
     for event in storage.events.list(tenant_id, programme_id):
         for i in storage.events.invitations(tenant_id, programme_id, event.event_id):
             rows.append(
-                (event.event_id, event.kind, event.title, event.starts_at, i.participant_id, i.rsvp, i.attended)
+                (
+                    event.event_id,
+                    event.kind,
+                    event.title,
+                    event.starts_at,
+                    i.participant_id,
+                    i.rsvp,
+                    i.attended,
+                    i.attendance_by,
+                )
             )
-    return _csv(("event_id", "kind", "title", "starts_at", "participant_id", "rsvp", "attended"), rows)
+    return _csv(("event_id", "kind", "title", "starts_at", "participant_id", "rsvp", "attended", "attendance_by"), rows)
 
 
 EXPORTS: dict[str, Callable[[Storage, str, str, datetime], str]] = {

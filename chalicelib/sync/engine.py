@@ -38,6 +38,7 @@ from chalicelib.domain.sync import (
 from chalicelib.errors import ConfigurationError
 from chalicelib.services import enrolment, participants
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.nudges import refresh_contacts
 from chalicelib.storage.keys import utc_text
 from chalicelib.sync.http import CursorRejected
 
@@ -344,7 +345,9 @@ def _update(run: _Run, participant: Participant, person: MappedPerson, new_email
         current.updated_at = now
         return current
 
-    if update_with_retry(load, change, storage.participants.save, message="the participant kept changing"):
+    updated = update_with_retry(load, change, storage.participants.save, message="the participant kept changing")
+    if updated:
+        refresh_contacts(storage, updated)
         run.figures.updated += 1
 
 

@@ -1,4 +1,7 @@
-"""The survey, RSVP and "we met" pages in headless Chromium: each renders in every language and records an answer."""
+"""The survey (with its goal questions), RSVP, attendance and "we met" pages in headless Chromium.
+
+Each renders in every language and records an answer.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 from chalicelib.domain.events import Rsvp
 from chalicelib.domain.message import Message
 from chalicelib.domain.programme import SUPPORTED_LANGUAGES
+from chalicelib.events.attendance_page import TEXTS as ATTENDANCE_TEXTS
 from chalicelib.events.rsvp_page import TEXTS as RSVP_TEXTS
 from chalicelib.feedback.texts import PAGE_TEXTS as SURVEY_TEXTS
 from chalicelib.jobs import run_job
@@ -28,16 +32,24 @@ def _link(message: Message, base_url: str) -> str:
     return match.group(0)
 
 
-def _programme(world: World, language: str) -> tuple[TenantHandle, str, str, str]:
+def _programme(world: World, language: str, **programme: Any) -> tuple[TenantHandle, str, str, str]:
     coordinator = world.tenant()
     programme_id = coordinator.programme(
-        languages=list(SUPPORTED_LANGUAGES), default_language="en", coordinator_email="coordinator@example.org"
+        languages=list(SUPPORTED_LANGUAGES),
+        default_language="en",
+        coordinator_email="coordinator@example.org",
+        **programme,
     )
     mentor = coordinator.enrol(
         programme_id, "mentor", "Mentor Person", f"mentor-{language}@example.org", language=language
     )
     mentee = coordinator.enrol(
-        programme_id, "mentee", NAMES[language], f"mentee-{language}@example.org", language=language
+        programme_id,
+        "mentee",
+        NAMES[language],
+        f"mentee-{language}@example.org",
+        language=language,
+        goals="Lead my first team\nJavno nastupanje",
     )
     return coordinator, programme_id, mentor, mentee
 
@@ -176,3 +188,109 @@ def test_the_we_met_page_renders_in_the_persons_language_and_records_the_meeting
     meeting = world.storage.meetings.get(coordinator.tenant_id, programme_id, pair_id, "mtg_1")
     assert meeting is not None
     assert meeting.confirmed is True
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_mid_point_survey_page_asks_about_each_goal_in_the_persons_language_and_records_the_progress(
+    browser: Any, served: tuple[World, str], screenshots: Path, language: str
+) -> None:
+    # GIVEN a pair approved 30 days ago from a mentee who wrote two goals, whose mid-point pulse went out
+    world, base_url = served
+    coordinator, programme_id, _mentor, mentee = _programme(
+        world, language, surveys=[{"kind": "pulse", "offset_days": 30}]
+    )
+    run = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
+    pair_id = run["proposals"][0]["pair_id"]
+    coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{pair_id}/approve", {})
+    world.clock.advance(timedelta(days=30))
+    run_job("send-surveys", world.container)
+    (asked,) = [
+        m
+        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
+        if m.template == "survey_request"
+    ]
+    text = SURVEY_TEXTS[language]
+
+    # WHEN the mentee opens the link in Chromium, marks the first goal achieved, the second some progress, and sends
+    page = browser.new_page()
+    try:
+        page.goto(_link(asked, base_url))
+        title = page.locator("h1").inner_text()
+        body = page.locator("body").inner_text()
+        page.screenshot(path=str(screenshots / f"survey-goals-{language}.png"), full_page=True)
+        page.check('input[name="goal_1"][value="achieved"]')
+        page.check('input[name="goal_2"][value="some_progress"]')
+        page.check('input[name="rating"][value="9"]')
+        page.click('button[type="submit"]')
+        thanks = page.locator("h1").inner_text()
+    finally:
+        page.close()
+
+    # THEN the page asked about each goal in the person's language, and the progress is stored
+    assert title == text["pulse"]
+    assert text["goals_intro"] in body
+    assert f"{text['goal']}: Lead my first team" in body
+    assert f"{text['goal']}: Javno nastupanje" in body
+    assert text["some_progress"] in body
+    assert thanks == text["thanks"]
+    (request,) = [
+        r for r in world.storage.surveys.requests(coordinator.tenant_id, programme_id) if r.participant_id == mentee
+    ]
+    assert request.goal_progress == {"1": "achieved", "2": "some_progress"}
+    assert request.rating == 9
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_attendance_page_renders_in_the_persons_language_after_the_event_and_records_the_attendance(
+    browser: Any, served: tuple[World, str], screenshots: Path, language: str
+) -> None:
+    # GIVEN a kick-off the mentee said yes to, which ended yesterday, and the job asked her whether she came
+    world, base_url = served
+    coordinator, programme_id, _mentor, mentee = _programme(world, language)
+    starts = world.clock.now() + timedelta(days=3)
+    event_id = coordinator.post(
+        f"{V1}/programmes/{programme_id}/events",
+        {
+            "kind": "kick_off",
+            "title": "Kick-off 2026",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=2)).isoformat(),
+            "reminder_days": [1],
+        },
+    ).json_body["event"]["event_id"]
+    (invited,) = [
+        m
+        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
+        if m.template == "event_invitation"
+    ]
+    world.client.http.post(
+        _link(invited, base_url).removeprefix(base_url),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body="rsvp=yes",
+    )
+    for _ in range(4 * 4):
+        world.clock.advance(timedelta(hours=6))
+        run_job("remind-event-attendees", world.container)
+    (asked,) = [
+        m
+        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
+        if m.template == "event_attendance"
+    ]
+    text = ATTENDANCE_TEXTS[language]
+
+    # WHEN the mentee opens the link in Chromium and presses "I attended"
+    page = browser.new_page()
+    try:
+        page.goto(_link(asked, base_url))
+        title = page.locator("h1").inner_text()
+        page.screenshot(path=str(screenshots / f"attendance-{language}.png"), full_page=True)
+        page.click('button[name="attendance"][value="attended"]')
+        thanks = page.locator("h1").inner_text()
+    finally:
+        page.close()
+
+    # THEN the page asked in the person's language and her attendance is recorded as her own word
+    assert (title, thanks) == (f"Kick-off 2026: {text['question']}", text["thanks_attended"])
+    invitation = world.storage.events.get_invitation(coordinator.tenant_id, programme_id, event_id, mentee)
+    assert invitation is not None
+    assert (invitation.attended, invitation.attendance_by) == (True, "self")

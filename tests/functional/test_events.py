@@ -153,3 +153,66 @@ def test_where_mentor_training_is_required_only_mentors_who_attended_are_matched
     # THEN she is matched only once she attended
     assert before["proposals"] == []
     assert [p["mentor_id"] for p in after["proposals"]] == [mentor]
+
+
+def _said_yes_and_the_training_ended(world: World) -> tuple[TenantHandle, str, str, str]:
+    """The mentor said yes to the training; the reminder job ran every 6 hours until a day after it."""
+    coordinator, programme_id, mentor, _mentee = _programme(world)
+    event_id = str(_training(coordinator, programme_id)["event"]["event_id"])  # type: ignore[index]
+    (invitation,) = _event_messages(world, coordinator, mentor)
+    world.client.http.post(_link(invitation), headers=FORM, body=urlencode({"rsvp": "yes"}))
+    while world.clock.now() < TRAINING_AT + timedelta(days=1):
+        world.clock.advance(timedelta(hours=6))
+        run_job("remind-event-attendees", world.container)
+    return coordinator, programme_id, event_id, mentor
+
+
+def test_after_the_event_those_who_said_yes_confirm_their_attendance_once_by_link_in_their_language(
+    world: World,
+) -> None:
+    # GIVEN the mentor said yes and the training has ended
+    coordinator, programme_id, event_id, mentor = _said_yes_and_the_training_ended(world)
+    asked = [m for m in _event_messages(world, coordinator, mentor) if m.template == "event_attendance"]
+
+    # WHEN she opens the link she was sent (a mail scanner first) and presses "I attended", then again
+    (message,) = asked
+    path = _link(message)
+    world.client.http.get(path)
+    page = world.client.http.get(path)
+    pressed = world.client.http.post(path, headers=FORM, body=urlencode({"attendance": "attended"}))
+    again = world.client.http.post(path, headers=FORM, body=urlencode({"attendance": "missed"}))
+
+    # THEN she was asked once, in Serbian, after the event; her word counts once, in the figures too
+    assert message.language == "sr"
+    assert message.created_at >= TRAINING_AT + timedelta(hours=2)
+    assert "Da li ste prisustvovali?" in page.body.decode()
+    assert "Prisustvovao/la sam" in page.body.decode()
+    assert pressed.status_code == 200
+    assert "zabeleženo" in pressed.body.decode()
+    assert again.status_code == 409
+    stored = world.storage.events.get_invitation(coordinator.tenant_id, programme_id, event_id, mentor)
+    assert stored is not None
+    assert (stored.attended, stored.attendance_by) == (True, "self")
+    listed = coordinator.get(f"{V1}/programmes/{programme_id}/events").json_body
+    assert listed["attendance"][event_id]["attended"] == 1
+    attendance_csv = coordinator.get(f"{V1}/programmes/{programme_id}/exports/attendance").body.decode()
+    assert f"{mentor},yes,True,self" in attendance_csv
+
+
+def test_the_coordinators_record_of_attendance_wins_over_the_persons_word(world: World) -> None:
+    # GIVEN the training has ended and the mentor was asked whether she came
+    coordinator, programme_id, event_id, mentor = _said_yes_and_the_training_ended(world)
+    (message,) = [m for m in _event_messages(world, coordinator, mentor) if m.template == "event_attendance"]
+    attendance = f"{V1}/programmes/{programme_id}/events/{event_id}/attendance"
+
+    # WHEN the coordinator records that she did not come, and then she presses "I attended"
+    coordinator.post(attendance, {"attended": {mentor: False}})
+    page = world.client.http.get(_link(message))
+    pressed = world.client.http.post(_link(message), headers=FORM, body=urlencode({"attendance": "attended"}))
+
+    # THEN the page says the coordinators recorded it, and their record stands
+    assert "Koordinatori su već zabeležili" in page.body.decode()
+    assert "Koordinatori su već zabeležili" in pressed.body.decode()
+    stored = world.storage.events.get_invitation(coordinator.tenant_id, programme_id, event_id, mentor)
+    assert stored is not None
+    assert (stored.attended, stored.attendance_by) == (False, "coordinator")

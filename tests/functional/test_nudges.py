@@ -16,10 +16,10 @@ COORDINATOR = "koordinatorka@example.rs"
 BELGRADE = ZoneInfo("Europe/Belgrade")
 
 
-def _pair(world: World) -> tuple[TenantHandle, str, str, str, str]:
+def _pair(world: World, **programme: object) -> tuple[TenantHandle, str, str, str, str]:
     coordinator = world.tenant()
     programme_id = coordinator.programme(
-        coordinator_email=COORDINATOR, timezone="Europe/Belgrade", meeting_cadence_days=30
+        coordinator_email=COORDINATOR, timezone="Europe/Belgrade", meeting_cadence_days=30, **programme
     )
     mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr")
     mentee = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="en")
@@ -80,3 +80,65 @@ def test_a_booked_meeting_stops_the_ladder(world: World) -> None:
 
     # THEN nobody was nudged
     assert _nudges(world, mentor, coordinator.tenant_id) == []
+
+
+def test_a_silent_pair_is_escalated_to_every_named_coordinator_in_their_language(world: World) -> None:
+    # GIVEN a programme run by a Slovenian and a Danish coordinator, and a pair approved today that never meets
+    coordinators = [
+        {"name": "Mojca Kranjc", "email": "mojca@example.si", "language": "sl"},
+        {"name": "Mette Holm", "email": "mette@example.dk", "language": "da"},
+    ]
+    _pair(world, coordinators=coordinators)
+
+    # WHEN the health job runs on day 36, twice
+    world.clock.advance(timedelta(days=36))
+    run_job("check-meeting-health", world.container)
+    run_job("check-meeting-health", world.container)
+
+    # THEN each coordinator is told once, in their language
+    escalations = [m for m in world.storage.messages.by_state("pending") if m.template == "nudge_coordinator"]  # type: ignore[arg-type]
+    assert sorted((m.recipient, m.language) for m in escalations) == [
+        ("mette@example.dk", "da"),
+        ("mojca@example.si", "sl"),
+    ]
+
+
+def test_a_nudge_is_written_from_the_contacts_the_pair_carries_kept_current_when_a_profile_changes(
+    world: World,
+) -> None:
+    # GIVEN an approved pair, and the mentee then changes her name and language through the admin API
+    coordinator, programme_id, pair_id, mentor, mentee = _pair(world)
+    changed = coordinator.patch(
+        f"{V1}/programmes/{programme_id}/participants/{mentee}", {"profile": {"name": "Ona Kairytė", "language": "lt"}}
+    )
+    assert changed.status_code == 200, changed.json_body
+    pair = world.storage.pairs.get(coordinator.tenant_id, programme_id, pair_id)
+    assert pair is not None
+    # AND the two participant records are gone from storage (the sweep must not need them)
+    for person in (mentor, mentee):
+        stored = world.storage.participants.get(coordinator.tenant_id, programme_id, person)
+        assert stored is not None
+        world.storage.participants.delete(stored)
+
+    # WHEN the health job runs on day 15
+    world.clock.advance(timedelta(days=15))
+    run_job("check-meeting-health", world.container)
+
+    # THEN the pair carries both people as they are now, and each nudge is written from it
+    assert {(c.name, c.language) for c in pair.contacts} == {("Jelena Đorđević", "sr"), ("Ona Kairytė", "lt")}
+    (to_mentee,) = _nudges(world, mentee, coordinator.tenant_id)
+    (to_mentor,) = _nudges(world, mentor, coordinator.tenant_id)
+    assert (to_mentee.language, to_mentee.recipient) == ("lt", "ona@example.lt")
+    assert "Ona Kairytė" in to_mentor.body_text
+
+
+def test_a_persons_export_holds_their_pairs_without_the_partners_contact(world: World) -> None:
+    # GIVEN an approved pair, which carries both people's contacts for its nudges
+    coordinator, _programme_id, _pair_id, _mentor, _mentee = _pair(world)
+
+    # WHEN the mentee's data is exported
+    export = coordinator.post(f"{V1}/people/export", {"email": "ona@example.lt"}).json_body
+
+    # THEN her pair is there, and nothing of the mentor's address
+    assert len(export["pairs"]) == 1
+    assert "jelena@example.rs" not in str(export["pairs"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.clock import Clock
+from chalicelib.domain.feedback import pair_goals
 from chalicelib.domain.matching.model import ReasonCode
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.domain.participant import ParticipantStatus
@@ -22,6 +23,7 @@ from chalicelib.services.matching.answer_links import mentor_answer_links
 from chalicelib.services.matching.people import both_taking_part, to_status, update_participant
 from chalicelib.services.matching.reading import get_pair, get_run, list_pairs
 from chalicelib.services.matching.reports import ApproveAllReport, SkippedPair
+from chalicelib.services.nudges import pair_contacts
 from chalicelib.services.programmes import get_programme
 from chalicelib.storage.repositories import Storage
 
@@ -52,6 +54,8 @@ def approve_pair(
     now = clock.now()
     pair.move_to(PairStatus.APPROVED, at=now, reason=reason)
     mentee, mentor = both_taking_part(storage, programme, pair)
+    pair.goals = pair_goals(mentee.profile.goals, mentee.profile.tags)
+    pair.contacts = pair_contacts(mentor, mentee)
     days = programme.matching.mentor_acceptance_days
     if days is not None:
         pair.accept_by = now + timedelta(days=days)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.domain.events import Audience, EventKind, Invitation, ProgrammeEvent, Rsvp, answer, next_reminder
+from chalicelib.domain.events import (
+    ATTENDANCE_STEP,
+    AttendanceSource,
+    Audience,
+    EventKind,
+    Invitation,
+    ProgrammeEvent,
+    Rsvp,
+    answer,
+    next_reminder,
+    next_step,
+    record_attendance,
+)
 from chalicelib.domain.participant import Role
 
 STARTS = datetime(2026, 10, 20, 16, 0, tzinfo=UTC)
@@ -66,3 +78,29 @@ def test_a_no_or_a_cancelled_event_is_never_reminded() -> None:
     assert invitation.remind_at is None
     invitation.rsvp = Rsvp.YES
     assert next_reminder(_event(cancelled=True), invitation, STARTS - timedelta(days=30)) is None
+
+
+def test_after_the_last_reminder_a_yes_is_asked_once_whether_they_came_when_the_event_ends() -> None:
+    # GIVEN a yes whose reminders were all sent
+    event = _event()
+    invitation = _invitation()
+    answer(invitation, Rsvp.YES, event, STARTS - timedelta(days=30))
+    invitation.reminded_for = sorted(event.reminder_days)
+    # WHEN the next step is computed before the event, then once the attendance was asked
+    step = next_step(event, invitation, STARTS - timedelta(hours=1))
+    invitation.reminded_for = [*invitation.reminded_for, ATTENDANCE_STEP]
+    # THEN the ask comes at the event's end, and only once
+    assert step == (event.ends_at, ATTENDANCE_STEP)
+    assert next_step(event, invitation, event.ends_at) is None
+
+
+def test_a_persons_word_on_attendance_never_replaces_a_coordinators_record_but_the_reverse_does() -> None:
+    # GIVEN an invitation the person marked as attended
+    invitation = _invitation()
+    assert record_attendance(invitation, True, AttendanceSource.SELF)
+    # WHEN the coordinator records them absent, and the person says again they came
+    assert record_attendance(invitation, False, AttendanceSource.COORDINATOR)
+    taken = record_attendance(invitation, True, AttendanceSource.SELF)
+    # THEN the coordinator's record stands
+    assert not taken
+    assert (invitation.attended, invitation.attendance_by) == (False, AttendanceSource.COORDINATOR)

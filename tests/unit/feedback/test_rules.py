@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.feedback import (
     MAX_COMMENT_CHARS,
+    MAX_GOALS,
     AnswerChannel,
+    GoalProgress,
     Respondent,
     Round,
     SurveyAnswer,
@@ -17,8 +19,10 @@ from chalicelib.domain.feedback import (
     clean_comment,
     due_rounds,
     feedback_figures,
+    goal_figures,
     next_check,
     next_reminder,
+    pair_goals,
 )
 from chalicelib.domain.pair import Pair, PairStatus
 from chalicelib.domain.programme import SurveyKind, SurveySpec
@@ -189,3 +193,63 @@ def test_figures_count_response_rate_mean_and_nps_and_carry_no_comment() -> None
     assert (total.mean_rating, total.nps, total.not_a_good_fit) == (7.33, 33.3, 1)
     assert set(figures.by_kind) == {"fit_check"}
     assert "Marko" not in figures.model_dump_json()
+
+
+def test_a_mentees_goals_are_their_topics_then_each_line_of_their_words_without_repeats_and_bounded() -> None:
+    # GIVEN chosen topics and free text with bullets, a semicolon, a repeat in other case and too many goals
+    topics = ["Public speaking", "Negotiation"]
+    words = "- Lead my first team; public speaking\n\n* " + "x" * 300 + "\n" + "\n".join(f"goal {n}" for n in range(20))
+    # WHEN the pair's goals are taken from them
+    goals = pair_goals(words, topics)
+    # THEN topics come first, each line after, the repeat dropped, long ones cut and at most MAX_GOALS kept
+    assert goals[:3] == ["Public speaking", "Negotiation", "Lead my first team"]
+    assert goals[3] == "x" * 200
+    assert len(goals) == MAX_GOALS
+    assert pair_goals(None, []) == []
+
+
+def test_an_answer_keeps_progress_only_for_goals_the_survey_asked_about() -> None:
+    # GIVEN a pulse asking about two goals
+    request = _request(kind=SurveyKind.PULSE, goals=["Lead a team", "Write a book"])
+    answer = SurveyAnswer(goal_progress={"1": GoalProgress.ACHIEVED, "3": GoalProgress.ACHIEVED})
+    # WHEN the answer is applied
+    stored = apply_answer(request, answer, AnswerChannel.LINK, MATCHED)
+    # THEN the answer counts, and only goal 1 is kept (there is no goal 3)
+    assert stored
+    assert request.goal_progress == {"1": GoalProgress.ACHIEVED}
+
+
+def test_goal_figures_count_each_goal_of_each_pair_once_at_its_latest_answer() -> None:
+    # GIVEN a pair's goal 1 answered "not started" at mid-point and "achieved" at the close, goal 2 "some progress"
+    mid = _request(
+        survey_id="srv_mid",
+        goals=["a", "b"],
+        answered_at=MATCHED + timedelta(days=30),
+        goal_progress={"1": GoalProgress.NOT_STARTED, "2": GoalProgress.SOME_PROGRESS},
+    )
+    close = _request(
+        survey_id="srv_close",
+        goals=["a", "b"],
+        answered_at=MATCHED + timedelta(days=90),
+        goal_progress={"1": "achieved"},
+    )
+    unanswered = _request(survey_id="srv_open", goals=["a", "b"])
+    # WHEN the goal figures are computed
+    figures = goal_figures([close, unanswered, mid])
+    # THEN two goals, both moved, one achieved
+    assert (figures.goals, figures.with_progress, figures.achieved) == (2, 2, 1)
+    assert (figures.progress_share, figures.achieved_share) == (1.0, 0.5)
+    assert goal_figures([]).progress_share is None
+
+
+def test_a_fit_check_counted_from_the_first_meeting_has_no_round_until_the_pair_has_met() -> None:
+    # GIVEN a fit check 21 days after the first meeting, and a pair that first met on day 10
+    surveys = [SurveySpec(kind=SurveyKind.FIT_CHECK, offset_days=21, count_from="after_first_meeting")]
+    pair = _pair()
+    unmet = _plan()
+    met = _plan().model_copy(update={"first_met_at": MATCHED + timedelta(days=10)})
+    # WHEN the rounds are computed on day 30 and day 31
+    # THEN nothing is due while they have not met, and the fit check on day 31 once they have
+    assert due_rounds(unmet, pair, surveys, MATCHED + timedelta(days=60)) == []
+    assert due_rounds(met, pair, surveys, MATCHED + timedelta(days=30)) == []
+    assert due_rounds(met, pair, surveys, MATCHED + timedelta(days=31)) == [Round(SurveyKind.FIT_CHECK)]
