@@ -6,7 +6,11 @@ What holds a person, and how each is found from their e-mail address:
 * raw webhook deliveries of the tenant's endpoints whose body names the address;
 * pairs they are in (history, end reason, the explanation that quotes their goals);
 * messages to them (the outbox's participant index) and about them (a partner's match
-  or pair-ended e-mail that names them: the tenant's outbox, read whole).
+  or pair-ended e-mail that names them: the tenant's outbox, read whole);
+* in each programme they are in: event invitations (answers, attendance), survey
+  requests (their answers; a partner's comment may name them), the record of which form
+  response enrolled them, and matching runs' unmatched entries (a sentence naming them);
+* the HR sync's fingerprints, which remember their participant ids.
 
 Erasure releases their open pairs the way a withdrawal does (the partner is told and
 the place offered again), scrubs the rest, and leaves a tombstone (``services.erasures``)
@@ -23,8 +27,12 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib.clock import Clock
-from chalicelib.domain.common import normalise_email
+from chalicelib.domain.common import DomainModel, normalise_email
 from chalicelib.domain.erasure import Erasure
+from chalicelib.domain.events import Invitation
+from chalicelib.domain.feedback import SurveyRequest
+from chalicelib.domain.forms.submission import FormResponse
+from chalicelib.domain.matching_run import MatchRun, UnmatchedEntry
 from chalicelib.domain.message import Message
 from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant
@@ -35,10 +43,14 @@ from chalicelib.notify.outbox import Notifier
 from chalicelib.services import erasures
 from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
+from chalicelib.storage.match_runs import RunPart
+from chalicelib.storage.offboarding import Rewrite, rewrite_programme
 from chalicelib.storage.repositories import Storage
 
 ERASED_NAME = "a former participant"
 ERASED_REASON = "erased at the person's request"
+ERASED_ID = "erased"
+ERASED_SENTENCE = "This entry was erased at the person's request."
 # Listing an endpoint's deliveries is bounded by retention (TTL), not by this.
 _ALL = 1_000_000
 
@@ -175,6 +187,56 @@ def _scrub_text(text: str, words: set[str]) -> str:
     return text
 
 
+def _forget_unmatched(entry: dict[str, Any], ids: frozenset[str], words: set[str]) -> dict[str, Any]:
+    if entry.get("participant_id") in ids:
+        return {**entry, "participant_id": ERASED_ID, "params": {}, "sentence": ERASED_SENTENCE}
+    return {**entry, "sentence": _scrub_text(str(entry.get("sentence", "")), words)}
+
+
+def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
+    """What becomes of a programme's items when the people ``ids`` (named by ``words``) are erased.
+
+    Their own invitations, survey requests and form-response records go; their entries in
+    matching runs keep the role and the reason's code (the run's figures stay true) but
+    lose their id, sentence and parameters; text others wrote or were shown that names them is scrubbed.
+    """
+
+    def rewrite(entity: DomainModel) -> DomainModel | None:
+        if isinstance(entity, Invitation | SurveyRequest | FormResponse):
+            if entity.participant_id in ids:
+                return None
+            if isinstance(entity, SurveyRequest) and entity.comment:
+                comment = _scrub_text(entity.comment, words)
+                return entity if comment == entity.comment else entity.model_copy(update={"comment": comment})
+            return entity
+        if isinstance(entity, RunPart):
+            unmatched = [_forget_unmatched(e, ids, words) for e in entity.unmatched]
+            return entity if unmatched == entity.unmatched else entity.model_copy(update={"unmatched": unmatched})
+        if isinstance(entity, MatchRun):
+            before = [e.model_dump(mode="json") for e in entity.unmatched]
+            after = [_forget_unmatched(e, ids, words) for e in before]
+            if after == before:
+                return entity
+            return entity.model_copy(update={"unmatched": [UnmatchedEntry.model_validate(e) for e in after]})
+        return entity
+
+    return rewrite
+
+
+def _forget_synced(storage: Storage, tenant_id: str, ids: frozenset[str]) -> int:
+    """Drop the erased ids from the HR sync's fingerprints.
+
+    The fingerprint itself stays, so a person the HR system still lists unchanged is not invited again.
+    """
+    changed = []
+    for connector in storage.connectors.list(tenant_id):
+        for person in storage.synced_people.list(tenant_id, connector.connector_id):
+            kept = {programme: pid for programme, pid in person.participants.items() if pid not in ids}
+            if kept != person.participants:
+                changed.append(person.model_copy(update={"participants": kept}))
+    return storage.synced_people.put_many(changed) if changed else 0
+
+
 def erase_person(
     storage: Storage,
     notifier: Notifier,
@@ -224,6 +286,13 @@ def erase_person(
         storage.messages.save(message.model_copy(update=scrubbed))
     for delivery in held.deliveries:
         delete_delivery(delivery, storage)
+    ids = frozenset(p.participant_id for p in held.participants)
+    programme_items = [0, 0]
+    for programme_id in sorted({p.programme_id for p in held.participants}):
+        replaced, deleted = rewrite_programme(storage, tenant_id, programme_id, forget_in_programme(ids, words))
+        programme_items[0] += replaced
+        programme_items[1] += deleted
+    synced = _forget_synced(storage, tenant_id, ids)
     for participant in held.participants:
         storage.participants.delete(participant)
 
@@ -235,6 +304,8 @@ def erase_person(
         "messages_scrubbed": sum(m.recipient.lower() != address for m in held.messages_about),
         "deliveries_deleted": len(held.deliveries),
         "calendars_deleted": calendars,
+        "programme_items_scrubbed": programme_items[0] + synced,
+        "programme_items_deleted": programme_items[1],
     }
     recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
     log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))
