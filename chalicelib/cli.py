@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--email", required=True)
         if name == "erase-person":
             cmd.add_argument("--yes", action="store_true", help="confirm the erasure")
+    keep = sub.add_parser("set-retention", help="days a tenant's parked submissions and archived people are kept")
+    keep.add_argument("--tenant", required=True)
+    keep.add_argument("--days", required=True, type=int)
     offboard = sub.add_parser("offboard-tenant", help="delete everything of a tenant, its API keys first")
     offboard.add_argument("--tenant", required=True)
     offboard.add_argument("--yes", action="store_true", help="confirm the deletion")
@@ -134,6 +137,9 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             out,
             {"tenant_id": tenant.tenant_id, "sender_email": tenant.sender_email, "rate": tenant.send_rate_per_second},
         )
+    elif args.command == "set-retention":
+        tenant = tenants.set_retention(storage, tenant_id=args.tenant, retention_days=args.days)
+        _print(out, {"tenant_id": tenant.tenant_id, "retention_days": tenant.retention_days})
     elif args.command == "jobs":
         _print(
             out,

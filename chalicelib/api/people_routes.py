@@ -1,20 +1,21 @@
-"""Admin API v1 for people's data rights: export everything held about a person, or erase it.
+"""Admin API v1 for people's data rights: export everything held about a person, or erase it; and retention.
 
 The address travels in the body, never in the URL, so it stays out of access logs and
-browser histories. Both act for the tenant of the bearer key only.
+browser histories. All act for the tenant of the bearer key only.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import ApiContext, api_route
+from chalicelib.domain.tenant import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from chalicelib.errors import ValidationFailed
-from chalicelib.services import privacy
+from chalicelib.services import privacy, tenants
 
 bp = Blueprint(__name__)
 V1 = "/api/v1"
@@ -48,6 +49,16 @@ class ErasureOut(BaseModel):
 
 class ErasureList(BaseModel):
     items: list[ErasureOut]
+
+
+class RetentionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    retention_days: int = Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)
+
+
+class RetentionOut(BaseModel):
+    retention_days: int = Field(description="Days parked submissions and archived programmes' people are kept.")
 
 
 @api_route(
@@ -97,3 +108,27 @@ def erase_person(ctx: ApiContext, body: EraseRequest) -> dict[str, Any]:
 )
 def list_erasures(ctx: ApiContext) -> dict[str, Any]:
     return {"items": privacy.erasure_log(ctx.container.storage, tenant_id=ctx.tenant_id)}
+
+
+def _retention_out(ctx: ApiContext) -> RetentionOut:
+    default = timedelta(days=ctx.container.settings.attention_retention_days)
+    return RetentionOut(retention_days=tenants.retention(ctx.container.storage, ctx.tenant_id, default=default).days)
+
+
+@api_route(bp, f"{V1}/tenant/retention", "GET", summary="The tenant's retention period", response=RetentionOut, tag=TAG)
+def get_retention(ctx: ApiContext) -> RetentionOut:
+    return _retention_out(ctx)
+
+
+@api_route(
+    bp,
+    f"{V1}/tenant/retention",
+    "PUT",
+    summary="Set the days parked submissions and archived programmes' people are kept (7 to 3650)",
+    body=RetentionIn,
+    response=RetentionOut,
+    tag=TAG,
+)
+def set_retention(ctx: ApiContext, body: RetentionIn) -> RetentionOut:
+    tenants.set_retention(ctx.container.storage, tenant_id=ctx.tenant_id, retention_days=body.retention_days)
+    return _retention_out(ctx)

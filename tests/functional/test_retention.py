@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
+from chalicelib.cli import run as run_cli
 from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.jobs import run_job
 from chalicelib.storage.deliveries import InMemoryDeliveries
@@ -58,6 +60,55 @@ def test_a_delivery_needing_attention_or_parked_dead_expires_after_the_retention
     assert stored is not None
     assert stored.state is DeliveryState.DEAD
     assert stored.expires_at == received + timedelta(days=90)
+
+
+def test_a_tenant_s_own_retention_ends_its_parked_deliveries_sooner_and_leaves_others_at_the_default(
+    world: World, processor: RecordingProcessor
+) -> None:
+    # GIVEN two tenants, one keeping parked submissions for 30 days, both with a handler that always fails
+    brief = world.tenant("Kratko")
+    usual = world.tenant("Obično")
+    answer = brief.put("/api/v1/tenant/retention", {"retention_days": 30})
+    endpoints = {t.tenant_id: t.endpoint(t.programme(), "standard") for t in (brief, usual)}
+    processor.failures_left = 100
+    received = world.clock.now()
+
+    # WHEN a delivery to each fails until it is parked
+    for issued in endpoints.values():
+        _deliver(world, issued.secret, issued.endpoint.endpoint_id, "msg_dead")
+    for _ in range(10):
+        world.clock.advance(timedelta(hours=7))
+        run_job("retry-deliveries", world.container)
+
+    # THEN the first ends after its 30 days, the other after the deployment's 90
+    assert (answer.status_code, answer.json_body) == (200, {"retention_days": 30})
+    ends = {
+        tenant_id: world.storage.deliveries.get(issued.endpoint.endpoint_id, "msg_dead")
+        for tenant_id, issued in endpoints.items()
+    }
+    assert {tenant_id: (d.state, d.expires_at) for tenant_id, d in ends.items() if d is not None} == {
+        brief.tenant_id: (DeliveryState.DEAD, received + timedelta(days=30)),
+        usual.tenant_id: (DeliveryState.DEAD, received + timedelta(days=90)),
+    }
+
+
+def test_the_retention_is_read_and_set_through_the_api_and_the_cli_within_its_bounds(world: World) -> None:
+    # GIVEN a tenant that set no retention of its own
+    coordinator = world.tenant()
+    before = coordinator.get("/api/v1/tenant/retention").json_body
+
+    # WHEN it asks for too short and too long a period, then the operator sets a year with the CLI
+    too_short = coordinator.put("/api/v1/tenant/retention", {"retention_days": 6})
+    too_long = coordinator.put("/api/v1/tenant/retention", {"retention_days": 3651})
+    out = io.StringIO()
+    status = run_cli(["set-retention", "--tenant", coordinator.tenant_id, "--days", "365"], world.container, out)
+
+    # THEN the default was 90, the bad values were refused, and the CLI's year is what the API reads
+    assert before == {"retention_days": 90}
+    assert (too_short.status_code, too_long.status_code) == (400, 400)
+    assert status == 0
+    assert json.loads(out.getvalue())["retention_days"] == 365
+    assert coordinator.get("/api/v1/tenant/retention").json_body == {"retention_days": 365}
 
 
 class Throttled(Exception):
