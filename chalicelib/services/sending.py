@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from chalicelib.domain.tenant import Tenant
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import ValidationFailed
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.tenants import get_tenant
 from chalicelib.storage.repositories import Storage
 
 
@@ -21,12 +22,6 @@ def configure_sending(
         When the address or rate is not acceptable.
     """
 
-    def load() -> Tenant:
-        tenant = storage.tenants.get(tenant_id)
-        if tenant is None:
-            raise NotFound("no such tenant")
-        return tenant
-
     def change(tenant: Tenant) -> Tenant:
         updates = {
             name: value
@@ -38,7 +33,12 @@ def configure_sending(
         except ValueError as exc:
             raise ValidationFailed("the sender address or rate is not acceptable") from exc
 
-    return update_with_retry(load, change, storage.tenants.save, message="the tenant kept changing; try again")
+    return update_with_retry(
+        lambda: get_tenant(storage, tenant_id),
+        change,
+        storage.tenants.save,
+        message="the tenant kept changing; try again",
+    )
 
 
 __all__ = ["configure_sending"]

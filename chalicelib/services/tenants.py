@@ -91,19 +91,26 @@ def set_retention(storage: Storage, *, tenant_id: str, retention_days: int) -> T
         ``retention_days`` is outside the allowed range.
     """
 
-    def load() -> Tenant:
-        tenant = storage.tenants.get(tenant_id)
-        if tenant is None:
-            raise NotFound("no such tenant")
-        return tenant
-
     def change(tenant: Tenant) -> Tenant:
         try:
             return Tenant.model_validate(tenant.model_dump() | {"retention_days": retention_days})
         except ValueError as exc:
             raise ValidationFailed(f"retention_days: must be between {_BOUNDS}") from exc
 
-    return update_with_retry(load, change, storage.tenants.save, message="the tenant kept changing; try again")
+    return update_with_retry(
+        lambda: get_tenant(storage, tenant_id),
+        change,
+        storage.tenants.save,
+        message="the tenant kept changing; try again",
+    )
+
+
+def get_tenant(storage: Storage, tenant_id: str) -> Tenant:
+    """The tenant; ``NotFound`` when there is none."""
+    tenant = storage.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("no such tenant")
+    return tenant
 
 
 def retention(storage: Storage, tenant_id: str, *, default: timedelta) -> timedelta:
