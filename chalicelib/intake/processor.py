@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.archive import SIGNUPS_CLOSED
 from chalicelib.domain.forms.mapping import (
     FieldMapping,
     MappingProblem,
@@ -75,6 +76,8 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
         profile=mapped,
         submitted_at=submission.submitted_at,
     )
+    if onboarded.outcome is OnboardingOutcome.ARCHIVED:
+        return ProcessOutcome.ignored(SIGNUPS_CLOSED)
     if onboarded.outcome is OnboardingOutcome.NO_CONSENT:
         return ProcessOutcome.needs_attention(NO_CONSENT, submission_id=submission.submission_id)
     if onboarded.outcome is OnboardingOutcome.ROLE_CHANGE:

@@ -37,6 +37,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.archive import SIGNUPS_CLOSED
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.domain.places import PlaceSlot
@@ -73,6 +74,7 @@ class EnrolmentOutcome(StrEnum):
     STALE = "stale"
     NO_CONSENT = "no_consent"
     NO_PROGRAMME = "no_programme"
+    ARCHIVED = "archived"
     ROLE_CHANGE = "role_change"
 
 
@@ -138,12 +140,16 @@ def enrol(
     Raises
     ------
     Conflict
-        A coordinator enrols an e-mail the programme already has.
+        A coordinator enrols an e-mail the programme already has, or into an archived programme.
     PersonErased
         A signup made before its sender's data was erased (a replay or redelivery).
     VersionConflict
         Others kept writing the same record through every attempt; try again later.
     """
+    if programme.archived_at is not None:
+        if channel is Channel.COORDINATOR:
+            raise Conflict(SIGNUPS_CLOSED)
+        return Enrolled(EnrolmentOutcome.ARCHIVED)
     if channel is Channel.SIGNUP and (profile.consent is None or not profile.consent.given):
         return Enrolled(EnrolmentOutcome.NO_CONSENT)
     if channel is Channel.SIGNUP:

@@ -60,6 +60,8 @@ Survey requests by next reminder (all tenants)         GSI1    GSI1PK=SURVEY_REM
 Event by id / events of a programme                    table   PK=TENANT#<t>#PROGRAMME#<p>, SK=EVENT#<id> / begins_with
 Invitations of an event (attendance, figures)          table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with INVITE#<event>#
 Invitations by next reminder (all tenants)             GSI1    GSI1PK=EVENT_REMINDERS_DUE, GSI1SK<=<iso time>#...
+Archive of a programme (signups refused, scrub date)   table   PK=TENANT#<t>, SK=ARCHIVE#<p>
+Archived programmes due for their scrub (all tenants)  GSI1    GSI1PK=ARCHIVES_DUE, GSI1SK<=<iso time>#...
 =====================================================  ======  =====================================================
 """
 
@@ -323,3 +325,10 @@ def invitations_of_event_prefix(event_id: str) -> str:
 
 
 EVENT_REMINDERS_DUE_GSI1 = "EVENT_REMINDERS_DUE"
+
+
+def archive_sk(programme_id: str) -> str:
+    return f"ARCHIVE#{programme_id}"
+
+
+ARCHIVES_DUE_GSI1 = "ARCHIVES_DUE"
