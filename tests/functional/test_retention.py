@@ -11,6 +11,7 @@ from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.jobs import run_job
 from chalicelib.storage.deliveries import InMemoryDeliveries
 from chalicelib.storage.repositories import in_memory_storage
+from tests.support import builders
 from tests.support.world import RecordingProcessor, World, signed_standard, standard_source, world_with
 
 BODY = json.dumps({"type": "form.submitted", "data": {"answers": [{"id": "goals", "value": "Vođenje tima"}]}}).encode()
@@ -109,6 +110,47 @@ def test_the_retention_is_read_and_set_through_the_api_and_the_cli_within_its_bo
     assert status == 0
     assert json.loads(out.getvalue())["retention_days"] == 365
     assert coordinator.get("/api/v1/tenant/retention").json_body == {"retention_days": 365}
+
+
+def test_the_coordinator_digest_counts_the_signups_needing_attention_that_expire_within_a_week(world: World) -> None:
+    # GIVEN a programme with a coordinator and three signups needing attention: one expiring in 5 days,
+    # one in 8, one in 30; and another programme's, expiring tomorrow
+    coordinator = world.tenant()
+    mojca = {"name": "Mojca Kranjc", "email": "mojca@skupnost.example.si", "language": "en"}
+    programme_id = coordinator.programme(languages=["en"], default_language="en", coordinators=[mojca])
+    other_id = coordinator.programme(languages=["en"], default_language="en")
+    issued = coordinator.endpoint(programme_id, "standard")
+    now = world.clock.now()
+    for delivery_id, days, programme in (
+        ("d5", 5, programme_id),
+        ("d8", 8, programme_id),
+        ("d30", 30, programme_id),
+        ("o1", 1, other_id),
+    ):
+        world.storage.deliveries.add(
+            builders.delivery(
+                issued.endpoint.endpoint_id,
+                delivery_id,
+                tenant_id=coordinator.tenant_id,
+                programme_id=programme,
+                state=DeliveryState.NEEDS_ATTENTION,
+                body=BODY,
+                received_at=now,
+                updated_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+        )
+
+    # WHEN the daily digests are queued
+    run_job("send-coordinator-digests", world.container)
+
+    # THEN Mojca's digest says three wait and one of them goes within seven days, quoting no answer
+    (digest,) = [
+        m for m in world.storage.messages.for_tenant(coordinator.tenant_id) if m.template == "coordinator_digest"
+    ]
+    assert "Signups kept for your attention (the form's answers need a decision): 3." in digest.body_text
+    assert "Of these, 1 will be deleted within 7 days" in digest.body_text
+    assert "Vođenje" not in digest.body_text
 
 
 class Throttled(Exception):
