@@ -15,12 +15,14 @@ from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.intake.processor import Preview, ReadSubmission, preview
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.endpoints import get_endpoint
+from chalicelib.services.inbox.service import with_body
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
     from chalicelib.domain.forms.mapping import FieldMapping
     from chalicelib.domain.webhook import WebhookEndpoint
     from chalicelib.storage.repositories import Storage
+
 
 def form_endpoint(storage: Storage, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
     """The tenant's endpoint, which must receive form submissions.
@@ -87,4 +89,5 @@ def preview_delivery(
     read = readers.get(endpoint.source)
     if read is None:
         raise ValidationFailed(f"{endpoint.source} endpoints receive no form submissions")
-    return preview(delivery, read, mapping if mapping is not None else endpoint.field_mapping)
+    # A body too large for the delivery's item was kept in parts beside it.
+    return preview(with_body(delivery, storage), read, mapping if mapping is not None else endpoint.field_mapping)
