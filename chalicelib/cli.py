@@ -227,7 +227,13 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             out.write("erasure cannot be undone; add --yes to confirm\n")
             return 2
         erasure = privacy.erase_person(
-            storage, container.notifier, container.clock, tenant_id=args.tenant, email=args.email, erased_by="cli"
+            storage,
+            container.notifier,
+            container.clock,
+            tenant_id=args.tenant,
+            email=args.email,
+            erased_by="cli",
+            erasure_key=container.erasure_key,
         )
         _print(out, privacy.erasure_summary(erasure))
     elif args.command == "offboard-tenant":

@@ -102,6 +102,7 @@ def erase_person(ctx: ApiContext, body: EraseRequest) -> dict[str, Any]:
         tenant_id=ctx.tenant_id,
         email=body.email,
         erased_by=f"api key {ctx.key_id}",
+        erasure_key=container.erasure_key,
     )
     return privacy.erasure_summary(erasure)
 

@@ -75,6 +75,7 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
         programme_id=endpoint.programme_id,
         profile=mapped,
         submitted_at=submission.submitted_at,
+        erasure_key=ctx.erasure_key,
     )
     if onboarded.outcome is OnboardingOutcome.ARCHIVED:
         return ProcessOutcome.ignored(SIGNUPS_CLOSED)

@@ -100,6 +100,7 @@ def onboard(
     programme_id: str,
     profile: Profile,
     submitted_at: datetime,
+    erasure_key: bytes | None = None,
 ) -> Enrolled:
     """Create or update the participant a signup describes and queue their confirmation.
 
@@ -122,6 +123,7 @@ def onboard(
         profile=profile,
         submitted_at=submitted_at,
         channel=Channel.SIGNUP,
+        erasure_key=erasure_key,
     )
 
 
@@ -134,8 +136,12 @@ def enrol(
     profile: Profile,
     submitted_at: datetime,
     channel: Channel,
+    erasure_key: bytes | None = None,
 ) -> Enrolled:
     """Apply the enrolment rules (module docstring) to ``profile`` and queue the confirmation.
+
+    ``erasure_key`` is the key of erasure tombstones (``services.erasures``), which a
+    signup is checked against.
 
     Raises
     ------
@@ -153,7 +159,7 @@ def enrol(
     if channel is Channel.SIGNUP and (profile.consent is None or not profile.consent.given):
         return Enrolled(EnrolmentOutcome.NO_CONSENT)
     if channel is Channel.SIGNUP:
-        refuse_if_erased(storage, programme.tenant_id, profile.email, submitted_at)
+        refuse_if_erased(storage, erasure_key, programme.tenant_id, profile.email, submitted_at)
     participant_id = participant_id_for(programme.tenant_id, programme.programme_id, profile.email)
     outcome = EnrolmentOutcome.UNCHANGED
 

@@ -245,6 +245,7 @@ def erase_person(
     tenant_id: str,
     email: str,
     erased_by: str,
+    erasure_key: bytes | None,
 ) -> Erasure:
     """Erase everything the tenant holds about one person and leave a tombstone; see the module docstring.
 
@@ -256,10 +257,11 @@ def erase_person(
     ValidationFailed
         ``email`` is not an e-mail address.
     """
+    # ``erasure_key``: the container's, which later signups are checked against (``services.erasures``).
     address = _email(email)
     tombstone = Erasure(
         tenant_id=tenant_id,
-        subject=erasures.subject(tenant_id, address),
+        subject=erasures.subject(erasure_key, tenant_id, address),
         erased_by=erased_by,
         erased_at=clock.now(),
     )

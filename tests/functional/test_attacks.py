@@ -24,7 +24,6 @@ from chalicelib.domain.webhook import Purpose
 from chalicelib.registry import SOURCES, source_registry
 from chalicelib.services import endpoints as endpoint_service
 from chalicelib.services.inbox.ports import SourceSpec, WebhookRequest
-from chalicelib.settings import get_settings
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.signing import (
     BodyHmac,
@@ -75,15 +74,6 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     },
     "VendorSecret": {"secret": "a-vendor-signing-key-chosen-by-the-intruder"},
 }
-
-
-@pytest.fixture(autouse=True)
-def local_erasure_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Erasure hashes take their key from the process settings, which the stage's config points at SSM."""
-    monkeypatch.setenv("MENTORFLOW_ERASURE_KEY", "attack-suite-erasure-key")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:

@@ -64,6 +64,8 @@ class ProcessingContext:
     storage: Storage
     notifier: Notifier
     clock: Clock
+    # The key of erasure tombstones' hashes; None: the local stage's (see services.erasures).
+    erasure_key: bytes | None = None
 
 
 @dataclass(frozen=True)
