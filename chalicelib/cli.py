@@ -221,7 +221,10 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             },
         )
     elif args.command == "export-person":
-        _print(out, privacy.export_person(storage, tenant_id=args.tenant, email=args.email))
+        held = privacy.export_person(
+            storage, tenant_id=args.tenant, email=args.email, erasure_key=container.erasure_key
+        )
+        _print(out, held)
     elif args.command == "erase-person":
         if not args.yes:
             out.write("erasure cannot be undone; add --yes to confirm\n")

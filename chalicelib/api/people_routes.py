@@ -79,7 +79,10 @@ class RetentionOut(BaseModel):
     tag=TAG,
 )
 def export_person(ctx: ApiContext, body: PersonRequest) -> dict[str, Any]:
-    return privacy.export_person(ctx.container.storage, tenant_id=ctx.tenant_id, email=body.email)
+    container = ctx.container
+    return privacy.export_person(
+        container.storage, tenant_id=ctx.tenant_id, email=body.email, erasure_key=container.erasure_key
+    )
 
 
 @api_route(

@@ -9,6 +9,7 @@ failures raise, so that the inbox retries them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
@@ -28,6 +29,7 @@ from chalicelib.domain.forms.submission import FormResponse, FormSubmission, Not
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, participant_id_for
 from chalicelib.domain.webhook import Delivery, WebhookEndpoint
 from chalicelib.errors import VersionConflict
+from chalicelib.services import erasures
 from chalicelib.services.enrolment import EnrolmentOutcome as OnboardingOutcome
 from chalicelib.services.enrolment import onboard
 from chalicelib.services.inbox.ports import ProcessOutcome
@@ -60,6 +62,18 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
             submission_id=submission.submission_id,
             problems=[problem.model_dump(mode="json") for problem in mapped.problems],
         )
+    outcome = _enrol_mapped(submission, endpoint, ctx, mapped, notes)
+    # The sender's keyed hash goes on the delivery, so an erasure finds it without reading every body.
+    return dataclasses.replace(outcome, person=erasures.subject(ctx.erasure_key, endpoint.tenant_id, mapped.email))
+
+
+def _enrol_mapped(
+    submission: FormSubmission,
+    endpoint: WebhookEndpoint,
+    ctx: ProcessingContext,
+    mapped: Profile,
+    notes: list[Any],
+) -> ProcessOutcome:
     earlier = _earlier_participant(submission, endpoint, ctx)
     if earlier is not None and earlier.participant_id != participant_id_for(
         endpoint.tenant_id, endpoint.programme_id, mapped.email

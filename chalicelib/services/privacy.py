@@ -36,7 +36,7 @@ from chalicelib.domain.matching_run import MatchRun, UnmatchedEntry
 from chalicelib.domain.message import Message
 from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant
-from chalicelib.domain.webhook import Delivery
+from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier
@@ -47,12 +47,13 @@ from chalicelib.storage.match_runs import RunPart
 from chalicelib.storage.offboarding import Rewrite, rewrite_programme
 from chalicelib.storage.repositories import Storage
 
+PARKED_STATES = (DeliveryState.RECEIVED, DeliveryState.RETRYING, DeliveryState.NEEDS_ATTENTION, DeliveryState.DEAD)
 ERASED_NAME = "a former participant"
 ERASED_REASON = "erased at the person's request"
 ERASED_ID = "erased"
 ERASED_SENTENCE = "This entry was erased at the person's request."
-# Listing an endpoint's deliveries is bounded by retention (TTL), not by this.
-_ALL = 1_000_000
+# Parked deliveries of every tenant are few (they need a person); reading them whole is bounded by retention.
+_PARKED_SCAN = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,15 +97,26 @@ def names(delivery: Delivery, email: str) -> bool:
     return any(email in text.lower() for text in _texts_of(delivery.body))
 
 
-def _deliveries(storage: Storage, tenant_id: str, email: str) -> list[Delivery]:
-    """Deliveries whose raw body names ``email``, each with its body in hand (parts read back)."""
-    found = []
-    for endpoint in storage.endpoints.list(tenant_id):
-        for stored in storage.deliveries.for_endpoint(endpoint.endpoint_id, limit=_ALL):
+def _deliveries(storage: Storage, tenant_id: str, email: str, key: bytes | None) -> list[Delivery]:
+    """Deliveries from ``email``, each with its body in hand (parts read back).
+
+    Those whose sender was read carry the keyed hash of the address and are found by it.
+    Those nobody could read (the mapping failed, or before the hash existed) wait in the
+    sweep's index of parked deliveries, whose bodies are searched; a processed delivery
+    from before the hash is not found this way, and ends with its TTL (14 days).
+    """
+    found = {
+        (d.endpoint_id, d.delivery_id): with_body(d, storage)
+        for d in storage.deliveries.from_person(tenant_id, erasures.subject(key, tenant_id, email))
+    }
+    for state in PARKED_STATES:
+        for stored in storage.deliveries.by_state(state, limit=_PARKED_SCAN):
+            if stored.tenant_id != tenant_id or stored.person is not None:
+                continue
             delivery = with_body(stored, storage)
             if names(delivery, email):
-                found.append(delivery)
-    return found
+                found[(delivery.endpoint_id, delivery.delivery_id)] = delivery
+    return [found[k] for k in sorted(found)]
 
 
 def _mentions(message: Message, words: set[str]) -> bool:
@@ -112,7 +124,7 @@ def _mentions(message: Message, words: set[str]) -> bool:
     return any(word in text for word in words)
 
 
-def holdings(storage: Storage, tenant_id: str, email: str) -> Holdings:
+def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) -> Holdings:
     """Find every item of the tenant that holds ``email`` or its owner's name (see the module docstring)."""
     address = _email(email)
     participants = storage.participants.by_email(tenant_id, address)
@@ -130,10 +142,10 @@ def holdings(storage: Storage, tenant_id: str, email: str) -> Holdings:
         for m in storage.messages.for_tenant(tenant_id)
         if m.participant_id not in ids and (m.recipient.lower() == address or _mentions(m, words))
     ]
-    return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address))
+    return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address, key))
 
 
-def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, Any]:
+def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: bytes | None) -> dict[str, Any]:
     """Everything the tenant holds about one person as one JSON-ready document.
 
     Raises
@@ -141,7 +153,7 @@ def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, 
     NotFound
         Nothing is held about that address.
     """
-    held = holdings(storage, tenant_id, email)
+    held = holdings(storage, tenant_id, email, erasure_key)
     if held.empty:
         raise NotFound("nothing is held about that e-mail address")
     return {
@@ -271,7 +283,7 @@ def erase_person(
         if programme is not None:
             release_pairs_of(storage, notifier, clock, programme, participant, reason=ERASED_REASON)
 
-    held = holdings(storage, tenant_id, address)
+    held = holdings(storage, tenant_id, address, erasure_key)
     words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
     for pair in held.pairs:
         update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None}

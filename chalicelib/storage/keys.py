@@ -41,6 +41,7 @@ Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, 
 Parts of a delivery's body too large for its item      table   PK=ENDPOINT#<e>, begins_with BODYPART#<d>#
 Deliveries of an endpoint (admin, needs attention)     table   PK=ENDPOINT#<e>, begins_with DELIVERY#
 Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES#<state>, GSI1SK<=<iso time>#...
+Deliveries of one sender, by keyed hash (erasure)      GSI2    GSI2PK=TENANT#<t>#SENDER#<hmac>
 Calendar connection by id / connections of a tenant   table   PK=TENANT#<t>, SK=CALENDAR#<c> / begins_with
 Calendar connection by watch (every calendar push)     GSI1    GSI1PK=CALENDAR_WATCH#<provider>#<watch id>
 Calendar watches due for renewal (all tenants)         GSI2    GSI2PK=CALENDAR_RENEWALS, GSI2SK<=<iso time>#...
@@ -332,3 +333,8 @@ def archive_sk(programme_id: str) -> str:
 
 
 ARCHIVES_DUE_GSI1 = "ARCHIVES_DUE"
+
+
+def delivery_sender_gsi2(tenant_id: str, person: str) -> str:
+    """Never the address itself: ``person`` is the erasure key's hash of it."""
+    return f"TENANT#{tenant_id}#SENDER#{person}"

@@ -24,6 +24,7 @@ from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.programme import SurveyKind
 from chalicelib.domain.sync import CredentialRef, FieldMap, SecretStore, SyncConnector, SyncedPerson, Vendor
 from chalicelib.jobs import run_job
+from chalicelib.services import erasures
 from chalicelib.services.endpoints import IssuedEndpoint
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import dynamo_storage
@@ -49,7 +50,7 @@ MAPPING: dict[str, Any] = {
 @pytest.fixture
 def table_world(tmp_path: Path) -> Iterator[tuple[World, Any, Path]]:
     outbox = tmp_path / "outbox"
-    settings = Settings(email_channel="file", outbox_dir=str(outbox))
+    settings = Settings(email_channel="file", outbox_dir=str(outbox), erasure_key="privacy-test-erasure-key")
     with moto_table() as table, world_with(dynamo_storage(table), settings=settings) as world:
         yield world, table, outbox
 
@@ -276,6 +277,33 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     logged = captured.out + captured.err + caplog.text
     assert traces(logged) == []
     assert [secret for secret in (coordinator.api_key, issued.secret) if secret in logged] == []
+
+
+def test_erasure_finds_laura_s_read_submissions_by_keyed_hash_and_unreadable_ones_among_the_parked(
+    table_world: tuple[World, Any, Path],
+) -> None:
+    # GIVEN Laura's signup, read and matched, and her submission to a second form that has no mapping yet
+    world, table, _outbox = table_world
+    coordinator, issued, programme_id = matched_laura(world)
+    unmapped = coordinator.endpoint(programme_id, "typeform")
+    event = json.loads(laura_signup())
+    event["event_id"] = "evt_laura_unmapped"
+    parked = post_typeform(world, unmapped, json.dumps(event, ensure_ascii=False).encode())
+    read = world.storage.deliveries.get(issued.endpoint.endpoint_id, "evt_laura")
+    assert read is not None
+
+    # WHEN she is erased
+    erased = coordinator.post(f"{V1}/people/erase", {"email": EMAIL, "confirm": True})
+
+    # THEN the read one carried the container's keyed hash of her address, no key held the address,
+    # and both submissions are gone
+    assert parked.json_body["state"] == "needs_attention"
+    assert read.person == erasures.subject(world.container.erasure_key, coordinator.tenant_id, EMAIL)
+    assert read.person != erasures.subject(None, coordinator.tenant_id, EMAIL)
+    key_attributes = [v for item in table.scan()["Items"] for k, v in item.items() if k.startswith(("PK", "SK", "GSI"))]
+    assert [k for k in key_attributes if EMAIL in str(k)] == []
+    assert erased.json_body["items"]["deliveries_deleted"] == 2
+    assert world.storage.deliveries.get(unmapped.endpoint.endpoint_id, "evt_laura_unmapped") is None
 
 
 def test_the_erasure_log_says_who_erased_when_and_how_many_items_but_not_whom(

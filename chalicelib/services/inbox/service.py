@@ -309,6 +309,8 @@ def _record_outcome(
         "expires_at": delivery.received_at
         + (policy.raw_body_ttl if finished else _attention_ttl(delivery, ctx, policy)),
     }
+    if outcome.person is not None:
+        update["person"] = outcome.person
     saved = _save_latest(delivery, ctx, update)
     log_event(
         "webhook processed",
