@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -98,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--email", required=True)
         if name == "erase-person":
             cmd.add_argument("--yes", action="store_true", help="confirm the erasure")
+    keep = sub.add_parser("set-retention", help="days a tenant's parked submissions and archived people are kept")
+    keep.add_argument("--tenant", required=True)
+    keep.add_argument("--days", required=True, type=int)
+    archive = sub.add_parser("archive-programme", help="stop a programme's signups, close its pairs, scrub it later")
+    archive.add_argument("--tenant", required=True)
+    archive.add_argument("--programme", required=True)
+    archive.add_argument("--yes", action="store_true", help="confirm the archiving")
     offboard = sub.add_parser("offboard-tenant", help="delete everything of a tenant, its API keys first")
     offboard.add_argument("--tenant", required=True)
     offboard.add_argument("--yes", action="store_true", help="confirm the deletion")
@@ -140,6 +148,25 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             out,
             {"tenant_id": tenant.tenant_id, "sender_email": tenant.sender_email, "rate": tenant.send_rate_per_second},
         )
+    elif args.command == "set-retention":
+        tenant = tenants.set_retention(storage, tenant_id=args.tenant, retention_days=args.days)
+        _print(out, {"tenant_id": tenant.tenant_id, "retention_days": tenant.retention_days})
+    elif args.command == "archive-programme":
+        if not args.yes:
+            out.write("archiving closes every pair of the programme; add --yes to confirm\n")
+            return 2
+        from chalicelib.services.archiving import archive_programme
+
+        archived = archive_programme(
+            storage,
+            container.notifier,
+            container.clock,
+            tenant_id=args.tenant,
+            programme_id=args.programme,
+            archived_by="operator",
+            default_retention=timedelta(days=container.settings.attention_retention_days),
+        )
+        _print(out, archived.model_dump(mode="json", exclude={"version"}))
     elif args.command == "jobs":
         _print(
             out,
@@ -200,13 +227,22 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             },
         )
     elif args.command == "export-person":
-        _print(out, privacy.export_person(storage, tenant_id=args.tenant, email=args.email))
+        held = privacy.export_person(
+            storage, tenant_id=args.tenant, email=args.email, erasure_key=container.erasure_key
+        )
+        _print(out, held)
     elif args.command == "erase-person":
         if not args.yes:
             out.write("erasure cannot be undone; add --yes to confirm\n")
             return 2
         erasure = privacy.erase_person(
-            storage, container.notifier, container.clock, tenant_id=args.tenant, email=args.email, erased_by="cli"
+            storage,
+            container.notifier,
+            container.clock,
+            tenant_id=args.tenant,
+            email=args.email,
+            erased_by="cli",
+            erasure_key=container.erasure_key,
         )
         _print(out, privacy.erasure_summary(erasure))
     elif args.command == "offboard-tenant":

@@ -37,6 +37,7 @@ class Container:
     _calendar_apis: CalendarApis | None = None
     _invite_mail: MailStore | None = None
     _link_keys: tuple[bytes, ...] | None = None
+    _erasure_key: bytes | None = None
     _link_actions: Mapping[str, LinkAction] | None = None
 
     def dynamodb_resource(self) -> Any:
@@ -109,22 +110,37 @@ class Container:
             self._invite_mail = MailStore(settings.invite_bucket, settings.invite_prefix, settings.aws_region)
         return self._invite_mail
 
+    def _secure_parameter(self, name: str | None) -> str | None:
+        """A deployed secret: the value of the SSM SecureString ``name`` (None when no name is set)."""
+        if not name:
+            return None
+        import boto3
+
+        ssm = boto3.client("ssm", region_name=self.settings.aws_region)
+        return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+
     @property
     def link_keys(self) -> tuple[bytes, ...]:
         """The keys one-click links are signed with (first) and accepted with (all); read once per container."""
         if self._link_keys is None:
-            text = self.settings.link_keys
-            if text is None and self.settings.link_keys_parameter:
-                import boto3
-
-                ssm = boto3.client("ssm", region_name=self.settings.aws_region)
-                answer = ssm.get_parameter(Name=self.settings.link_keys_parameter, WithDecryption=True)
-                text = answer["Parameter"]["Value"]
+            text = self.settings.link_keys or self._secure_parameter(self.settings.link_keys_parameter)
             keys = tuple(part.strip().encode("utf-8") for part in (text or "").split(",") if part.strip())
             if not keys:
                 raise ConfigurationError("no link signing key: set MENTORFLOW_LINK_KEYS(_PARAMETER)")
             self._link_keys = keys
         return self._link_keys
+
+    @property
+    def erasure_key(self) -> bytes:
+        """The key of erasure tombstones' hashes; read once per container, like the link keys."""
+        if self._erasure_key is None:
+            from chalicelib.services.erasures import LOCAL_KEY
+
+            text = self.settings.erasure_key or self._secure_parameter(self.settings.erasure_key_parameter)
+            if not text and self.settings.stage != "local":
+                raise ConfigurationError("no erasure key: set MENTORFLOW_ERASURE_KEY(_PARAMETER)")
+            self._erasure_key = text.encode("utf-8") if text else LOCAL_KEY
+        return self._erasure_key
 
     @property
     def link_actions(self) -> Mapping[str, LinkAction]:
@@ -144,7 +160,9 @@ class Container:
     def processing(self) -> ProcessingContext:
         from chalicelib.services.inbox.ports import ProcessingContext
 
-        return ProcessingContext(storage=self.storage, notifier=self.notifier, clock=self.clock)
+        return ProcessingContext(
+            storage=self.storage, notifier=self.notifier, clock=self.clock, erasure_key=self.erasure_key
+        )
 
     @property
     def inbox_policy(self) -> InboxPolicy:

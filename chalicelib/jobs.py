@@ -41,8 +41,7 @@ class Job:
             raise TypeError(f"job {self.name!r} needs a Rate or Cron schedule, not {self.schedule!r}")
         if not _JOB_NAME.fullmatch(self.name) or len(self.name) > _MAX_NAME_LENGTH:
             raise ValueError(
-                f"job name {self.name!r} must be lower-case words joined by '-', "
-                f"at most {_MAX_NAME_LENGTH} characters"
+                f"job name {self.name!r} must be lower-case words joined by '-', at most {_MAX_NAME_LENGTH} characters"
             )
 
     @property
@@ -101,6 +100,12 @@ def _send_coordinator_digests(container: Container) -> dict[str, Any]:
     # Links need the address people reach the API at; without it the digest still tells, without buttons.
     links = review_links(container.link_keys, container.clock, base_url) if base_url else None
     return dict(send_digests(container.storage, container.notifier, container.clock, links=links))
+
+
+def _scrub_archived_programmes(container: Container) -> dict[str, Any]:
+    from chalicelib.services.archiving import scrub_due
+
+    return scrub_due(container.storage, container.clock)
 
 
 def _renew_calendar_watches(container: Container) -> dict[str, Any]:
@@ -168,7 +173,6 @@ def _as_dict(report: Any) -> dict[str, Any]:
 
         return asdict(report)
     return dict(report)
-
 
 
 def _table(*jobs: Job) -> Mapping[str, Job]:
@@ -239,6 +243,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=60),
         _sweep_sync_invitations,
         "Remind synced people who left an invitation unanswered for 14 days, once; close it after 30 days.",
+    ),
+    Job(
+        "scrub-archived-programmes",
+        Cron("30", "3", "*", "*", "?", "*"),
+        _scrub_archived_programmes,
+        "Scrub the people of archived programmes whose retention has passed, leaving only their counts.",
     ),
 )
 

@@ -134,6 +134,7 @@ class Programme(DomainModel):
         default=None, description="Deprecated: name coordinators in ``coordinators``; read when none are named."
     )
     coordinators: list[Coordinator] = Field(default_factory=list, max_length=20)
+    archived_at: datetime | None = Field(default=None, description="Set by archiving: no more signups or pairs.")
     created_at: datetime
     updated_at: datetime
 

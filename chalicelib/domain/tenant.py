@@ -12,6 +12,8 @@ from pydantic import Field
 from chalicelib.domain.common import DomainModel, Email, HumanText, new_id
 
 API_KEY_PREFIX = "mf_"
+MIN_RETENTION_DAYS = 7
+MAX_RETENTION_DAYS = 3650
 
 
 class Tenant(DomainModel):
@@ -21,6 +23,12 @@ class Tenant(DomainModel):
     name: HumanText = Field(min_length=1, max_length=200)
     sender_email: Email | None = Field(default=None, description="From of its messages: a verified SES identity.")
     send_rate_per_second: float | None = Field(default=None, gt=0, le=1000, description="Its share of SES's rate.")
+    retention_days: int | None = Field(
+        default=None,
+        ge=MIN_RETENTION_DAYS,
+        le=MAX_RETENTION_DAYS,
+        description="Days a parked submission, or an archived programme's people, are kept; None: the deployment's.",
+    )
     created_at: datetime
 
 

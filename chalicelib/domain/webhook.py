@@ -115,8 +115,10 @@ class Delivery(DomainModel):
     received_at: datetime
     updated_at: datetime
     expires_at: datetime | None = None
+    person: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="Keyed hash of the sender's address, once read."
+    )
 
 
 def delivery_id_for_body(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
-

@@ -18,6 +18,7 @@ from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.intake.processor import Preview, ReadSubmission, preview
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.endpoints import get_endpoint
+from chalicelib.services.inbox.service import with_body
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -142,4 +143,5 @@ def _stored_delivery(
     read = readers.get(endpoint.source)
     if read is None:
         raise ValidationFailed(f"{endpoint.source} endpoints receive no form submissions")
-    return endpoint, delivery, read
+    # A body too large for the delivery's item was kept in parts beside it.
+    return endpoint, with_body(delivery, storage), read

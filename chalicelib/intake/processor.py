@@ -9,6 +9,7 @@ failures raise, so that the inbox retries them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.archive import SIGNUPS_CLOSED
 from chalicelib.domain.forms.mapping import (
     FieldMapping,
     MappingProblem,
@@ -27,6 +29,7 @@ from chalicelib.domain.forms.submission import FormResponse, FormSubmission, Not
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, participant_id_for
 from chalicelib.domain.webhook import Delivery, WebhookEndpoint
 from chalicelib.errors import VersionConflict
+from chalicelib.services import erasures
 from chalicelib.services.enrolment import EnrolmentOutcome as OnboardingOutcome
 from chalicelib.services.enrolment import onboard
 from chalicelib.services.inbox.ports import ProcessOutcome
@@ -59,6 +62,18 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
             submission_id=submission.submission_id,
             problems=[problem.model_dump(mode="json") for problem in mapped.problems],
         )
+    outcome = _enrol_mapped(submission, endpoint, ctx, mapped, notes)
+    # The sender's keyed hash goes on the delivery, so an erasure finds it without reading every body.
+    return dataclasses.replace(outcome, person=erasures.subject(ctx.erasure_key, endpoint.tenant_id, mapped.email))
+
+
+def _enrol_mapped(
+    submission: FormSubmission,
+    endpoint: WebhookEndpoint,
+    ctx: ProcessingContext,
+    mapped: Profile,
+    notes: list[Any],
+) -> ProcessOutcome:
     earlier = _earlier_participant(submission, endpoint, ctx)
     if earlier is not None and earlier.participant_id != participant_id_for(
         endpoint.tenant_id, endpoint.programme_id, mapped.email
@@ -74,7 +89,10 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
         programme_id=endpoint.programme_id,
         profile=mapped,
         submitted_at=submission.submitted_at,
+        erasure_key=ctx.erasure_key,
     )
+    if onboarded.outcome is OnboardingOutcome.ARCHIVED:
+        return ProcessOutcome.ignored(SIGNUPS_CLOSED)
     if onboarded.outcome is OnboardingOutcome.NO_CONSENT:
         return ProcessOutcome.needs_attention(NO_CONSENT, submission_id=submission.submission_id)
     if onboarded.outcome is OnboardingOutcome.ROLE_CHANGE:

@@ -5,7 +5,9 @@ the coordinator's language, when there is something to tell: new signups, signup
 for attention, proposals waiting for review (each with one-click approve and reject
 links when links can be issued), pairs the mentor declined or let expire, and pairs
 ended early, and feedback (new survey answers, low ratings, "not a good fit", comments,
-goal progress). Queued once per programme, coordinator and day, so a re-run of the job
+goal progress). Signups kept for attention that the tenant's retention will delete within
+``EXPIRY_WARNING`` are counted apart, so the coordinator can act before they go.
+Queued once per programme, coordinator and day, so a re-run of the job
 sends nothing twice. Names appear in the e-mail, which goes to the people who run the
 programme; logs carry counts only.
 """
@@ -32,6 +34,7 @@ DIGEST_PERIOD = timedelta(days=1)
 APPROVE_ACTION = "approve-pair"
 REJECT_ACTION = "reject-pair"
 _ATTENTION_SCAN = 1000
+EXPIRY_WARNING = timedelta(days=7)
 
 # (programme, coordinator, action, pair id) → the URL of a signed one-click link.
 LinkMaker = Callable[[Programme, Coordinator, str, str], str]
@@ -43,6 +46,7 @@ class Digest:
 
     signups: list[Participant] = field(default_factory=list)
     needs_attention: int = 0
+    expiring_soon: int = 0
     proposals: list[Pair] = field(default_factory=list)
     declined: list[Pair] = field(default_factory=list)
     ended_early: list[Pair] = field(default_factory=list)
@@ -58,14 +62,18 @@ def gather(storage: Storage, programme: Programme, since: datetime) -> tuple[Dig
     """The programme's digest since ``since``, and its people by id (to name them)."""
     people = {p.participant_id: p for p in all_participants(storage, programme.tenant_id, programme.programme_id)}
     pairs = storage.pairs.list(programme.tenant_id, programme.programme_id)
-    attention = storage.deliveries.by_state(DeliveryState.NEEDS_ATTENTION, limit=_ATTENTION_SCAN)
+    attention = [
+        d
+        for d in storage.deliveries.by_state(DeliveryState.NEEDS_ATTENTION, limit=_ATTENTION_SCAN)
+        if d.tenant_id == programme.tenant_id and d.programme_id == programme.programme_id
+    ]
+    warn_before = since + DIGEST_PERIOD + EXPIRY_WARNING
     digest = Digest(
         signups=sorted(
             (p for p in people.values() if p.created_at >= since), key=lambda p: (p.created_at, p.profile.name)
         ),
-        needs_attention=sum(
-            1 for d in attention if d.tenant_id == programme.tenant_id and d.programme_id == programme.programme_id
-        ),
+        needs_attention=len(attention),
+        expiring_soon=sum(1 for d in attention if d.expires_at is not None and d.expires_at <= warn_before),
         proposals=[p for p in pairs if p.status is PairStatus.PROPOSED],
         declined=[p for p in pairs if p.status in (PairStatus.DECLINED, PairStatus.EXPIRED) and p.updated_at >= since],
         ended_early=[p for p in pairs if p.status is PairStatus.ENDED_EARLY and p.updated_at >= since],
@@ -134,6 +142,8 @@ def _context(
         "mentor_signups": _names(p for p in digest.signups if p.role is Role.MENTOR),
         "mentee_signups": _names(p for p in digest.signups if p.role is Role.MENTEE),
         "needs_attention": digest.needs_attention or None,
+        "expiring_soon": digest.expiring_soon or None,
+        "expiry_warning_days": EXPIRY_WARNING.days,
         "proposals": "\n".join(proposals) or None,
         "declined": "\n".join(pair_line(p) for p in digest.declined) or None,
         "ended_early": "\n".join(pair_line(p) for p in digest.ended_early) or None,

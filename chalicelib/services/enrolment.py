@@ -37,6 +37,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.archive import SIGNUPS_CLOSED
 from chalicelib.domain.common import StatusChange
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.domain.places import PlaceSlot
@@ -73,6 +74,7 @@ class EnrolmentOutcome(StrEnum):
     STALE = "stale"
     NO_CONSENT = "no_consent"
     NO_PROGRAMME = "no_programme"
+    ARCHIVED = "archived"
     ROLE_CHANGE = "role_change"
 
 
@@ -98,6 +100,7 @@ def onboard(
     programme_id: str,
     profile: Profile,
     submitted_at: datetime,
+    erasure_key: bytes | None = None,
 ) -> Enrolled:
     """Create or update the participant a signup describes and queue their confirmation.
 
@@ -120,6 +123,7 @@ def onboard(
         profile=profile,
         submitted_at=submitted_at,
         channel=Channel.SIGNUP,
+        erasure_key=erasure_key,
     )
 
 
@@ -132,22 +136,30 @@ def enrol(
     profile: Profile,
     submitted_at: datetime,
     channel: Channel,
+    erasure_key: bytes | None = None,
 ) -> Enrolled:
     """Apply the enrolment rules (module docstring) to ``profile`` and queue the confirmation.
+
+    ``erasure_key`` is the key of erasure tombstones (``services.erasures``), which a
+    signup is checked against.
 
     Raises
     ------
     Conflict
-        A coordinator enrols an e-mail the programme already has.
+        A coordinator enrols an e-mail the programme already has, or into an archived programme.
     PersonErased
         A signup made before its sender's data was erased (a replay or redelivery).
     VersionConflict
         Others kept writing the same record through every attempt; try again later.
     """
+    if programme.archived_at is not None:
+        if channel is Channel.COORDINATOR:
+            raise Conflict(SIGNUPS_CLOSED)
+        return Enrolled(EnrolmentOutcome.ARCHIVED)
     if channel is Channel.SIGNUP and (profile.consent is None or not profile.consent.given):
         return Enrolled(EnrolmentOutcome.NO_CONSENT)
     if channel is Channel.SIGNUP:
-        refuse_if_erased(storage, programme.tenant_id, profile.email, submitted_at)
+        refuse_if_erased(storage, erasure_key, programme.tenant_id, profile.email, submitted_at)
     participant_id = participant_id_for(programme.tenant_id, programme.programme_id, profile.email)
     outcome = EnrolmentOutcome.UNCHANGED
 

@@ -1,9 +1,10 @@
 """Erasure tombstones: whether an address was erased, known by a keyed hash and never in clear.
 
-The key is a deployment secret: an SSM SecureString named by ``erasure_key_parameter``,
-fetched once per container on first use, or ``erasure_key`` itself for a local run.
-Without either, a fixed local key stands in, so a developer's machine works unconfigured;
-the hashes then protect no better than a plain hash, which is why a deployment sets one.
+The key is a deployment secret, handed in by the caller: the container reads it once
+(``Container.erasure_key``: ``erasure_key``, or the SSM SecureString named by
+``erasure_key_parameter``), as it does the link keys. Only the local stage, where
+nothing is real, may go without one: ``LOCAL_KEY`` stands in there, which protects no
+better than a plain hash.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from datetime import datetime
 
 from chalicelib.domain.erasure import Erasure, erasure_subject
 from chalicelib.errors import MentoringError
-from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.repositories import Storage
 
-_LOCAL_KEY = b"mentorflow-local-erasure-key"
-_cached: dict[str, bytes] = {}
+LOCAL_KEY = b"mentorflow-local-erasure-key"
 
 REPLAY_REASON = "the person's data was erased at their request; nothing of this delivery is kept"
 
@@ -28,35 +27,24 @@ class PersonErased(MentoringError):
     code = "erased"
 
 
-def erasure_key(settings: Settings | None = None) -> bytes:
-    settings = settings or get_settings()
-    if settings.erasure_key:
-        return settings.erasure_key.encode()
-    name = settings.erasure_key_parameter
-    if not name:
-        return _LOCAL_KEY
-    if name not in _cached:
-        import boto3
+def subject(key: bytes | None, tenant_id: str, email: str) -> str:
+    """The tombstone key of ``email`` in a tenant (``ValueError`` for what is not an address).
 
-        ssm = boto3.client("ssm", region_name=settings.aws_region)
-        _cached[name] = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"].encode()
-    return _cached[name]
+    ``key`` None is the local stage's ``LOCAL_KEY`` (tests, ``make run``); a deployed
+    container always hands in its own.
+    """
+    return erasure_subject(key or LOCAL_KEY, tenant_id, email)
 
 
-def subject(tenant_id: str, email: str, key: bytes | None = None) -> str:
-    """The tombstone key of ``email`` in a tenant (``ValueError`` for what is not an address)."""
-    return erasure_subject(key or erasure_key(), tenant_id, email)
-
-
-def erased(storage: Storage, tenant_id: str, email: str) -> Erasure | None:
+def erased(storage: Storage, key: bytes | None, tenant_id: str, email: str) -> Erasure | None:
     """The tombstone of ``email``, when that address was erased in the tenant."""
     try:
-        return storage.erasures.get(tenant_id, subject(tenant_id, email))
+        return storage.erasures.get(tenant_id, subject(key, tenant_id, email))
     except ValueError:
         return None
 
 
-def refuse_if_erased(storage: Storage, tenant_id: str, email: str, submitted_at: datetime) -> None:
+def refuse_if_erased(storage: Storage, key: bytes | None, tenant_id: str, email: str, submitted_at: datetime) -> None:
     """Refuse a submission made before its sender was erased; one made after is a new, freely given signup.
 
     Raises
@@ -64,6 +52,6 @@ def refuse_if_erased(storage: Storage, tenant_id: str, email: str, submitted_at:
     PersonErased
         The address was erased after ``submitted_at``.
     """
-    tombstone = erased(storage, tenant_id, email)
+    tombstone = erased(storage, key, tenant_id, email)
     if tombstone is not None and submitted_at <= tombstone.erased_at:
         raise PersonErased(REPLAY_REASON)

@@ -7,7 +7,11 @@ What holds a person, and how each is found from their e-mail address:
 * pairs they are in (history, end reason, the explanation that quotes their goals, the
   mentee's goals and both people's contacts kept for nudges);
 * messages to them (the outbox's participant index) and about them (a partner's match
-  or pair-ended e-mail that names them: the tenant's outbox, read whole).
+  or pair-ended e-mail that names them: the tenant's outbox, read whole);
+* in each programme they are in: event invitations (answers, attendance), survey
+  requests (their answers; a partner's comment may name them), the record of which form
+  response enrolled them, and matching runs' unmatched entries (a sentence naming them);
+* the HR sync's fingerprints, which remember their participant ids.
 
 Erasure releases their open pairs the way a withdrawal does (the partner is told and
 the place offered again), scrubs the rest, and leaves a tombstone (``services.erasures``)
@@ -24,24 +28,33 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib.clock import Clock
-from chalicelib.domain.common import normalise_email
+from chalicelib.domain.common import DomainModel, normalise_email
 from chalicelib.domain.erasure import Erasure
+from chalicelib.domain.events import Invitation
+from chalicelib.domain.feedback import SurveyRequest
+from chalicelib.domain.forms.submission import FormResponse
+from chalicelib.domain.matching_run import MatchRun, UnmatchedEntry
 from chalicelib.domain.message import Message
 from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant
-from chalicelib.domain.webhook import Delivery
+from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import erasures
 from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
+from chalicelib.storage.match_runs import RunPart
+from chalicelib.storage.offboarding import Rewrite, rewrite_programme
 from chalicelib.storage.repositories import Storage
 
+PARKED_STATES = (DeliveryState.RECEIVED, DeliveryState.RETRYING, DeliveryState.NEEDS_ATTENTION, DeliveryState.DEAD)
 ERASED_NAME = "a former participant"
 ERASED_REASON = "erased at the person's request"
-# Listing an endpoint's deliveries is bounded by retention (TTL), not by this.
-_ALL = 1_000_000
+ERASED_ID = "erased"
+ERASED_SENTENCE = "This entry was erased at the person's request."
+# Parked deliveries of every tenant are few (they need a person); reading them whole is bounded by retention.
+_PARKED_SCAN = 10_000
 
 
 @dataclass(frozen=True)
@@ -85,15 +98,26 @@ def names(delivery: Delivery, email: str) -> bool:
     return any(email in text.lower() for text in _texts_of(delivery.body))
 
 
-def _deliveries(storage: Storage, tenant_id: str, email: str) -> list[Delivery]:
-    """Deliveries whose raw body names ``email``, each with its body in hand (parts read back)."""
-    found = []
-    for endpoint in storage.endpoints.list(tenant_id):
-        for stored in storage.deliveries.for_endpoint(endpoint.endpoint_id, limit=_ALL):
+def _deliveries(storage: Storage, tenant_id: str, email: str, key: bytes | None) -> list[Delivery]:
+    """Deliveries from ``email``, each with its body in hand (parts read back).
+
+    Those whose sender was read carry the keyed hash of the address and are found by it.
+    Those nobody could read (the mapping failed, or before the hash existed) wait in the
+    sweep's index of parked deliveries, whose bodies are searched; a processed delivery
+    from before the hash is not found this way, and ends with its TTL (14 days).
+    """
+    found = {
+        (d.endpoint_id, d.delivery_id): with_body(d, storage)
+        for d in storage.deliveries.from_person(tenant_id, erasures.subject(key, tenant_id, email))
+    }
+    for state in PARKED_STATES:
+        for stored in storage.deliveries.by_state(state, limit=_PARKED_SCAN):
+            if stored.tenant_id != tenant_id or stored.person is not None:
+                continue
             delivery = with_body(stored, storage)
             if names(delivery, email):
-                found.append(delivery)
-    return found
+                found[(delivery.endpoint_id, delivery.delivery_id)] = delivery
+    return [found[k] for k in sorted(found)]
 
 
 def _mentions(message: Message, words: set[str]) -> bool:
@@ -101,7 +125,7 @@ def _mentions(message: Message, words: set[str]) -> bool:
     return any(word in text for word in words)
 
 
-def holdings(storage: Storage, tenant_id: str, email: str) -> Holdings:
+def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) -> Holdings:
     """Find every item of the tenant that holds ``email`` or its owner's name (see the module docstring)."""
     address = _email(email)
     participants = storage.participants.by_email(tenant_id, address)
@@ -119,10 +143,10 @@ def holdings(storage: Storage, tenant_id: str, email: str) -> Holdings:
         for m in storage.messages.for_tenant(tenant_id)
         if m.participant_id not in ids and (m.recipient.lower() == address or _mentions(m, words))
     ]
-    return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address))
+    return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address, key))
 
 
-def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, Any]:
+def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: bytes | None) -> dict[str, Any]:
     """Everything the tenant holds about one person as one JSON-ready document.
 
     Raises
@@ -130,7 +154,7 @@ def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, 
     NotFound
         Nothing is held about that address.
     """
-    held = holdings(storage, tenant_id, email)
+    held = holdings(storage, tenant_id, email, erasure_key)
     if held.empty:
         raise NotFound("nothing is held about that e-mail address")
     return {
@@ -177,6 +201,56 @@ def _scrub_text(text: str, words: set[str]) -> str:
     return text
 
 
+def _forget_unmatched(entry: dict[str, Any], ids: frozenset[str], words: set[str]) -> dict[str, Any]:
+    if entry.get("participant_id") in ids:
+        return {**entry, "participant_id": ERASED_ID, "params": {}, "sentence": ERASED_SENTENCE}
+    return {**entry, "sentence": _scrub_text(str(entry.get("sentence", "")), words)}
+
+
+def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
+    """What becomes of a programme's items when the people ``ids`` (named by ``words``) are erased.
+
+    Their own invitations, survey requests and form-response records go; their entries in
+    matching runs keep the role and the reason's code (the run's figures stay true) but
+    lose their id, sentence and parameters; text others wrote or were shown that names them is scrubbed.
+    """
+
+    def rewrite(entity: DomainModel) -> DomainModel | None:
+        if isinstance(entity, Invitation | SurveyRequest | FormResponse):
+            if entity.participant_id in ids:
+                return None
+            if isinstance(entity, SurveyRequest) and entity.comment:
+                comment = _scrub_text(entity.comment, words)
+                return entity if comment == entity.comment else entity.model_copy(update={"comment": comment})
+            return entity
+        if isinstance(entity, RunPart):
+            unmatched = [_forget_unmatched(e, ids, words) for e in entity.unmatched]
+            return entity if unmatched == entity.unmatched else entity.model_copy(update={"unmatched": unmatched})
+        if isinstance(entity, MatchRun):
+            before = [e.model_dump(mode="json") for e in entity.unmatched]
+            after = [_forget_unmatched(e, ids, words) for e in before]
+            if after == before:
+                return entity
+            return entity.model_copy(update={"unmatched": [UnmatchedEntry.model_validate(e) for e in after]})
+        return entity
+
+    return rewrite
+
+
+def _forget_synced(storage: Storage, tenant_id: str, ids: frozenset[str]) -> int:
+    """Drop the erased ids from the HR sync's fingerprints.
+
+    The fingerprint itself stays, so a person the HR system still lists unchanged is not invited again.
+    """
+    changed = []
+    for connector in storage.connectors.list(tenant_id):
+        for person in storage.synced_people.list(tenant_id, connector.connector_id):
+            kept = {programme: pid for programme, pid in person.participants.items() if pid not in ids}
+            if kept != person.participants:
+                changed.append(person.model_copy(update={"participants": kept}))
+    return storage.synced_people.put_many(changed) if changed else 0
+
+
 def erase_person(
     storage: Storage,
     notifier: Notifier,
@@ -185,6 +259,7 @@ def erase_person(
     tenant_id: str,
     email: str,
     erased_by: str,
+    erasure_key: bytes | None,
 ) -> Erasure:
     """Erase everything the tenant holds about one person and leave a tombstone; see the module docstring.
 
@@ -196,10 +271,11 @@ def erase_person(
     ValidationFailed
         ``email`` is not an e-mail address.
     """
+    # ``erasure_key``: the container's, which later signups are checked against (``services.erasures``).
     address = _email(email)
     tombstone = Erasure(
         tenant_id=tenant_id,
-        subject=erasures.subject(tenant_id, address),
+        subject=erasures.subject(erasure_key, tenant_id, address),
         erased_by=erased_by,
         erased_at=clock.now(),
     )
@@ -209,7 +285,7 @@ def erase_person(
         if programme is not None:
             release_pairs_of(storage, notifier, clock, programme, participant, reason=ERASED_REASON)
 
-    held = holdings(storage, tenant_id, address)
+    held = holdings(storage, tenant_id, address, erasure_key)
     words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
     for pair in held.pairs:
         update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None, "goals": [], "contacts": []}
@@ -226,6 +302,13 @@ def erase_person(
         storage.messages.save(message.model_copy(update=scrubbed))
     for delivery in held.deliveries:
         delete_delivery(delivery, storage)
+    ids = frozenset(p.participant_id for p in held.participants)
+    programme_items = [0, 0]
+    for programme_id in sorted({p.programme_id for p in held.participants}):
+        replaced, deleted = rewrite_programme(storage, tenant_id, programme_id, forget_in_programme(ids, words))
+        programme_items[0] += replaced
+        programme_items[1] += deleted
+    synced = _forget_synced(storage, tenant_id, ids)
     for participant in held.participants:
         storage.participants.delete(participant)
 
@@ -237,6 +320,8 @@ def erase_person(
         "messages_scrubbed": sum(m.recipient.lower() != address for m in held.messages_about),
         "deliveries_deleted": len(held.deliveries),
         "calendars_deleted": calendars,
+        "programme_items_scrubbed": programme_items[0] + synced,
+        "programme_items_deleted": programme_items[1],
     }
     recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
     log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from chalicelib.domain.common import normalise_email
 from chalicelib.domain.tenant import Tenant
-from chalicelib.errors import NotFound, SenderNotVerified, ValidationFailed
+from chalicelib.errors import SenderNotVerified, ValidationFailed
 from chalicelib.services.concurrency import update_with_retry
+from chalicelib.services.tenants import get_tenant
 from chalicelib.storage.repositories import Storage
 
 # Whether the mail service lets us send From an address; None when it could not be asked.
@@ -40,12 +41,6 @@ def configure_sending(
     if sender_email is not None and sender_check is not None:
         _check_sender(sender_email, sender_check)
 
-    def load() -> Tenant:
-        tenant = storage.tenants.get(tenant_id)
-        if tenant is None:
-            raise NotFound("no such tenant")
-        return tenant
-
     def change(tenant: Tenant) -> Tenant:
         updates = {
             name: value
@@ -57,7 +52,12 @@ def configure_sending(
         except ValueError as exc:
             raise ValidationFailed("the sender address or rate is not acceptable") from exc
 
-    return update_with_retry(load, change, storage.tenants.save, message="the tenant kept changing; try again")
+    return update_with_retry(
+        lambda: get_tenant(storage, tenant_id),
+        change,
+        storage.tenants.save,
+        message="the tenant kept changing; try again",
+    )
 
 
 def _check_sender(sender_email: str, sender_check: SenderCheck) -> None:

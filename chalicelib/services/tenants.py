@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from chalicelib.clock import Clock
-from chalicelib.domain.tenant import ApiKey, Tenant, generate_api_key, hash_api_key
-from chalicelib.errors import NotFound
+from chalicelib.domain.tenant import (
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+    ApiKey,
+    Tenant,
+    generate_api_key,
+    hash_api_key,
+)
+from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.services.concurrency import update_with_retry
 from chalicelib.storage.offboarding import purge_tenant
 from chalicelib.storage.repositories import Storage
+
+_BOUNDS = f"{MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS} days"
 
 
 @dataclass(frozen=True)
@@ -65,3 +76,46 @@ def offboard_tenant(storage: Storage, *, tenant_id: str) -> int:
     if storage.tenants.get(tenant_id) is None:
         raise NotFound("no such tenant")
     return purge_tenant(storage, tenant_id)
+
+
+def set_retention(storage: Storage, *, tenant_id: str, retention_days: int) -> Tenant:
+    """Set how many days the tenant's parked submissions and archived programmes keep personal data.
+
+    Applies to what is parked or archived from now on; what is stored keeps the end it was given.
+
+    Raises
+    ------
+    NotFound
+        No such tenant.
+    ValidationFailed
+        ``retention_days`` is outside the allowed range.
+    """
+
+    def change(tenant: Tenant) -> Tenant:
+        try:
+            return Tenant.model_validate(tenant.model_dump() | {"retention_days": retention_days})
+        except ValueError as exc:
+            raise ValidationFailed(f"retention_days: must be between {_BOUNDS}") from exc
+
+    return update_with_retry(
+        lambda: get_tenant(storage, tenant_id),
+        change,
+        storage.tenants.save,
+        message="the tenant kept changing; try again",
+    )
+
+
+def get_tenant(storage: Storage, tenant_id: str) -> Tenant:
+    """The tenant; ``NotFound`` when there is none."""
+    tenant = storage.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("no such tenant")
+    return tenant
+
+
+def retention(storage: Storage, tenant_id: str, *, default: timedelta) -> timedelta:
+    """The tenant's retention period, or the deployment's ``default`` where it set none (or is gone)."""
+    tenant = storage.tenants.get(tenant_id)
+    if tenant is None or tenant.retention_days is None:
+        return default
+    return timedelta(days=tenant.retention_days)

@@ -9,8 +9,8 @@ from typing import Any
 
 from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.storage import keys
-from chalicelib.storage.base import GSI1, Attr, DynamoRepository, Key, VersionedStore, due_condition
-from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, SK
+from chalicelib.storage.base import GSI1, GSI2, Attr, DynamoRepository, Key, VersionedStore, due_condition
+from chalicelib.storage.codec import GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK
 from chalicelib.storage.registry import register_entity
 
 # Only these states are swept for work; a delivery in any other state leaves the index. A
@@ -44,6 +44,10 @@ class DeliveryRepository(ABC):
     def by_state(self, state: DeliveryState, *, due_before: datetime | None = None, limit: int = 100) -> list[Delivery]:
         """Deliveries of every tenant in a state that needs work (retrying, dead, needs attention), oldest first."""
 
+    @abstractmethod
+    def from_person(self, tenant_id: str, person: str) -> list[Delivery]:
+        """The tenant's deliveries whose sender's keyed hash is ``person`` (erasure, export)."""
+
 
 def delivery_key(endpoint_id: str, delivery_id: str) -> dict[str, str]:
     return {PK: keys.endpoint_pk(endpoint_id), SK: keys.delivery_sk(delivery_id)}
@@ -59,6 +63,9 @@ def _delivery_attributes(delivery: Delivery) -> dict[str, str]:
     if delivery.state in LISTABLE_DELIVERY_STATES:
         attributes[GSI1PK] = keys.deliveries_by_state_gsi1(delivery.state.value)
         attributes[GSI1SK] = keys.due_gsi_sk(_due_time(delivery), delivery.endpoint_id, delivery.delivery_id)
+    if delivery.person is not None:
+        attributes[GSI2PK] = keys.delivery_sender_gsi2(delivery.tenant_id, delivery.person)
+        attributes[GSI2SK] = f"{delivery.endpoint_id}#{delivery.delivery_id}"
     return attributes
 
 
@@ -118,6 +125,13 @@ class DynamoDeliveries(DynamoRepository, DeliveryRepository):
             KeyConditionExpression=due_condition(keys.deliveries_by_state_gsi1(state.value), due_before),
         )
 
+    def from_person(self, tenant_id: str, person: str) -> builtins.list[Delivery]:
+        return self._query(
+            Delivery,
+            IndexName=GSI2,
+            KeyConditionExpression=Key(GSI2PK).eq(keys.delivery_sender_gsi2(tenant_id, person)),
+        )
+
 
 class InMemoryDeliveries(DeliveryRepository):
     def __init__(self) -> None:
@@ -150,3 +164,8 @@ class InMemoryDeliveries(DeliveryRepository):
             lambda d: (_due_time(d), d.endpoint_id, d.delivery_id),
         )
         return chosen[:limit]
+
+    def from_person(self, tenant_id: str, person: str) -> list[Delivery]:
+        return self.items.select(
+            lambda d: d.tenant_id == tenant_id and d.person == person, lambda d: (d.endpoint_id, d.delivery_id)
+        )

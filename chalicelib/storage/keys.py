@@ -41,6 +41,7 @@ Delivery by endpoint and delivery id (idempotency)     table   PK=ENDPOINT#<e>, 
 Parts of a delivery's body too large for its item      table   PK=ENDPOINT#<e>, begins_with BODYPART#<d>#
 Deliveries of an endpoint (admin, needs attention)     table   PK=ENDPOINT#<e>, begins_with DELIVERY#
 Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES#<state>, GSI1SK<=<iso time>#...
+Deliveries of one sender, by keyed hash (erasure)      GSI2    GSI2PK=TENANT#<t>#SENDER#<hmac>
 Calendar connection by id / connections of a tenant   table   PK=TENANT#<t>, SK=CALENDAR#<c> / begins_with
 Calendar connection by watch (every calendar push)     GSI1    GSI1PK=CALENDAR_WATCH#<provider>#<watch id>
 Calendar watches due for renewal (all tenants)         GSI2    GSI2PK=CALENDAR_RENEWALS, GSI2SK<=<iso time>#...
@@ -63,6 +64,8 @@ Survey requests by next reminder (all tenants)         GSI1    GSI1PK=SURVEY_REM
 Event by id / events of a programme                    table   PK=TENANT#<t>#PROGRAMME#<p>, SK=EVENT#<id> / begins_with
 Invitations of an event (attendance, figures)          table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with INVITE#<event>#
 Invitations by next reminder (all tenants)             GSI1    GSI1PK=EVENT_REMINDERS_DUE, GSI1SK<=<iso time>#...
+Archive of a programme (signups refused, scrub date)   table   PK=TENANT#<t>, SK=ARCHIVE#<p>
+Archived programmes due for their scrub (all tenants)  GSI1    GSI1PK=ARCHIVES_DUE, GSI1SK<=<iso time>#...
 =====================================================  ======  =====================================================
 """
 
@@ -341,3 +344,15 @@ def invitations_of_event_prefix(event_id: str) -> str:
 
 
 EVENT_REMINDERS_DUE_GSI1 = "EVENT_REMINDERS_DUE"
+
+
+def archive_sk(programme_id: str) -> str:
+    return f"ARCHIVE#{programme_id}"
+
+
+ARCHIVES_DUE_GSI1 = "ARCHIVES_DUE"
+
+
+def delivery_sender_gsi2(tenant_id: str, person: str) -> str:
+    """Never the address itself: ``person`` is the erasure key's hash of it."""
+    return f"TENANT#{tenant_id}#SENDER#{person}"

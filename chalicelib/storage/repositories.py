@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chalicelib.storage.archives import ArchiveRepository, DynamoArchives, InMemoryArchives
 from chalicelib.storage.base import Page
 from chalicelib.storage.calendar_connections import (
     CalendarConnectionRepository,
@@ -85,6 +86,7 @@ class Storage:
     delivery_bodies: DeliveryBodyRepository = field(metadata=backends(DynamoDeliveryBodies, InMemoryDeliveryBodies))
     surveys: SurveyRepository = field(metadata=backends(DynamoSurveys, InMemorySurveys))
     events: EventRepository = field(metadata=backends(DynamoEvents, InMemoryEvents))
+    archives: ArchiveRepository = field(metadata=backends(DynamoArchives, InMemoryArchives))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:

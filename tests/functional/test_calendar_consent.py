@@ -93,6 +93,7 @@ def test_erasing_a_person_deletes_the_calendar_connections_they_consented_to() -
             tenant_id=scene.tenant.tenant_id,
             email=MENTEE,
             erased_by="key_coordinator",
+            erasure_key=scene.world.container.erasure_key,
         )
 
         # THEN their connection is gone and the mentor's stays

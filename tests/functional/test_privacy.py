@@ -10,14 +10,21 @@ import json
 import logging
 import zlib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from boto3.dynamodb.types import Binary
 
+from chalicelib.domain.events import EventKind, Invitation, ProgrammeEvent, Rsvp
+from chalicelib.domain.feedback import Respondent, SurveyRequest
+from chalicelib.domain.matching_run import MatchRun, RunFigures, UnmatchedEntry
 from chalicelib.domain.pair import PairStatus
+from chalicelib.domain.programme import SurveyKind
+from chalicelib.domain.sync import CredentialRef, FieldMap, SecretStore, SyncConnector, SyncedPerson, Vendor
 from chalicelib.jobs import run_job
+from chalicelib.services import erasures
 from chalicelib.services.endpoints import IssuedEndpoint
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import dynamo_storage
@@ -43,7 +50,7 @@ MAPPING: dict[str, Any] = {
 @pytest.fixture
 def table_world(tmp_path: Path) -> Iterator[tuple[World, Any, Path]]:
     outbox = tmp_path / "outbox"
-    settings = Settings(email_channel="file", outbox_dir=str(outbox))
+    settings = Settings(email_channel="file", outbox_dir=str(outbox), erasure_key="privacy-test-erasure-key")
     with moto_table() as table, world_with(dynamo_storage(table), settings=settings) as world:
         yield world, table, outbox
 
@@ -84,6 +91,83 @@ def matched_laura(world: World) -> tuple[TenantHandle, IssuedEndpoint, str]:
     approved = coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{proposal['pair_id']}/approve")
     assert approved.status_code == 200, approved.json_body
     return coordinator, issued, programme_id
+
+
+def laura_everywhere(world: World, tenant_id: str, programme_id: str) -> str:
+    """Laura also in what the programme keeps beside her record; her participant id.
+
+    An earlier run that left her unmatched, her survey answer and Søren's naming her,
+    her answer and attendance of a kick-off, and the HR sync's fingerprint of her.
+    """
+    (laura,) = world.storage.participants.by_email(tenant_id, EMAIL)
+    (pair,) = world.storage.pairs.list(tenant_id, programme_id)
+    now = world.clock.now()
+    later = now + timedelta(days=365)
+    figures = RunFigures(
+        mentees=1, mentors=0, places=0, matched=0, unmatched_mentees=1, free_places=0, duplicates=0,
+        solver="exact", objective="max_score",
+    )  # fmt: skip
+    unmatched = UnmatchedEntry(
+        participant_id=laura.participant_id,
+        role="mentee",
+        code="no_mentors",
+        params={"goals": [ANSWER]},
+        sentence=f"There are no mentors in this round, so {NAME} could not be matched.",
+    )
+    world.storage.runs.add(
+        MatchRun(
+            run_id="run_before_soren", tenant_id=tenant_id, programme_id=programme_id, trigger="api",
+            requested_at=now, figures=figures, unmatched=[unmatched],
+        )
+    )  # fmt: skip
+    for participant_id, respondent, comment in (
+        (laura.participant_id, Respondent.MENTEE, f"Søren knows {ANSWER} well."),
+        (pair.mentor_id, Respondent.MENTOR, f"{NAME} is a delight to mentor."),
+    ):
+        world.storage.surveys.add_request(
+            SurveyRequest(
+                survey_id=f"srv_{respondent.value}", tenant_id=tenant_id, programme_id=programme_id,
+                pair_id=pair.pair_id, participant_id=participant_id, respondent=respondent,
+                kind=SurveyKind.FIT_CHECK, asked_at=now, answered_at=now, rating=5, comment=comment, expires_at=later,
+            )
+        )  # fmt: skip
+    event = ProgrammeEvent(
+        event_id="evt_kickoff", tenant_id=tenant_id, programme_id=programme_id, kind=EventKind.KICK_OFF,
+        title="Kick-off", starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=2),
+        created_at=now, expires_at=later,
+    )  # fmt: skip
+    world.storage.events.save(event)
+    world.storage.events.add_invitation(
+        Invitation(
+            tenant_id=tenant_id, programme_id=programme_id, event_id=event.event_id,
+            participant_id=laura.participant_id, invited_at=now, rsvp=Rsvp.YES, answered_at=now, attended=True,
+            expires_at=later,
+        )
+    )  # fmt: skip
+    connector = SyncConnector(
+        tenant_id=tenant_id, connector_id="con_hr", vendor=Vendor.BAMBOOHR,
+        credentials=CredentialRef(store=SecretStore.SSM, name="/mentorflow/bamboohr/api-key"),
+        mapping=FieldMap(email="workEmail"), created_at=now, updated_at=now,
+    )  # fmt: skip
+    world.storage.connectors.save(connector)
+    world.storage.synced_people.put_many(
+        [
+            SyncedPerson(
+                tenant_id=tenant_id, connector_id="con_hr", external_id="emp-laura", fields_hash="fingerprint",
+                participants={programme_id: laura.participant_id}, synced_at=now, expires_at=later,
+            )
+        ]
+    )  # fmt: skip
+    return laura.participant_id
+
+
+def items_naming(table: Any, participant_id: str) -> list[str]:
+    """The entity types of the table's items that hold ``participant_id`` (pairs keep ids, by design)."""
+    found = []
+    for item in json.loads(table_text(table)):
+        if participant_id in json.dumps(item, ensure_ascii=False):
+            found.append(str(item.get("entity_type")))
+    return sorted(found)
 
 
 def traces(text: str) -> list[str]:
@@ -148,7 +232,11 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     caplog.set_level(logging.DEBUG, logger="mentorflow")
     world, table, outbox = table_world
     coordinator, issued, programme_id = matched_laura(world)
+    laura_id = laura_everywhere(world, coordinator.tenant_id, programme_id)
     assert traces(table_text(table)) == [EMAIL, NAME.lower(), ANSWER]
+    assert {"form_response", "invitation", "match_run_part", "survey_request", "synced_person"} <= set(
+        items_naming(table, laura_id)
+    )
 
     # WHEN the coordinator erases her, then the messages are sent
     erased = coordinator.post(f"{V1}/people/erase", {"email": EMAIL, "confirm": True})
@@ -163,6 +251,11 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     assert "pair_ended" in outbox_text(outbox) or "has left" in outbox_text(outbox)
     assert traces(table_text(table)) == []
     assert traces(outbox_text(outbox)) == []
+    assert set(items_naming(table, laura_id)) <= {"pair", "place_slot"}
+    run = world.storage.runs.get(coordinator.tenant_id, programme_id, "run_before_soren")
+    assert run is not None
+    assert [(e.participant_id, e.code, e.params) for e in run.unmatched] == [("erased", "no_mentors", {})]
+    assert run.summary().figures.unmatched_mentees == 1
 
     # WHEN Typeform delivers her submission again and the coordinator tries to replay it
     again = post_typeform(world, issued, laura_signup())
@@ -184,6 +277,33 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     logged = captured.out + captured.err + caplog.text
     assert traces(logged) == []
     assert [secret for secret in (coordinator.api_key, issued.secret) if secret in logged] == []
+
+
+def test_erasure_finds_laura_s_read_submissions_by_keyed_hash_and_unreadable_ones_among_the_parked(
+    table_world: tuple[World, Any, Path],
+) -> None:
+    # GIVEN Laura's signup, read and matched, and her submission to a second form that has no mapping yet
+    world, table, _outbox = table_world
+    coordinator, issued, programme_id = matched_laura(world)
+    unmapped = coordinator.endpoint(programme_id, "typeform")
+    event = json.loads(laura_signup())
+    event["event_id"] = "evt_laura_unmapped"
+    parked = post_typeform(world, unmapped, json.dumps(event, ensure_ascii=False).encode())
+    read = world.storage.deliveries.get(issued.endpoint.endpoint_id, "evt_laura")
+    assert read is not None
+
+    # WHEN she is erased
+    erased = coordinator.post(f"{V1}/people/erase", {"email": EMAIL, "confirm": True})
+
+    # THEN the read one carried the container's keyed hash of her address, no key held the address,
+    # and both submissions are gone
+    assert parked.json_body["state"] == "needs_attention"
+    assert read.person == erasures.subject(world.container.erasure_key, coordinator.tenant_id, EMAIL)
+    assert read.person != erasures.subject(None, coordinator.tenant_id, EMAIL)
+    key_attributes = [v for item in table.scan()["Items"] for k, v in item.items() if k.startswith(("PK", "SK", "GSI"))]
+    assert [k for k in key_attributes if EMAIL in str(k)] == []
+    assert erased.json_body["items"]["deliveries_deleted"] == 2
+    assert world.storage.deliveries.get(unmapped.endpoint.endpoint_id, "evt_laura_unmapped") is None
 
 
 def test_the_erasure_log_says_who_erased_when_and_how_many_items_but_not_whom(

@@ -100,6 +100,9 @@ class TenantHandle:
     def patch(self, path: str, body: Any) -> Any:
         return self.world.client.http.patch(path, headers=self.headers(), body=json.dumps(body))
 
+    def put(self, path: str, body: Any) -> Any:
+        return self.world.client.http.put(path, headers=self.headers(), body=json.dumps(body))
+
     def delete(self, path: str) -> Any:
         return self.world.client.http.delete(path, headers=self.headers())
 

@@ -64,6 +64,8 @@ class ProcessingContext:
     storage: Storage
     notifier: Notifier
     clock: Clock
+    # The key of erasure tombstones' hashes; None: the local stage's (see services.erasures).
+    erasure_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class ProcessOutcome:
     state: DeliveryState = DeliveryState.DONE
     result: dict[str, Any] | None = None
     reason: str | None = None
+    # The keyed hash of the person the delivery came from, when the handler read one (erasure finds it by this).
+    person: str | None = None
 
     @classmethod
     def done(cls, **result: Any) -> ProcessOutcome:

@@ -38,6 +38,7 @@ from chalicelib.services.inbox.ports import (
     SourceRegistry,
     WebhookRequest,
 )
+from chalicelib.services.tenants import retention
 from chalicelib.storage.delivery_bodies import split
 from chalicelib.storage.repositories import Storage
 
@@ -56,7 +57,8 @@ class InboxPolicy:
     max_body_bytes: int = 1_048_576
     max_attempts: int = 8
     raw_body_ttl: timedelta = timedelta(days=14)
-    # Deliveries a person must look at (needs attention, dead) hold raw answers too: they end as well.
+    # Deliveries a person must look at (needs attention, dead) hold raw answers too: they end as well,
+    # after the tenant's retention period, or this where the tenant set none.
     attention_ttl: timedelta = timedelta(days=90)
 
 
@@ -307,8 +309,11 @@ def _record_outcome(
         "updated_at": now,
         # Finished deliveries stay (for idempotency and dry runs) only until their TTL; those that
         # need a person stay for the longer retention a coordinator needs to look at them.
-        "expires_at": delivery.received_at + (policy.raw_body_ttl if finished else policy.attention_ttl),
+        "expires_at": delivery.received_at
+        + (policy.raw_body_ttl if finished else _attention_ttl(delivery, ctx, policy)),
     }
+    if outcome.person is not None:
+        update["person"] = outcome.person
     saved = _save_latest(delivery, ctx, update)
     log_event(
         "webhook processed",
@@ -327,7 +332,7 @@ def _store_parts(delivery: Delivery, body: bytes, ctx: ProcessingContext, policy
         tenant_id=delivery.tenant_id,
         endpoint_id=delivery.endpoint_id,
         delivery_id=delivery.delivery_id,
-        expires_at=delivery.received_at + policy.attention_ttl,
+        expires_at=delivery.received_at + _attention_ttl(delivery, ctx, policy),
     )
     ctx.storage.delivery_bodies.put(parts)
     return len(parts)
@@ -383,7 +388,7 @@ def _record_failure(
         "last_error": error,
         "next_attempt_at": None if dead else now + backoff(attempts),
         "updated_at": now,
-        "expires_at": delivery.received_at + policy.attention_ttl if dead else None,
+        "expires_at": delivery.received_at + _attention_ttl(delivery, ctx, policy) if dead else None,
     }
     saved = _save_latest(delivery, ctx, update)
     log_warning(
@@ -396,6 +401,10 @@ def _record_failure(
         error_type=error.split(":", 1)[0],
     )
     return saved
+
+
+def _attention_ttl(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy) -> timedelta:
+    return retention(ctx.storage, delivery.tenant_id, default=policy.attention_ttl)
 
 
 def _save_latest(delivery: Delivery, ctx: ProcessingContext, update: Mapping[str, object]) -> Delivery:
@@ -452,7 +461,7 @@ def _park(delivery: Delivery, ctx: ProcessingContext, policy: InboxPolicy, reaso
             "last_error": reason,
             "next_attempt_at": None,
             "updated_at": now,
-            "expires_at": delivery.received_at + policy.attention_ttl,
+            "expires_at": delivery.received_at + _attention_ttl(delivery, ctx, policy),
         },
     )
 
