@@ -79,8 +79,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def find_endpoint(ctx: ProcessingContext, source: str, endpoint_id: str) -> WebhookEndpoint:
-    """The endpoint a URL names; an unknown endpoint and one of another source look the same."""
-    endpoint = ctx.storage.endpoints.get(endpoint_id)
+    """The endpoint a URL names; an unknown endpoint and one of another source look the same.
+
+    Read through ``recent``: in a warm process an endpoint deleted or changed elsewhere is
+    used for up to the endpoint cache's time to live (``storage.endpoints``).
+    """
+    endpoint = ctx.storage.endpoints.recent(endpoint_id)
     if endpoint is None or endpoint.source != source:
         raise NotFound("no such webhook endpoint")
     return endpoint
