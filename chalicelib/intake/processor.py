@@ -28,9 +28,10 @@ from chalicelib.domain.participant import Participant, ParticipantStatus, Profil
 from chalicelib.domain.webhook import Delivery, WebhookEndpoint
 from chalicelib.errors import VersionConflict
 from chalicelib.services.enrolment import EnrolmentOutcome as OnboardingOutcome
-from chalicelib.services.enrolment import onboard
+from chalicelib.services.enrolment import onboard, signup_reads
 from chalicelib.services.inbox.ports import ProcessOutcome
 from chalicelib.services.participants import withdraw
+from chalicelib.storage.form_responses import form_response_key
 
 if TYPE_CHECKING:
     from chalicelib.services.inbox.ports import ProcessingContext
@@ -59,6 +60,12 @@ def handle_signup(submission: FormSubmission, endpoint: WebhookEndpoint, ctx: Pr
             submission_id=submission.submission_id,
             problems=[problem.model_dump(mode="json") for problem in mapped.problems],
         )
+    ctx.prefetch(
+        [
+            *signup_reads(endpoint.tenant_id, endpoint.programme_id, mapped.email),
+            form_response_key(endpoint.tenant_id, endpoint.programme_id, submission.source, submission.submission_id),
+        ]
+    )
     earlier = _earlier_participant(submission, endpoint, ctx)
     if earlier is not None and earlier.participant_id != participant_id_for(
         endpoint.tenant_id, endpoint.programme_id, mapped.email

@@ -35,17 +35,24 @@ Pure apart from the injected storage, notifier and clock.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.common import StatusChange
+from chalicelib.domain.message import message_id_for
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
 from chalicelib.domain.places import PlacesCounted, PlaceSlot
 from chalicelib.errors import Conflict
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.erasures import refuse_if_erased
+from chalicelib.services.erasures import subject as erasure_subject_of
+from chalicelib.storage.erasures import erasure_key
+from chalicelib.storage.messages import message_key
+from chalicelib.storage.participants import participant_key
+from chalicelib.storage.programmes import programme_key
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
@@ -311,6 +318,23 @@ def places_taken(storage: Storage, programme: Programme, *, exclude: str | None 
     return sum(1 for p in _place_holders(storage, programme) if p.participant_id != exclude)
 
 
+def signup_reads(tenant_id: str, programme_id: str, email: str) -> list[dict[str, str]]:
+    """The keys of what a first signup of ``email`` reads, for a unit of work to fetch in one request.
+
+    The programme, the person's record, their erasure tombstone (if the address is one) and
+    both confirmations a first application may queue.
+    """
+    participant_id = participant_id_for(tenant_id, programme_id, email)
+    wanted = [
+        programme_key(tenant_id, programme_id),
+        participant_key(tenant_id, programme_id, participant_id),
+        *(message_key(tenant_id, message_id_for(tenant_id, f"{t}:{participant_id}")) for t in _CONFIRMED.values()),
+    ]
+    with suppress(ValueError):
+        wanted.append(erasure_key(tenant_id, erasure_subject_of(tenant_id, email)))
+    return wanted
+
+
 def _confirm(notifier: Notifier, programme: Programme, participant: Participant) -> str | None:
     template = _CONFIRMED.get(participant.status)
     if template is None:
@@ -331,4 +355,4 @@ def _confirm(notifier: Notifier, programme: Programme, participant: Participant)
     return message.message_id if message is not None else None
 
 
-__all__ = ["Channel", "Enrolled", "EnrolmentOutcome", "enrol", "onboard", "places_taken"]
+__all__ = ["Channel", "Enrolled", "EnrolmentOutcome", "enrol", "onboard", "places_taken", "signup_reads"]

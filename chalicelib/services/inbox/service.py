@@ -29,6 +29,7 @@ from chalicelib.errors import (
     VersionConflict,
 )
 from chalicelib.logging import log_event, log_warning
+from chalicelib.notify.outbox import Notifier
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.erasures import PersonErased
 from chalicelib.services.inbox.ports import (
@@ -38,6 +39,7 @@ from chalicelib.services.inbox.ports import (
     SourceRegistry,
     WebhookRequest,
 )
+from chalicelib.storage.batch import begin
 from chalicelib.storage.delivery_bodies import split
 from chalicelib.storage.repositories import Storage
 
@@ -191,18 +193,30 @@ def process(
     """Parse a stored delivery for its endpoint's purpose, hand it to that purpose's handler, record how it went."""
     now = ctx.clock.now()
     attempts = delivery.attempts + 1
+    unit = begin(ctx.storage)
+    # The delivery is stored as in hand (just added, or just read): its outcome joins the unit's writes.
+    unit.remember(delivery)
+    in_unit = ctx
+    if unit.deferred:
+        in_unit = dataclasses.replace(
+            ctx, storage=unit.storage, notifier=Notifier(unit.storage.messages, ctx.clock), unit=unit
+        )
     try:
-        outcome = dispatch(with_body(delivery, ctx.storage), endpoint, specs, ctx)
+        outcome = dispatch(with_body(delivery, in_unit.storage), endpoint, specs, in_unit)
+        saved = _record_outcome(delivery, in_unit, policy, attempts, outcome, now)
+        unit.commit()
     except PersonErased as exc:
+        unit.discard()
         return _forget(delivery, ctx, policy, attempts, exc.message)
     except MentoringError as exc:
+        unit.discard()
         return _record_failure(delivery, ctx, policy, attempts, f"{type(exc).__name__}: {exc.message}"[:300])
     # The inbox is the boundary that must never lose a delivery: whatever a processor raises
     # is recorded (by type only, as messages may quote personal data) and retried later.
     except Exception as exc:
+        unit.discard()
         return _record_failure(delivery, ctx, policy, attempts, type(exc).__name__)
-
-    return _record_outcome(delivery, ctx, policy, attempts, outcome, now)
+    return saved
 
 
 def dispatch(
