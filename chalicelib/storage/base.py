@@ -247,6 +247,10 @@ def transact_write(table: Table, puts: Sequence[ConditionalPut]) -> None:
         return
     if len(puts) > TRANSACTION_LIMIT:
         raise ValidationFailed(f"a transaction holds at most {TRANSACTION_LIMIT} items")
+    if len(puts) == 1:
+        # A single item is atomic on its own, at half a transaction's write cost.
+        _put_one(table, puts[0])
+        return
     from boto3.dynamodb.conditions import ConditionExpressionBuilder
 
     items: list[dict[str, Any]] = []
@@ -266,6 +270,16 @@ def transact_write(table: Table, puts: Sequence[ConditionalPut]) -> None:
     except _client_error() as exc:
         if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
             raise VersionConflict("a record of the transaction was changed by someone else; read it again") from exc
+        raise
+
+
+def _put_one(table: Table, put: ConditionalPut) -> None:
+    extra: dict[str, Any] = {} if put.condition is None else {"ConditionExpression": put.condition}
+    try:
+        table.put_item(Item=put.item, **extra)
+    except _client_error() as exc:
+        if _condition_failed(exc):
+            raise VersionConflict("the record was changed by someone else; read it again") from exc
         raise
 
 

@@ -48,6 +48,8 @@ class BufferedTable:
         self._table = table
         self._read: dict[ItemKey, Item | None] = {}
         self._kept: dict[ItemKey, ConditionalPut] = {}
+        # Key ranges read whole (partition, sort-key prefix): a key in one that was not found is not stored.
+        self._ranges: list[ItemKey] = []
         self._lock = threading.Lock()
 
     @property
@@ -79,6 +81,8 @@ class BufferedTable:
 
     def put_item(self, *, Item: dict[str, Any], ConditionExpression: Any = None, **kwargs: Any) -> dict[str, Any]:
         key = (Item[PK], Item[SK])
+        if key not in self._read and any(key[0] == pk and key[1].startswith(sk) for pk, sk in self._ranges):
+            self._read[key] = None
         if key not in self._read or kwargs or not _decidable(ConditionExpression):
             self.commit()
             extra = {} if ConditionExpression is None else {"ConditionExpression": ConditionExpression}
@@ -101,11 +105,21 @@ class BufferedTable:
 
     def query(self, **kwargs: Any) -> Any:
         self.commit()
-        return self._table.query(**kwargs)
+        answer = self._table.query(**kwargs)
+        # Only a strongly consistent read of the table itself tells what is stored now.
+        if "IndexName" not in kwargs and kwargs.get("ConsistentRead"):
+            for item in answer.get("Items", []):
+                self._read[(str(item[PK]), str(item[SK]))] = dict(item)
+            whole = not ({"Limit", "FilterExpression", "ExclusiveStartKey"} & kwargs.keys())
+            prefix = _partition_and_prefix(kwargs.get("KeyConditionExpression"))
+            if whole and prefix is not None and "LastEvaluatedKey" not in answer:
+                self._ranges.append(prefix)
+        return answer
 
     def batch_writer(self, *args: Any, **kwargs: Any) -> Any:
         self.commit()
         self._read.clear()
+        self._ranges.clear()
         return self._table.batch_writer(*args, **kwargs)
 
     def commit(self) -> None:
@@ -119,6 +133,20 @@ class BufferedTable:
         with self._lock:
             self._kept.clear()
             self._read.clear()
+            self._ranges.clear()
+
+
+def _partition_and_prefix(condition: Any) -> ItemKey | None:
+    """``(PK, prefix)`` of a key condition ``PK = x AND begins_with(SK, prefix)``, else None."""
+    if condition is None:
+        return None
+    expression = condition.get_expression()
+    if expression["operator"] != "AND":
+        return None
+    parts = [part.get_expression() for part in expression["values"]]
+    found = {(part["operator"], part["values"][0].name): part["values"][1] for part in parts}
+    partition, prefix = found.get(("=", PK)), found.get(("begins_with", SK))
+    return (partition, prefix) if isinstance(partition, str) and isinstance(prefix, str) else None
 
 
 def _decidable(condition: Any) -> bool:

@@ -19,7 +19,7 @@ from chalicelib.storage.messages import message_key
 from chalicelib.storage.participants import participant_key
 from chalicelib.storage.programmes import programme_key
 from chalicelib.storage.registry import to_item
-from tests.support.builders import message, participant, programme
+from tests.support.builders import meeting, message, participant, programme
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage
@@ -168,3 +168,21 @@ def test_a_transaction_holds_at_most_one_hundred_items(backend: Backend) -> None
     # AND a hundred are stored together
     transact_write(backend.table, puts[:TRANSACTION_LIMIT])
     assert len(backend.storage.participants.list(TENANT, PROGRAMME, limit=500).items) == TRANSACTION_LIMIT
+
+
+def test_a_new_item_in_a_range_the_unit_read_whole_waits_for_the_commit_and_its_condition(backend: Backend) -> None:
+    _needs_table(backend)
+    storage = backend.storage
+    # GIVEN a unit that read a pair's meetings (none yet) and logged a new one
+    unit = begin(storage)
+    assert unit.storage.meetings.for_pair(TENANT, PROGRAMME, "pair_1") == []
+    unit.storage.meetings.save(meeting(TENANT, PROGRAMME, "pair_1", "mtg_1"))
+
+    # WHEN someone else logs the same meeting before the unit commits
+    storage.meetings.save(meeting(TENANT, PROGRAMME, "pair_1", "mtg_1", source="by-hand"))
+
+    # THEN the unit's commit is a conflict and the other writer's meeting stays
+    with pytest.raises(VersionConflict):
+        unit.commit()
+    [kept] = storage.meetings.for_pair(TENANT, PROGRAMME, "pair_1")
+    assert kept.source == "by-hand"
