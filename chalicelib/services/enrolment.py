@@ -250,8 +250,10 @@ def _take_slot(storage: Storage, programme: Programme, participant_id: str, now:
     for index in range(programme.max_mentees):
         if index not in slots and storage.places.take(slot.model_copy(update={"index": index}), from_holder=None):
             return True
+    # Full: every holder is read (together) to find one who has gone.
+    holders = storage.participants.get_many(tenant_id, programme_id, [held.holder_id for held in slots.values()])
     for index, held in slots.items():
-        holder = storage.participants.get(tenant_id, programme_id, held.holder_id)
+        holder = holders.get(held.holder_id)
         gone = holder is None or holder.status not in PLACE_HOLDING or holder.role is not Role.MENTEE
         # A holder whose record changed after its claim (withdrawn, moved to a corrected address) has
         # settled: its place is free at once. A fresh claim whose record is not written yet is an

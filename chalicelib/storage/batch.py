@@ -12,9 +12,9 @@ delivery's outcome). Read one by one and written one by one that is a dozen requ
   still raises where the repository expects it) and kept; ``commit()`` stores everything
   kept in one TransactWriteItems, each put still conditional on the stored state, so a
   write that happened meanwhile cancels the whole unit with ``VersionConflict``.
-* Anything else (a query, a delete, a put of a key never read) first commits what is kept,
-  then goes to the table: queries always see the unit's own writes, and a conditional put
-  that must know at once whether it won (a place slot) is not deferred.
+* Anything else (a query, a delete, a put of a key never read, a place slot taken: who
+  wins it must be known at once) first commits what is kept, then goes to the table, so
+  queries always see the unit's own writes.
 
 On the in-memory fake a unit is the storage itself: writes are stored at once, and
 ``prefetch``/``commit`` have nothing to do.
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.storage.base import ConditionalPut, DynamoRepository, Item, batch_get, transact_write
-from chalicelib.storage.codec import PK, SK
+from chalicelib.storage.codec import ENTITY_TYPE, PK, SK
 from chalicelib.storage.registry import to_item
 
 if TYPE_CHECKING:
@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage
 
 ItemKey = tuple[str, str]
+
+# Taking a place slot decides there and then who gets the place (the loser tries the next
+# slot, or is waitlisted): such writes are never deferred to the commit.
+WRITTEN_AT_ONCE = frozenset({"place_slot"})
 
 
 class BufferedTable:
@@ -68,6 +72,13 @@ class BufferedTable:
         for key in wanted:
             self._read[(key[PK], key[SK])] = found.get((key[PK], key[SK]))
 
+    def read_many(self, keys: Iterable[Mapping[str, str]]) -> dict[ItemKey, Item]:
+        """The items at ``keys`` as the unit knows them, reading those it has not read in one request."""
+        wanted = [{PK: k[PK], SK: k[SK]} for k in keys]
+        self.prefetch(wanted)
+        found = ((key[PK], key[SK]) for key in wanted)
+        return {key: item for key in found if (item := self._read[key]) is not None}
+
     def remember(self, item: Item) -> None:
         """Take ``item`` as what is stored at its key (the caller has just written or read it)."""
         self._read[(item[PK], item[SK])] = item
@@ -83,7 +94,8 @@ class BufferedTable:
         key = (Item[PK], Item[SK])
         if key not in self._read and any(key[0] == pk and key[1].startswith(sk) for pk, sk in self._ranges):
             self._read[key] = None
-        if key not in self._read or kwargs or not _decidable(ConditionExpression):
+        deferrable = Item.get(ENTITY_TYPE) not in WRITTEN_AT_ONCE and not kwargs and _decidable(ConditionExpression)
+        if key not in self._read or not deferrable:
             self.commit()
             extra = {} if ConditionExpression is None else {"ConditionExpression": ConditionExpression}
             answer: Any = self._table.put_item(Item=Item, **extra, **kwargs)

@@ -12,7 +12,8 @@ from chalicelib.clock import FixedClock
 from chalicelib.domain.participant import Consent, ParticipantStatus, Role
 from chalicelib.domain.places import PlacesCounted, PlaceSlot
 from chalicelib.notify.outbox import Notifier
-from chalicelib.services.enrolment import onboard
+from chalicelib.services.enrolment import onboard, signup_reads
+from chalicelib.storage.batch import begin
 from tests.support.builders import at, profile, programme
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def test_a_free_slot_is_taken_once_and_passed_on_only_from_the_holder_seen(stora
     assert storage.places.slots("ten_a", "prg_2") == []
 
 
-def test_concurrent_signups_never_take_more_places_than_the_programme_has(backend: Backend) -> None:
+@pytest.mark.parametrize("in_units", [False, True], ids=["one-by-one", "units-of-work"])
+def test_concurrent_signups_never_take_more_places_than_the_programme_has(backend: Backend, in_units: bool) -> None:
     if backend.name == "moto":
         pytest.skip("moto's conditional puts are not atomic across threads; DynamoDB Local's are")
     # GIVEN a programme with 40 mentee places and 120 people signing up at once, each on their own connection
@@ -57,15 +59,21 @@ def test_concurrent_signups_never_take_more_places_than_the_programme_has(backen
         statuses = []
         for number in range(worker, SIGNUPS, THREADS):
             person = profile(f"mentee{number}@example.org", consent=Consent(given=True, at=at(0)))
+            # As the inbox runs a signup: what it reads fetched at once, what it writes stored at the end.
+            unit = begin(storage) if in_units else None
+            if unit is not None:
+                unit.prefetch(signup_reads("ten_a", "prg_1", person.email))
             enrolled = onboard(
-                storage=storage,
-                notifier=Notifier(storage.messages, clock),
+                storage=storage if unit is None else unit.storage,
+                notifier=Notifier(storage.messages if unit is None else unit.storage.messages, clock),
                 clock=clock,
                 tenant_id="ten_a",
                 programme_id="prg_1",
                 profile=person,
                 submitted_at=at(0),
             )
+            if unit is not None:
+                unit.commit()
             assert enrolled.participant is not None
             statuses.append(enrolled.participant.status)
         return statuses

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chalicelib.domain.participant import ParticipantStatus
+from chalicelib.domain.places import PlaceSlot
 from chalicelib.errors import ValidationFailed, VersionConflict
 from chalicelib.storage.base import TRANSACTION_LIMIT, ConditionalPut, batch_get, transact_write
 from chalicelib.storage.batch import begin
@@ -19,7 +20,7 @@ from chalicelib.storage.messages import message_key
 from chalicelib.storage.participants import participant_key
 from chalicelib.storage.programmes import programme_key
 from chalicelib.storage.registry import to_item
-from tests.support.builders import meeting, message, participant, programme
+from tests.support.builders import at, meeting, message, participant, programme
 
 if TYPE_CHECKING:
     from chalicelib.storage.repositories import Storage
@@ -186,3 +187,39 @@ def test_a_new_item_in_a_range_the_unit_read_whole_waits_for_the_commit_and_its_
         unit.commit()
     [kept] = storage.meetings.for_pair(TENANT, PROGRAMME, "pair_1")
     assert kept.source == "by-hand"
+
+
+def test_a_place_slot_taken_in_a_unit_is_taken_there_and_then(storage: Storage) -> None:
+    # GIVEN a unit that read the programme's places (none taken)
+    unit = begin(storage)
+    assert unit.storage.places.ledger(TENANT, PROGRAMME).slots == []
+
+    # WHEN it takes the first slot, and someone else then tries to
+    taken = unit.storage.places.take(_slot("par_ana"), from_holder=None)
+    rival = storage.places.take(_slot("par_bo"), from_holder=None)
+
+    # THEN the unit's take is stored before any commit, and the rival's fails
+    assert (taken, rival) == (True, False)
+    assert [s.holder_id for s in storage.places.slots(TENANT, PROGRAMME)] == ["par_ana"]
+
+
+def _slot(holder: str) -> PlaceSlot:
+    return PlaceSlot(tenant_id=TENANT, programme_id=PROGRAMME, index=0, holder_id=holder, claimed_at=at(0))
+
+
+def test_many_participants_read_in_a_unit_are_as_the_unit_left_them(storage: Storage) -> None:
+    # GIVEN a unit that accepted one of two stored participants
+    ana = storage.participants.save(participant(TENANT, PROGRAMME, "par_ana"))
+    storage.participants.save(participant(TENANT, PROGRAMME, "par_bo", email="bo@example.org"))
+    unit = begin(storage)
+    unit.prefetch([participant_key(TENANT, PROGRAMME, "par_ana")])
+    unit.storage.participants.save(ana.model_copy(update={"status": ParticipantStatus.ACCEPTED}))
+
+    # WHEN the unit reads both together
+    found = unit.storage.participants.get_many(TENANT, PROGRAMME, ["par_ana", "par_bo"])
+
+    # THEN it sees its own change and the other as stored
+    assert {pid: p.status for pid, p in found.items()} == {
+        "par_ana": ParticipantStatus.ACCEPTED,
+        "par_bo": ParticipantStatus.APPLIED,
+    }
