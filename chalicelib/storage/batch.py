@@ -27,7 +27,14 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.storage.base import ConditionalPut, DynamoRepository, Item, batch_get, transact_write
+from chalicelib.storage.base import (
+    TRANSACTION_LIMIT,
+    ConditionalPut,
+    DynamoRepository,
+    Item,
+    batch_get,
+    transact_write,
+)
 from chalicelib.storage.codec import ENTITY_TYPE, PK, SK
 from chalicelib.storage.registry import to_item
 
@@ -104,6 +111,9 @@ class BufferedTable:
         if ConditionExpression is not None and not _holds(ConditionExpression, self._read[key]):
             raise _condition_failed_error()
         earlier = self._kept.get(key)
+        if earlier is None and len(self._kept) >= TRANSACTION_LIMIT:
+            # More than one transaction holds (a large people sync): stored a hundred at a time, as before units.
+            self.commit()
         # One transaction may write an item once: the last state, on the condition of the first write.
         condition = earlier.condition if earlier is not None else ConditionExpression
         self._kept[key] = ConditionalPut(item=Item, condition=condition)

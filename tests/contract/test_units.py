@@ -223,3 +223,19 @@ def test_many_participants_read_in_a_unit_are_as_the_unit_left_them(storage: Sto
         "par_ana": ParticipantStatus.ACCEPTED,
         "par_bo": ParticipantStatus.APPLIED,
     }
+
+
+def test_a_unit_of_more_writes_than_one_transaction_holds_stores_them_all(storage: Storage) -> None:
+    # GIVEN a unit that read 130 participants
+    stored = [storage.participants.save(participant(TENANT, PROGRAMME, f"par_{n:03d}")) for n in range(130)]
+    unit = begin(storage)
+    unit.prefetch([participant_key(TENANT, PROGRAMME, p.participant_id) for p in stored])
+
+    # WHEN it accepts them all and commits
+    for person in stored:
+        unit.storage.participants.save(person.model_copy(update={"status": ParticipantStatus.ACCEPTED}))
+    unit.commit()
+
+    # THEN all 130 are accepted
+    accepted = storage.participants.list(TENANT, PROGRAMME, status=ParticipantStatus.ACCEPTED, limit=500).items
+    assert len(accepted) == 130
