@@ -54,9 +54,13 @@ class Container:
     @property
     def storage(self) -> Storage:
         if self._storage is None:
+            from chalicelib.storage.endpoints import CachedEndpoints
             from chalicelib.storage.repositories import dynamo_storage
 
-            self._storage = dynamo_storage(self.dynamodb_resource().Table(self.settings.table_name))
+            storage = dynamo_storage(self.dynamodb_resource().Table(self.settings.table_name))
+            # Kept for the life of the warm Lambda: every webhook request reads its endpoint.
+            storage.endpoints = CachedEndpoints(storage.endpoints)
+            self._storage = storage
         return self._storage
 
     @property

@@ -30,3 +30,17 @@ class PlaceSlot(DomainModel):
 
     def fresh(self, now: datetime) -> bool:
         return now - self.claimed_at < FRESH_CLAIM
+
+
+class PlacesCounted(DomainModel):
+    """That every mentee holding a place had a slot when the programme was at ``programme_version``.
+
+    Mentees accepted before slots existed (or while the programme had no limit) hold a
+    place but no slot. Before the slots alone can be trusted as the limit, they are given
+    one, once per programme version: a limit set, raised or removed since is counted again.
+    """
+
+    tenant_id: str
+    programme_id: str
+    programme_version: int
+    counted_at: datetime

@@ -31,9 +31,10 @@ from chalicelib.domain.webhook import Delivery, WebhookEndpoint
 from chalicelib.errors import VersionConflict
 from chalicelib.services import erasures
 from chalicelib.services.enrolment import EnrolmentOutcome as OnboardingOutcome
-from chalicelib.services.enrolment import onboard
+from chalicelib.services.enrolment import onboard, signup_reads
 from chalicelib.services.inbox.ports import ProcessOutcome
 from chalicelib.services.participants import withdraw
+from chalicelib.storage.form_responses import form_response_key
 
 if TYPE_CHECKING:
     from chalicelib.services.inbox.ports import ProcessingContext
@@ -74,6 +75,12 @@ def _enrol_mapped(
     mapped: Profile,
     notes: list[Any],
 ) -> ProcessOutcome:
+    ctx.prefetch(
+        [
+            *signup_reads(endpoint.tenant_id, endpoint.programme_id, mapped.email, ctx.erasure_key),
+            form_response_key(endpoint.tenant_id, endpoint.programme_id, submission.source, submission.submission_id),
+        ]
+    )
     earlier = _earlier_participant(submission, endpoint, ctx)
     if earlier is not None and earlier.participant_id != participant_id_for(
         endpoint.tenant_id, endpoint.programme_id, mapped.email

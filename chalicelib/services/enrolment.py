@@ -14,9 +14,12 @@ Rules
   places taken = mentees currently ``accepted``, ``matched`` or ``active`` (waitlisted,
   applied, completed and withdrawn people hold none); once they reach
   ``Programme.max_mentees`` new mentees are ``waitlisted``. No limit means no waitlist.
-  The limit is hard: an accepted mentee also takes one of the programme's place slots
-  (``domain.places``) with a conditional write, so of many signups racing for the last
-  place one is accepted and the rest are waitlisted.
+  The limit is hard and held by the programme's place slots (``domain.places``) alone: an
+  accepted mentee takes one with a conditional write, so of many signups racing for the
+  last place one is accepted and the rest are waitlisted, and a signup costs the same
+  storage calls in a cohort of ten or of a thousand. Mentees who hold a place without a
+  slot (accepted before slots existed, or while the programme had no limit) are given one
+  by the first signup after each change of the programme (``PlacesCounted``).
 * A signup never changes a person's role: the same e-mail through the other role's form
   is kept for a coordinator (``ROLE_CHANGE``), who decides.
 * Someone who withdrew and signs up again goes back through ``applied`` to accepted or
@@ -32,6 +35,7 @@ Pure apart from the injected storage, notifier and clock.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -39,16 +43,23 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.archive import SIGNUPS_CLOSED
 from chalicelib.domain.common import StatusChange
+from chalicelib.domain.message import message_id_for
 from chalicelib.domain.participant import Participant, ParticipantStatus, Profile, Role, participant_id_for
-from chalicelib.domain.places import PlaceSlot
+from chalicelib.domain.places import PlacesCounted, PlaceSlot
 from chalicelib.errors import Conflict
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.erasures import refuse_if_erased
+from chalicelib.services.erasures import subject as erasure_subject_of
+from chalicelib.storage.erasures import erasure_key as tombstone_key
+from chalicelib.storage.messages import message_key
+from chalicelib.storage.participants import participant_key
+from chalicelib.storage.programmes import programme_key
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
     from chalicelib.domain.programme import Programme
     from chalicelib.notify.outbox import Notifier
+    from chalicelib.storage.places import Places
     from chalicelib.storage.repositories import Storage
 
 PLACE_HOLDING = (ParticipantStatus.ACCEPTED, ParticipantStatus.MATCHED, ParticipantStatus.ACTIVE)
@@ -230,11 +241,10 @@ def _apply(
 
 
 def _place(participant: Participant, programme: Programme, storage: Storage, now: datetime, *, reason: str) -> None:
-    if participant.role is Role.MENTEE and programme.max_mentees is not None:
-        taken = places_taken(storage, programme, exclude=participant.participant_id)
-        if taken >= programme.max_mentees or not _take_slot(storage, programme, participant.participant_id, now):
-            participant.move_to(ParticipantStatus.WAITLISTED, at=now, reason="no mentee places left")
-            return
+    limited = participant.role is Role.MENTEE and programme.max_mentees is not None
+    if limited and not _take_slot(storage, programme, participant.participant_id, now):
+        participant.move_to(ParticipantStatus.WAITLISTED, at=now, reason="no mentee places left")
+        return
     participant.move_to(ParticipantStatus.ACCEPTED, at=now, reason=reason)
 
 
@@ -242,15 +252,20 @@ def _take_slot(storage: Storage, programme: Programme, participant_id: str, now:
     """Take a free place slot (or keep the one already taken, when an enrolment is applied again)."""
     assert programme.max_mentees is not None
     tenant_id, programme_id = programme.tenant_id, programme.programme_id
-    slots = {s.index: s for s in storage.places.slots(tenant_id, programme_id) if s.index < programme.max_mentees}
+    ledger = storage.places.ledger(tenant_id, programme_id)
+    if ledger.counted is None or ledger.counted.programme_version != programme.version:
+        ledger = _give_slots_to_earlier_mentees(storage, programme, now, exclude=participant_id)
+    slots = {s.index: s for s in ledger.slots if s.index < programme.max_mentees}
     if any(s.holder_id == participant_id for s in slots.values()):
         return True
     slot = PlaceSlot(tenant_id=tenant_id, programme_id=programme_id, index=0, holder_id=participant_id, claimed_at=now)
     for index in range(programme.max_mentees):
         if index not in slots and storage.places.take(slot.model_copy(update={"index": index}), from_holder=None):
             return True
+    # Full: every holder is read (together) to find one who has gone.
+    holders = storage.participants.get_many(tenant_id, programme_id, [held.holder_id for held in slots.values()])
     for index, held in slots.items():
-        holder = storage.participants.get(tenant_id, programme_id, held.holder_id)
+        holder = holders.get(held.holder_id)
         gone = holder is None or holder.status not in PLACE_HOLDING or holder.role is not Role.MENTEE
         # A holder whose record changed after its claim (withdrawn, moved to a corrected address) has
         # settled: its place is free at once. A fresh claim whose record is not written yet is an
@@ -262,20 +277,76 @@ def _take_slot(storage: Storage, programme: Programme, participant_id: str, now:
     return False
 
 
-def places_taken(storage: Storage, programme: Programme, *, exclude: str | None = None) -> int:
+def _give_slots_to_earlier_mentees(storage: Storage, programme: Programme, now: datetime, *, exclude: str) -> Places:
+    """Once per programme version: a slot for every mentee holding a place without one.
+
+    Mentees accepted before slots existed, or while the programme had no limit, hold a place
+    the slots do not show; without this the first signups after them would overfill the
+    programme. Counting happens here once, not on every signup: afterwards the slots alone
+    are the limit. Two signups counting at once may give someone two slots, which leaves a
+    place unused until that person leaves, never one too many.
+    """
+    assert programme.max_mentees is not None
+    tenant_id, programme_id = programme.tenant_id, programme.programme_id
+    # People first, slots second: a signup takes its slot before its record says accepted, so
+    # everyone listed here who came through a slot is already in the slots read next.
+    mentees = _place_holders(storage, programme)
+    slots = storage.places.ledger(tenant_id, programme_id).slots
+    holders = {s.holder_id for s in slots}
+    taken = {s.index for s in slots}
+    free = (index for index in range(programme.max_mentees) if index not in taken)
+    for mentee in mentees:
+        if mentee.participant_id in holders or mentee.participant_id == exclude:
+            continue
+        slot = PlaceSlot(
+            tenant_id=tenant_id, programme_id=programme_id, index=0, holder_id=mentee.participant_id, claimed_at=now
+        )
+        # An over-full programme (more holders than places) keeps its people; new ones wait.
+        if not any(storage.places.take(slot.model_copy(update={"index": index}), from_holder=None) for index in free):
+            break
+    marker = PlacesCounted(
+        tenant_id=tenant_id, programme_id=programme_id, programme_version=programme.version, counted_at=now
+    )
+    storage.places.mark_counted(marker)
+    return storage.places.ledger(tenant_id, programme_id)
+
+
+def _place_holders(storage: Storage, programme: Programme) -> list[Participant]:
     """Mentees currently holding a place in the programme (accepted, matched or active)."""
-    count = 0
+    found: list[Participant] = []
     for status in PLACE_HOLDING:
         cursor: str | None = None
         while True:
             page = storage.participants.list(
                 programme.tenant_id, programme.programme_id, status=status, limit=100, cursor=cursor
             )
-            count += sum(1 for p in page.items if p.role is Role.MENTEE and p.participant_id != exclude)
+            found.extend(p for p in page.items if p.role is Role.MENTEE)
             cursor = page.next_cursor
             if cursor is None:
                 break
-    return count
+    return found
+
+
+def places_taken(storage: Storage, programme: Programme, *, exclude: str | None = None) -> int:
+    """Mentees currently holding a place in the programme (accepted, matched or active); reads them all."""
+    return sum(1 for p in _place_holders(storage, programme) if p.participant_id != exclude)
+
+
+def signup_reads(tenant_id: str, programme_id: str, email: str, key: bytes | None) -> list[dict[str, str]]:
+    """The keys of what a first signup of ``email`` reads, for a unit of work to fetch in one request.
+
+    The programme, the person's record, their erasure tombstone (if the address is one) and
+    both confirmations a first application may queue.
+    """
+    participant_id = participant_id_for(tenant_id, programme_id, email)
+    wanted = [
+        programme_key(tenant_id, programme_id),
+        participant_key(tenant_id, programme_id, participant_id),
+        *(message_key(tenant_id, message_id_for(tenant_id, f"{t}:{participant_id}")) for t in _CONFIRMED.values()),
+    ]
+    with suppress(ValueError):
+        wanted.append(tombstone_key(tenant_id, erasure_subject_of(key, tenant_id, email)))
+    return wanted
 
 
 def _confirm(notifier: Notifier, programme: Programme, participant: Participant) -> str | None:
@@ -298,4 +369,4 @@ def _confirm(notifier: Notifier, programme: Programme, participant: Participant)
     return message.message_id if message is not None else None
 
 
-__all__ = ["Channel", "Enrolled", "EnrolmentOutcome", "enrol", "onboard", "places_taken"]
+__all__ = ["Channel", "Enrolled", "EnrolmentOutcome", "enrol", "onboard", "places_taken", "signup_reads"]

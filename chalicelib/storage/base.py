@@ -26,7 +26,7 @@ import base64
 import builtins
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from chalicelib.domain.common import DomainModel
 from chalicelib.errors import Conflict, PayloadTooLarge, ValidationFailed, VersionConflict
 from chalicelib.storage import keys
-from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, VERSION
+from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, SK, VERSION
 from chalicelib.storage.registry import from_item_as, key_of, to_item
 
 if TYPE_CHECKING:
@@ -102,6 +102,13 @@ class DynamoRepository:
         response = self._table.get_item(Key=dict(key), ConsistentRead=True)
         item = response.get("Item")
         return None if item is None else from_item_as(item, model)
+
+    def _get_many(self, wanted: Sequence[Mapping[str, str]], model: type[E]) -> builtins.list[E]:
+        """The entities stored at ``wanted`` keys (missing ones left out), a hundred keys per request."""
+        # A unit of work's table (storage.batch) answers from what it read and wrote; a boto3 Table has no read_many.
+        read_many = getattr(self._table, "read_many", None)
+        items = read_many(wanted) if read_many is not None else batch_get(self._table, wanted)
+        return [from_item_as(item, model) for item in items.values()]
 
     def _save(self, entity: E) -> E:
         expected = entity.version
@@ -197,6 +204,90 @@ class DynamoRepository:
             last = items[limit - 1]
             next_cursor = _encode_cursor({name: last[name] for name in position})
         return Page(items=[from_item_as(item, model) for item in items[:limit]], next_cursor=next_cursor)
+
+
+# DynamoDB's limits per request: keys of one BatchGetItem, and items of one TransactWriteItems.
+BATCH_GET_LIMIT = 100
+TRANSACTION_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ConditionalPut:
+    """One put of a transaction: the whole item, stored only if ``condition`` (a boto3 condition) holds."""
+
+    item: Item
+    condition: conditions.ConditionBase | None = None
+
+
+def batch_get(table: Table, keys: Sequence[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
+    """The items stored at ``keys`` (strongly consistent), by ``(PK, SK)``; a key with no item is left out.
+
+    One BatchGetItem per hundred keys, plus one for whatever DynamoDB leaves unprocessed.
+    """
+    wanted = list({(k[PK], k[SK]): {PK: k[PK], SK: k[SK]} for k in keys}.values())
+    found: dict[tuple[str, str], Item] = {}
+    # The resource's own client speaks Python values, not the wire types its stubs describe.
+    client: Any = table.meta.client
+    for start in range(0, len(wanted), BATCH_GET_LIMIT):
+        request: dict[str, Any] = {
+            table.name: {"Keys": wanted[start : start + BATCH_GET_LIMIT], "ConsistentRead": True}
+        }
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(table.name, []):
+                found[(item[PK], item[SK])] = item
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def transact_write(table: Table, puts: Sequence[ConditionalPut]) -> None:
+    """Store every put or none (one TransactWriteItems of at most ``TRANSACTION_LIMIT`` items).
+
+    Raises
+    ------
+    VersionConflict
+        A condition failed, or another transaction wrote one of the items meanwhile: read again.
+    ValidationFailed
+        More items than one transaction holds.
+    """
+    if not puts:
+        return
+    if len(puts) > TRANSACTION_LIMIT:
+        raise ValidationFailed(f"a transaction holds at most {TRANSACTION_LIMIT} items")
+    if len(puts) == 1:
+        # A single item is atomic on its own, at half a transaction's write cost.
+        _put_one(table, puts[0])
+        return
+    from boto3.dynamodb.conditions import ConditionExpressionBuilder
+
+    items: list[dict[str, Any]] = []
+    for put in puts:
+        request: dict[str, Any] = {"TableName": table.name, "Item": put.item}
+        if put.condition is not None:
+            # Built here, per item: boto3 would put a nested condition's placeholders at the top level.
+            built = ConditionExpressionBuilder().build_expression(put.condition)
+            request["ConditionExpression"] = built.condition_expression
+            request["ExpressionAttributeNames"] = built.attribute_name_placeholders
+            if built.attribute_value_placeholders:
+                request["ExpressionAttributeValues"] = built.attribute_value_placeholders
+        items.append({"Put": request})
+    client: Any = table.meta.client
+    try:
+        client.transact_write_items(TransactItems=items)
+    except _client_error() as exc:
+        if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            raise VersionConflict("a record of the transaction was changed by someone else; read it again") from exc
+        raise
+
+
+def _put_one(table: Table, put: ConditionalPut) -> None:
+    extra: dict[str, Any] = {} if put.condition is None else {"ConditionExpression": put.condition}
+    try:
+        table.put_item(Item=put.item, **extra)
+    except _client_error() as exc:
+        if _condition_failed(exc):
+            raise VersionConflict("the record was changed by someone else; read it again") from exc
+        raise
 
 
 def due_condition(partition: str, due_before: datetime | None) -> conditions.ConditionBase:

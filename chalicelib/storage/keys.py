@@ -34,6 +34,7 @@ Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>
 Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
 Per-person detail of a run, in parts                   table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with RUNPART#<id>#
 Mentee place slots of a programme (places limit)       table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with PLACE#
+  … and whether earlier mentees were given slots     table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PLACE#~counted (same query)
 Matching lease of a programme (one run at a time)      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=MATCHING_LEASE
 Webhook endpoint by id (every webhook request)         table   PK=ENDPOINT#<e>, SK=ENDPOINT
 Webhook endpoints of a tenant                          GSI1    GSI1PK=TENANT#<t>#ENDPOINTS
@@ -193,6 +194,8 @@ def place_sk(index: int) -> str:
 
 
 PLACE_SK_PREFIX = "PLACE#"
+# After every slot's zero-padded index, so one query of the prefix reads the slots and this marker.
+PLACES_COUNTED_SK = "PLACE#~counted"
 PAIRS_AWAITING_MENTOR_GSI1 = "PAIRS_AWAITING_MENTOR"
 
 

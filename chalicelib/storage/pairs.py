@@ -140,9 +140,7 @@ class InMemoryPairs(PairRepository):
 
     def by_health(self, tenant_id: str, programme_id: str, health: HealthState) -> builtins.list[Pair]:
         return self.items.select(
-            lambda p: (
-                p.tenant_id == tenant_id and p.programme_id == programme_id and p.running and p.health is health
-            ),
+            lambda p: p.tenant_id == tenant_id and p.programme_id == programme_id and p.running and p.health is health,
             lambda p: p.pair_id,
         )
 

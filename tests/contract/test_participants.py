@@ -226,9 +226,7 @@ def test_a_deleted_participant_is_gone_from_every_read(storage: Storage) -> None
     # THEN no read by id, listing, status or e-mail finds them, and the colleague is untouched
     assert storage.participants.get("ten_a", "prg_1", "par_1") is None
     assert [p.participant_id for p in storage.participants.list("ten_a", "prg_1").items] == ["par_2"]
-    assert [p.participant_id for p in storage.participants.list("ten_a", "prg_1", status=APPLIED).items] == [
-        "par_2"
-    ]
+    assert [p.participant_id for p in storage.participants.list("ten_a", "prg_1", status=APPLIED).items] == ["par_2"]
     assert storage.participants.by_email("ten_a", "ana@example.org") == []
 
 
@@ -241,3 +239,18 @@ def test_a_malformed_cursor_is_rejected_as_invalid_input(storage: Storage) -> No
     # THEN it is refused as invalid input
     with pytest.raises(ValidationFailed):
         storage.participants.list("ten_a", "prg_1", limit=2, cursor="not a cursor!")
+
+
+def test_many_participants_are_read_together_and_the_missing_left_out(storage: Storage) -> None:
+    # GIVEN 120 participants of one programme and one of another
+    for number in range(120):
+        storage.participants.save(participant("ten_a", "prg_1", f"par_{number:03d}"))
+    storage.participants.save(participant("ten_a", "prg_2", "par_elsewhere"))
+
+    # WHEN they are read by id, with two ids that hold nothing here
+    wanted = [f"par_{number:03d}" for number in range(120)] + ["par_elsewhere", "par_nobody"]
+    found = storage.participants.get_many("ten_a", "prg_1", wanted)
+
+    # THEN the 120 are found by id, each as stored
+    assert sorted(found) == wanted[:120]
+    assert found["par_042"].version == 1

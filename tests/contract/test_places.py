@@ -10,9 +10,10 @@ import pytest
 
 from chalicelib.clock import FixedClock
 from chalicelib.domain.participant import Consent, ParticipantStatus, Role
-from chalicelib.domain.places import PlaceSlot
+from chalicelib.domain.places import PlacesCounted, PlaceSlot
 from chalicelib.notify.outbox import Notifier
-from chalicelib.services.enrolment import onboard
+from chalicelib.services.enrolment import onboard, signup_reads
+from chalicelib.storage.batch import begin
 from tests.support.builders import at, profile, programme
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def test_a_free_slot_is_taken_once_and_passed_on_only_from_the_holder_seen(stora
     assert storage.places.slots("ten_a", "prg_2") == []
 
 
-def test_concurrent_signups_never_take_more_places_than_the_programme_has(backend: Backend) -> None:
+@pytest.mark.parametrize("in_units", [False, True], ids=["one-by-one", "units-of-work"])
+def test_concurrent_signups_never_take_more_places_than_the_programme_has(backend: Backend, in_units: bool) -> None:
     if backend.name == "moto":
         pytest.skip("moto's conditional puts are not atomic across threads; DynamoDB Local's are")
     # GIVEN a programme with 40 mentee places and 120 people signing up at once, each on their own connection
@@ -57,15 +59,21 @@ def test_concurrent_signups_never_take_more_places_than_the_programme_has(backen
         statuses = []
         for number in range(worker, SIGNUPS, THREADS):
             person = profile(f"mentee{number}@example.org", consent=Consent(given=True, at=at(0)))
+            # As the inbox runs a signup: what it reads fetched at once, what it writes stored at the end.
+            unit = begin(storage) if in_units else None
+            if unit is not None:
+                unit.prefetch(signup_reads("ten_a", "prg_1", person.email, None))
             enrolled = onboard(
-                storage=storage,
-                notifier=Notifier(storage.messages, clock),
+                storage=storage if unit is None else unit.storage,
+                notifier=Notifier(storage.messages if unit is None else unit.storage.messages, clock),
                 clock=clock,
                 tenant_id="ten_a",
                 programme_id="prg_1",
                 profile=person,
                 submitted_at=at(0),
             )
+            if unit is not None:
+                unit.commit()
             assert enrolled.participant is not None
             statuses.append(enrolled.participant.status)
         return statuses
@@ -79,3 +87,27 @@ def test_concurrent_signups_never_take_more_places_than_the_programme_has(backen
     stored = backend.storage.participants.list("ten_a", "prg_1", limit=500).items
     accepted = [p for p in stored if p.status is ParticipantStatus.ACCEPTED and p.role is Role.MENTEE]
     assert len(accepted) == PLACES
+
+
+def test_the_ledger_reads_the_slots_and_the_counted_marker_of_one_programme(storage: Storage) -> None:
+    # GIVEN two slots and the marker of programme prg_1, and a slot of programme prg_2
+    storage.places.take(slot(1, "par_bo"), from_holder=None)
+    storage.places.take(slot(0, "par_ana"), from_holder=None)
+    storage.places.take(slot(0, "par_cy").model_copy(update={"programme_id": "prg_2"}), from_holder=None)
+    storage.places.mark_counted(
+        PlacesCounted(tenant_id="ten_a", programme_id="prg_1", programme_version=3, counted_at=at(0))
+    )
+    storage.places.mark_counted(
+        PlacesCounted(tenant_id="ten_a", programme_id="prg_1", programme_version=4, counted_at=at(1))
+    )
+
+    # WHEN each programme's ledger is read
+    first = storage.places.ledger("ten_a", "prg_1")
+    second = storage.places.ledger("ten_a", "prg_2")
+
+    # THEN each holds its own slots by index, and only prg_1 its newest marker
+    assert [(s.index, s.holder_id) for s in first.slots] == [(0, "par_ana"), (1, "par_bo")]
+    assert first.counted is not None
+    assert first.counted.programme_version == 4
+    assert [(s.index, s.holder_id) for s in second.slots] == [(0, "par_cy")]
+    assert second.counted is None

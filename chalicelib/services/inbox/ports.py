@@ -14,7 +14,7 @@ idempotent: a delivery may be handled again after a crash or a replay.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,6 +23,7 @@ from chalicelib.domain.webhook import Delivery, DeliveryState, Purpose, SecretSt
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
     from chalicelib.notify.outbox import Notifier
+    from chalicelib.storage.batch import Unit
     from chalicelib.storage.repositories import Storage
 
 
@@ -59,13 +60,24 @@ class HandshakeAnswer:
 
 @dataclass
 class ProcessingContext:
-    """Everything a handler may touch: storage, the notifier outbox and the clock."""
+    """Everything a handler may touch: storage, the notifier outbox and the clock.
+
+    While a delivery is processed, ``storage`` is a unit of work (``storage.batch``): a
+    handler that knows which items it will read calls ``prefetch`` with their keys first,
+    and its writes are stored together with the delivery's outcome.
+    """
 
     storage: Storage
     notifier: Notifier
     clock: Clock
     # The key of erasure tombstones' hashes; None: the local stage's (see services.erasures).
     erasure_key: bytes | None = None
+    unit: Unit | None = None
+
+    def prefetch(self, keys: Iterable[Mapping[str, str]]) -> None:
+        """Read the items at ``keys`` in one request, for the repositories' ``get`` to answer from."""
+        if self.unit is not None:
+            self.unit.prefetch(keys)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from chalicelib.errors import (
     VersionConflict,
 )
 from chalicelib.logging import log_event, log_warning
+from chalicelib.notify.outbox import Notifier
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.erasures import PersonErased
 from chalicelib.services.inbox.ports import (
@@ -39,6 +40,7 @@ from chalicelib.services.inbox.ports import (
     WebhookRequest,
 )
 from chalicelib.services.tenants import retention
+from chalicelib.storage.batch import begin
 from chalicelib.storage.delivery_bodies import split
 from chalicelib.storage.repositories import Storage
 
@@ -81,8 +83,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def find_endpoint(ctx: ProcessingContext, source: str, endpoint_id: str) -> WebhookEndpoint:
-    """The endpoint a URL names; an unknown endpoint and one of another source look the same."""
-    endpoint = ctx.storage.endpoints.get(endpoint_id)
+    """The endpoint a URL names; an unknown endpoint and one of another source look the same.
+
+    Read through ``recent``: in a warm process an endpoint deleted or changed elsewhere is
+    used for up to the endpoint cache's time to live (``storage.endpoints``).
+    """
+    endpoint = ctx.storage.endpoints.recent(endpoint_id)
     if endpoint is None or endpoint.source != source:
         raise NotFound("no such webhook endpoint")
     return endpoint
@@ -192,18 +198,30 @@ def process(
     """Parse a stored delivery for its endpoint's purpose, hand it to that purpose's handler, record how it went."""
     now = ctx.clock.now()
     attempts = delivery.attempts + 1
+    unit = begin(ctx.storage)
+    # The delivery is stored as in hand (just added, or just read): its outcome joins the unit's writes.
+    unit.remember(delivery)
+    in_unit = ctx
+    if unit.deferred:
+        in_unit = dataclasses.replace(
+            ctx, storage=unit.storage, notifier=Notifier(unit.storage.messages, ctx.clock), unit=unit
+        )
     try:
-        outcome = dispatch(with_body(delivery, ctx.storage), endpoint, specs, ctx)
+        outcome = dispatch(with_body(delivery, in_unit.storage), endpoint, specs, in_unit)
+        saved = _record_outcome(delivery, in_unit, policy, attempts, outcome, now)
+        unit.commit()
     except PersonErased as exc:
+        unit.discard()
         return _forget(delivery, ctx, policy, attempts, exc.message)
     except MentoringError as exc:
+        unit.discard()
         return _record_failure(delivery, ctx, policy, attempts, f"{type(exc).__name__}: {exc.message}"[:300])
     # The inbox is the boundary that must never lose a delivery: whatever a processor raises
     # is recorded (by type only, as messages may quote personal data) and retried later.
     except Exception as exc:
+        unit.discard()
         return _record_failure(delivery, ctx, policy, attempts, type(exc).__name__)
-
-    return _record_outcome(delivery, ctx, policy, attempts, outcome, now)
+    return saved
 
 
 def dispatch(

@@ -363,3 +363,26 @@ def test_consent_is_stored_with_its_time(storage: Storage, notifier: Notifier, c
     result = _onboard(storage, notifier, clock, _profile())
     assert result.participant is not None
     assert result.participant.profile.consent == Consent(given=True, at=NOW)
+
+
+def test_mentees_accepted_while_the_programme_had_no_limit_count_once_a_limit_is_set_again(
+    storage: Storage, notifier: Notifier, clock: FixedClock
+) -> None:
+    # GIVEN a programme of two places that one mentee joined, then lost its limit and took two more
+    stored = storage.programmes.save(make_programme(max_mentees=2).model_copy(update={"version": 1}))
+    _onboard(storage, notifier, clock, _profile(email="first@example.org"))
+    stored = storage.programmes.save(stored.model_copy(update={"max_mentees": None}))
+    _onboard(storage, notifier, clock, _profile(email="second@example.org"))
+    _onboard(storage, notifier, clock, _profile(email="third@example.org"))
+
+    # WHEN the limit is set to three and one more mentee signs up
+    storage.programmes.save(stored.model_copy(update={"max_mentees": 3}))
+    late = _onboard(storage, notifier, clock, _profile(email="late@example.org"))
+
+    # THEN the three who hold a place keep it and the newcomer waits, however few slots existed
+    assert late.participant is not None
+    assert late.participant.status is ParticipantStatus.WAITLISTED
+    holders = {s.holder_id for s in storage.places.slots(TENANT, PROGRAMME)}
+    accepted = {p.participant_id for p in _participants(storage) if p.status is ParticipantStatus.ACCEPTED}
+    assert holders == accepted
+    assert len(accepted) == 3
