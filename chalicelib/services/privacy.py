@@ -33,6 +33,7 @@ from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import erasures
+from chalicelib.services.aliases import erase_aliases
 from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.storage.repositories import Storage
@@ -235,6 +236,7 @@ def erase_person(
         "messages_scrubbed": sum(m.recipient.lower() != address for m in held.messages_about),
         "deliveries_deleted": len(held.deliveries),
         "calendars_deleted": calendars,
+        "aliases_deleted": erase_aliases(storage, held.participants),
     }
     recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
     log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chalicelib.storage.aliases import AliasRepository, DynamoAliases, InMemoryAliases
 from chalicelib.storage.base import Page
 from chalicelib.storage.calendar_connections import (
     CalendarConnectionRepository,
@@ -77,6 +78,7 @@ class Storage:
     delivery_bodies: DeliveryBodyRepository = field(metadata=backends(DynamoDeliveryBodies, InMemoryDeliveryBodies))
     surveys: SurveyRepository = field(metadata=backends(DynamoSurveys, InMemorySurveys))
     events: EventRepository = field(metadata=backends(DynamoEvents, InMemoryEvents))
+    aliases: AliasRepository = field(metadata=backends(DynamoAliases, InMemoryAliases))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
@@ -106,6 +108,7 @@ def in_memory_storage() -> Storage:
 
 
 __all__ = [
+    "AliasRepository",
     "DeliveryBodyRepository",
     "DeliveryRepository",
     "EndpointRepository",
