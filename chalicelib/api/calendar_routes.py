@@ -56,7 +56,8 @@ class OrganisationGrantIn(BaseModel):
     calendar_id: str = Field(min_length=3, max_length=320, description="The mailbox or calendar address to read.")
     credentials_ref: str = Field(
         pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$",
-        description="Secrets Manager ARN of the grant's client id, secret and directory tenant.",
+        description="Secrets Manager ARN of the grant: Microsoft's client id, secret and directory tenant, or "
+        "Google's service account key file (domain-wide delegation).",
     )
 
 
