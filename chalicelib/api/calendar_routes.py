@@ -135,8 +135,13 @@ def connect_calendar(ctx: ApiContext, body: OrganisationGrantIn) -> CalendarConn
     tag=TAG,
 )
 def revoke_calendar(ctx: ApiContext, connection_id: str) -> CalendarConnectionOut:
+    container = ctx.container
     connection = admin.revoke_connection(
-        ctx.container.storage, tenant_id=ctx.tenant_id, connection_id=connection_id, clock=ctx.container.clock
+        container.storage,
+        tenant_id=ctx.tenant_id,
+        connection_id=connection_id,
+        clock=container.clock,
+        apis=container.calendar_apis,
     )
     return _out(connection)
 

@@ -86,6 +86,10 @@ def renew(apis: CalendarApis, token: str, subscription_id: str, now: datetime) -
     return _parse_time((answer or {}).get("expirationDateTime") or asked)
 
 
+def unsubscribe(apis: CalendarApis, token: str, subscription_id: str) -> None:
+    apis.http.call("DELETE", f"{API}/subscriptions/{quote(subscription_id, safe='')}", token=token)
+
+
 def reauthorize(apis: CalendarApis, token: str, subscription_id: str) -> None:
     apis.http.call("POST", f"{API}/subscriptions/{quote(subscription_id, safe='')}/reauthorize", token=token)
 

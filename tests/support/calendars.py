@@ -208,6 +208,7 @@ class FakeGraph:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     reauthorized: list[str] = field(default_factory=list)
+    delete_failures: int = 0
 
     def install(self, mock: responses.RequestsMock) -> None:
         mock.add_callback(
@@ -224,6 +225,7 @@ class FakeGraph:
         mock.add_callback("POST", re.compile(api + r"/subscriptions$"), callback=self._subscribe)
         mock.add_callback("PATCH", re.compile(api + r"/subscriptions/[^/]+$"), callback=self._renew)
         mock.add_callback("POST", re.compile(api + r"/subscriptions/[^/]+/reauthorize$"), callback=self._reauthorize)
+        mock.add_callback("DELETE", re.compile(api + r"/subscriptions/[^/]+$"), callback=self._delete)
 
     def _unauthorised(self, request: Any) -> Reply | None:
         if self.oauth.authorised(request):
@@ -276,6 +278,17 @@ class FakeGraph:
             return _json(404, {"error": {"code": "ResourceNotFound", "message": "The object was not found."}})
         self.subscriptions[subscription_id].update(json.loads(request.body))
         return _json(200, {"id": subscription_id, **self.subscriptions[subscription_id]})
+
+    def _delete(self, request: Any) -> Reply:
+        refused = self._unauthorised(request)
+        if refused:
+            return refused
+        if self.delete_failures > 0:
+            self.delete_failures -= 1
+            return _json(503, {"error": {"code": "serviceNotAvailable", "message": "Service unavailable."}})
+        if self.subscriptions.pop(self._id(request, "/subscriptions/"), None) is None:
+            return _json(404, {"error": {"code": "ResourceNotFound", "message": "The object was not found."}})
+        return 204, {}, ""
 
     def _reauthorize(self, request: Any) -> Reply:
         self.reauthorized.append(self._id(request, "/subscriptions/"))
