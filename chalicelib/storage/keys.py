@@ -46,6 +46,7 @@ Deliveries by state, oldest due first (retry sweep)    GSI1    GSI1PK=DELIVERIES
 Calendar connection by id / connections of a tenant   table   PK=TENANT#<t>, SK=CALENDAR#<c> / begins_with
 Calendar connection by watch (every calendar push)     GSI1    GSI1PK=CALENDAR_WATCH#<provider>#<watch id>
 Calendar watches due for renewal (all tenants)         GSI2    GSI2PK=CALENDAR_RENEWALS, GSI2SK<=<iso time>#...
+Meeting UID of a mailbox's event id (Graph deletions)  table   PK=TENANT#<t>#MAILBOX_EVENT#<event id>, SK=MAILBOX_EVENT
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
@@ -247,6 +248,13 @@ CALENDAR_RENEWALS_GSI2 = "CALENDAR_RENEWALS"
 
 def calendar_watch_gsi1(provider: str, watch_id: str) -> str:
     return f"CALENDAR_WATCH#{provider}#{watch_id}"
+
+
+def mailbox_event_pk(tenant_id: str, event_id: str) -> str:
+    return f"TENANT#{tenant_id}#MAILBOX_EVENT#{event_id}"
+
+
+MAILBOX_EVENT_SK = "MAILBOX_EVENT"
 
 
 def outbox_pk(tenant_id: str) -> str:

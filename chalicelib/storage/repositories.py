@@ -27,6 +27,11 @@ from chalicelib.storage.erasures import DynamoErasures, ErasureRepository, InMem
 from chalicelib.storage.events import DynamoEvents, EventRepository, InMemoryEvents
 from chalicelib.storage.form_responses import DynamoFormResponses, FormResponseRepository, InMemoryFormResponses
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
+from chalicelib.storage.mailbox_events import (
+    DynamoMailboxEvents,
+    InMemoryMailboxEvents,
+    MailboxEventRepository,
+)
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
@@ -79,6 +84,7 @@ class Storage:
     surveys: SurveyRepository = field(metadata=backends(DynamoSurveys, InMemorySurveys))
     events: EventRepository = field(metadata=backends(DynamoEvents, InMemoryEvents))
     aliases: AliasRepository = field(metadata=backends(DynamoAliases, InMemoryAliases))
+    mailbox_events: MailboxEventRepository = field(metadata=backends(DynamoMailboxEvents, InMemoryMailboxEvents))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
