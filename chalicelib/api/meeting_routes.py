@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from chalicelib.api.http import ApiContext, api_route
 from chalicelib.domain.aliases import EmailAlias
 from chalicelib.domain.meetings import Meeting
-from chalicelib.services import aliases, meetings
+from chalicelib.services import aliases, health_backfill, meetings
 
 bp = Blueprint(__name__)
 PAIR = "/api/v1/programmes/{programme_id}/pairs/{pair_id}"
@@ -108,6 +108,21 @@ def confirm_meeting(
         pair_id=pair_id,
         meeting_id=meeting_id,
         met=body.met,
+    )
+
+
+@api_route(
+    bp,
+    "/api/v1/programmes/{programme_id}/health-backfill",
+    "POST",
+    summary="Give running pairs that started before meeting health was kept their health (safe to repeat)",
+    response=dict[str, int],
+    tag=TAG,
+)
+def backfill_pair_health(ctx: ApiContext, programme_id: str) -> dict[str, int]:
+    container = ctx.container
+    return health_backfill.backfill_pair_health(
+        storage=container.storage, clock=container.clock, tenant_id=ctx.tenant_id, programme_id=programme_id
     )
 
 
