@@ -100,13 +100,18 @@ def alias_owners(storage: Storage, tenant_id: str, programme_id: str, addresses:
     }
 
 
+def aliases_of(storage: Storage, participants: Iterable[Participant]) -> list[EmailAlias]:
+    """Every alias of the given enrolments (a person's export and erasure)."""
+    return [
+        alias
+        for p in participants
+        for alias in storage.aliases.of_participant(p.tenant_id, p.programme_id, p.participant_id)
+    ]
+
+
 def erase_aliases(storage: Storage, participants: Iterable[Participant]) -> int:
     """Delete every alias of the given enrolments (erasure); how many went."""
-    gone = 0
-    for participant in participants:
-        for alias in storage.aliases.of_participant(
-            participant.tenant_id, participant.programme_id, participant.participant_id
-        ):
-            storage.aliases.delete(alias)
-            gone += 1
-    return gone
+    found = aliases_of(storage, participants)
+    for alias in found:
+        storage.aliases.delete(alias)
+    return len(found)

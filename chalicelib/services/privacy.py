@@ -33,7 +33,7 @@ from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import erasures
-from chalicelib.services.aliases import erase_aliases
+from chalicelib.services.aliases import aliases_of, erase_aliases
 from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.storage.repositories import Storage
@@ -136,6 +136,7 @@ def export_person(storage: Storage, *, tenant_id: str, email: str) -> dict[str, 
     return {
         "email": held.email,
         "participants": [p.model_dump(mode="json") for p in held.participants],
+        "aliases": [a.model_dump(mode="json") for a in aliases_of(storage, held.participants)],
         "pairs": [p.model_dump(mode="json") for p in held.pairs],
         "messages": [m.model_dump(mode="json") for m in held.messages_to],
         "messages_about": [m.model_dump(mode="json") for m in held.messages_about],

@@ -12,7 +12,7 @@ from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.domain.webhook import Purpose
 from chalicelib.registry import source_registry
 from chalicelib.services.inbox.ports import WebhookRequest
-from chalicelib.services.privacy import erase_person
+from chalicelib.services.privacy import erase_person, export_person
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import calendly
 from tests.support.events import load_event_json as event_json
@@ -129,13 +129,19 @@ def test_a_calendly_booking_whose_host_is_a_mentors_alias_is_logged_for_the_pair
     assert (meeting.source, meeting.status) == ("calendly", MeetingStatus.SCHEDULED)
 
 
-def test_erasing_a_person_deletes_their_aliases_and_keeps_their_partners(world: World) -> None:
+def test_a_persons_export_holds_their_aliases_and_erasure_deletes_them_keeping_their_partners(world: World) -> None:
     # GIVEN a mentor and a mentee, each with an alias
     coordinator = world.tenant()
     programme_id = coordinator.programme()
     pair = _running_pair(coordinator, programme_id)
     coordinator.post(_aliases_path(programme_id, pair.mentor_id), {"email": "jelena@home.example"})
     coordinator.post(_aliases_path(programme_id, pair.mentee_id), {"email": "ona@home.example"})
+
+    # WHEN the mentee's data is exported
+    exported = export_person(world.storage, tenant_id=coordinator.tenant_id, email=MENTEE)
+
+    # THEN it holds their alias only
+    assert [a["email"] for a in exported["aliases"]] == ["ona@home.example"]
 
     # WHEN the mentee is erased
     erasure = erase_person(
