@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib.domain.meetings import MeetingStatus
+from chalicelib.domain.meetings import MeetingEvent, MeetingEventStatus, MeetingStatus
 from chalicelib.domain.webhook import Purpose
 from chalicelib.registry import source_registry
 from chalicelib.services.inbox.ports import WebhookRequest
+from chalicelib.services.meetings import BY_HAND, apply_meeting_event
 from chalicelib.services.privacy import erase_person, export_person
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import calendly
@@ -157,3 +159,37 @@ def test_a_persons_export_holds_their_aliases_and_erasure_deletes_them_keeping_t
     assert erasure.items["aliases_deleted"] == 1
     left = world.storage.aliases.of_programme(coordinator.tenant_id, programme_id)
     assert [a.email for a in left] == ["jelena@home.example"]
+
+
+def test_a_group_event_counts_for_a_pair_met_by_addresses_and_for_one_whose_mentee_came_by_alias(
+    world: World,
+) -> None:
+    # GIVEN two pairs; the second mentee books from an alias
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    first = _running_pair(coordinator, programme_id)
+    second = _running_pair(coordinator, programme_id, "marko@kcb.rs", "lina@kcb.lt")
+    coordinator.post(_aliases_path(programme_id, second.mentee_id), {"email": "lina@home.example"})
+
+    # WHEN one event names both mentors, the first mentee and the second mentee's alias
+    event = MeetingEvent(
+        source=BY_HAND,
+        external_id="group-1",
+        status=MeetingEventStatus.BOOKED,
+        start=START + timedelta(days=3),
+        end=START + timedelta(days=3, hours=1),
+        organiser_email=MENTOR,
+        attendee_emails=[MENTEE, "marko@kcb.rs", "Lina@Home.example"],
+    )
+    outcome = apply_meeting_event(
+        storage=world.storage,
+        notifier=world.container.notifier,
+        clock=world.clock,
+        tenant_id=coordinator.tenant_id,
+        programme_id=programme_id,
+        event=event,
+    )
+
+    # THEN it counts for both pairs
+    assert sorted(outcome.pair_ids) == sorted([first.pair_id, second.pair_id])
+    assert len(world.storage.meetings.for_pair(coordinator.tenant_id, programme_id, second.pair_id)) == 1
