@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     archive.add_argument("--tenant", required=True)
     archive.add_argument("--programme", required=True)
     archive.add_argument("--yes", action="store_true", help="confirm the archiving")
+    backfill = sub.add_parser("backfill-pair-health", help="give pairs started before meeting health their health")
+    backfill.add_argument("--tenant", required=True)
+    backfill.add_argument("--programme", required=True)
     offboard = sub.add_parser("offboard-tenant", help="delete everything of a tenant, its API keys first")
     offboard.add_argument("--tenant", required=True)
     offboard.add_argument("--yes", action="store_true", help="confirm the deletion")
@@ -245,6 +248,13 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             erasure_key=container.erasure_key,
         )
         _print(out, privacy.erasure_summary(erasure))
+    elif args.command == "backfill-pair-health":
+        from chalicelib.services.health_backfill import backfill_pair_health
+
+        counts = backfill_pair_health(
+            storage=storage, clock=container.clock, tenant_id=args.tenant, programme_id=args.programme
+        )
+        _print(out, counts)
     elif args.command == "offboard-tenant":
         if not args.yes:
             out.write("off-boarding deletes every item of the tenant and cannot be undone; add --yes to confirm\n")

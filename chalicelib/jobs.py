@@ -139,10 +139,14 @@ def _remind_event_attendees(container: Container) -> dict[str, Any]:
 
 
 def _check_meeting_health(container: Container) -> dict[str, Any]:
+    from chalicelib.errors import ConfigurationError
     from chalicelib.services.meetings import ConfirmationLinks, check_due_health
 
     # A schedule has no request to build URLs from: "did you meet?" links need the configured public URL.
     base_url = container.settings.public_base_url
+    if not base_url and container.settings.stage != "local":
+        # A deployment would otherwise keep health but silently never ask anyone; failing names the fix.
+        raise ConfigurationError('"did you meet?" links need the public base URL: set MENTORFLOW_PUBLIC_BASE_URL')
     links = ConfirmationLinks(keys=container.link_keys, base_url=base_url) if base_url else None
     return check_due_health(storage=container.storage, clock=container.clock, notifier=container.notifier, links=links)
 

@@ -8,7 +8,8 @@
    (``chalicelib.storage.table.cloudformation_resource()``: GSIs, TTL, point-in-time
    recovery), points every function's ``MENTORFLOW_TABLE_NAME`` at it (``Ref``), and
    replaces every generated role's policy with one limited to that table and its indexes,
-   sending e-mail through SES and writing CloudWatch logs;
+   sending e-mail through SES and writing CloudWatch logs; and, when the ``InviteMailDomain``
+   parameter names a domain, SES receiving for the invite address (``invite_resources``);
 3. runs ``chalice package --merge-template`` into ``--out`` (``sam.json`` and
    ``deployment.zip``; the dependencies come from the build cache in ``.chalice/deployments``);
 4. rewrites ``deployment.zip`` lean and with compiled bytecode (``devtools.slim``), with the
@@ -229,6 +230,141 @@ def gateway_responses(rest_api: str) -> dict[str, Any]:
     }
 
 
+INVITE_FUNCTION = "ReceiveInvitation"
+INVITE_DOMAIN_PARAMETER = "InviteMailDomain"
+INVITE_CONDITION = "HasInviteMailDomain"
+INVITE_PREFIX = "invitations/"
+INVITE_RULE_SET = f"{APP_NAME}-invitations"
+INVITE_RULE = f"{APP_NAME}-invitations"
+# The raw messages hold names and addresses; the function reads one within seconds of its arrival.
+INVITE_KEPT_DAYS = 14
+
+
+def invite_resources(stage: str | None) -> dict[str, Any]:
+    """SES receiving for the invite address, as ``integrations/invite-address/`` describes it, all conditional.
+
+    A deployment whose ``InviteMailDomain`` is empty (the default) creates none of it and
+    still validates. With a domain: a private bucket keeping messages under ``invitations/``
+    for 14 days, which only this account's receipt rule may write; a receipt rule set with
+    one rule (TLS required, spam and virus scan) storing each message there, then invoking
+    ``receive-invitation``; SES's permission to invoke it; and the function's
+    ``MENTORFLOW_INVITE_BUCKET``. CloudFormation cannot make a rule set the active one:
+    ``aws ses set-active-receipt-rule-set`` does, once.
+    """
+    condition = {"Condition": INVITE_CONDITION}
+    # The functions may read objects of buckets named mentorflow-* (CALENDAR_STATEMENTS).
+    bucket_name = f"{APP_NAME}-{stage + '-' if stage else ''}invitations-${{AWS::AccountId}}-${{AWS::Region}}"
+    rule_arn = (
+        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
+        f"receipt-rule-set/{INVITE_RULE_SET}:receipt-rule/{INVITE_RULE}"
+    )
+    return {
+        "InviteBucket": {
+            "Type": "AWS::S3::Bucket",
+            **condition,
+            "Properties": {
+                "BucketName": {"Fn::Sub": bucket_name},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "ExpireInvitations",
+                            "Status": "Enabled",
+                            "Prefix": INVITE_PREFIX,
+                            "ExpirationInDays": INVITE_KEPT_DAYS,
+                        }
+                    ]
+                },
+            },
+        },
+        "InviteBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            **condition,
+            "Properties": {
+                "Bucket": {"Ref": "InviteBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AllowSESPuts",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": {"Fn::Sub": f"${{InviteBucket.Arn}}/{INVITE_PREFIX}*"},
+                            "Condition": {
+                                "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}},
+                                "StringLike": {"AWS:SourceArn": {"Fn::Sub": rule_arn}},
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+        "InviteInvokePermission": {
+            "Type": "AWS::Lambda::Permission",
+            **condition,
+            "Properties": {
+                "FunctionName": {"Ref": INVITE_FUNCTION},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "ses.amazonaws.com",
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+            },
+        },
+        "InviteReceiptRuleSet": {
+            "Type": "AWS::SES::ReceiptRuleSet",
+            **condition,
+            "Properties": {"RuleSetName": INVITE_RULE_SET},
+        },
+        "InviteReceiptRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            **condition,
+            # SES checks when the rule is made that it may write the bucket and invoke the function.
+            "DependsOn": ["InviteBucketPolicy", "InviteInvokePermission"],
+            "Properties": {
+                "RuleSetName": {"Ref": "InviteReceiptRuleSet"},
+                "Rule": {
+                    "Name": INVITE_RULE,
+                    "Enabled": True,
+                    "TlsPolicy": "Require",
+                    "ScanEnabled": True,
+                    "Recipients": [{"Ref": INVITE_DOMAIN_PARAMETER}],
+                    "Actions": [
+                        {"S3Action": {"BucketName": {"Ref": "InviteBucket"}, "ObjectKeyPrefix": INVITE_PREFIX}},
+                        {
+                            "LambdaAction": {
+                                "FunctionArn": {"Fn::GetAtt": [INVITE_FUNCTION, "Arn"]},
+                                "InvocationType": "Event",
+                            }
+                        },
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _invite_parameters() -> dict[str, Any]:
+    return {
+        "Parameters": {
+            INVITE_DOMAIN_PARAMETER: {
+                "Type": "String",
+                "Default": "",
+                "AllowedPattern": r"^$|^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+                "Description": "The invite address's mail domain (meet+<endpoint>@<domain>); empty: no SES receiving.",
+            }
+        },
+        "Conditions": {INVITE_CONDITION: {"Fn::Not": [{"Fn::Equals": [{"Ref": INVITE_DOMAIN_PARAMETER}, ""]}]}},
+    }
+
+
 def merge_template(generated: Mapping[str, Any], stage: str = "prod") -> dict[str, Any]:
     """What to merge into the template ``chalice package`` generated (``generated``) for this app.
 
@@ -250,7 +386,14 @@ def merge_template(generated: Mapping[str, Any], stage: str = "prod") -> dict[st
         }
     for rest_api in resources_of_type(generated, "AWS::Serverless::Api"):
         resources.update(gateway_responses(rest_api))
+    invites: dict[str, Any] = {}
+    if INVITE_FUNCTION in functions:
+        invites = _invite_parameters()
+        resources.update(invite_resources(stage))
+        bucket = {"Fn::If": [INVITE_CONDITION, {"Ref": "InviteBucket"}, {"Ref": "AWS::NoValue"}]}
+        resources[INVITE_FUNCTION]["Properties"]["Environment"]["Variables"]["MENTORFLOW_INVITE_BUCKET"] = bucket
     return {
+        **invites,
         "Resources": resources,
         "Outputs": {
             "TableName": {"Value": {"Ref": TABLE_RESOURCE}},

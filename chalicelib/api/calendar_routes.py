@@ -56,7 +56,8 @@ class OrganisationGrantIn(BaseModel):
     calendar_id: str = Field(min_length=3, max_length=320, description="The mailbox or calendar address to read.")
     credentials_ref: str = Field(
         pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$",
-        description="Secrets Manager ARN of the grant's client id, secret and directory tenant.",
+        description="Secrets Manager ARN of the grant: Microsoft's client id, secret and directory tenant, or "
+        "Google's service account key file (domain-wide delegation).",
     )
 
 
@@ -134,8 +135,13 @@ def connect_calendar(ctx: ApiContext, body: OrganisationGrantIn) -> CalendarConn
     tag=TAG,
 )
 def revoke_calendar(ctx: ApiContext, connection_id: str) -> CalendarConnectionOut:
+    container = ctx.container
     connection = admin.revoke_connection(
-        ctx.container.storage, tenant_id=ctx.tenant_id, connection_id=connection_id, clock=ctx.container.clock
+        container.storage,
+        tenant_id=ctx.tenant_id,
+        connection_id=connection_id,
+        clock=container.clock,
+        apis=container.calendar_apis,
     )
     return _out(connection)
 

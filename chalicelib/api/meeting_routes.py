@@ -1,4 +1,5 @@
-"""Admin API v1 for meetings: a pair's meeting log and health, meetings recorded or confirmed by a coordinator.
+"""Admin API v1 for meetings: a pair's meeting log and health, meetings recorded or confirmed by a coordinator,
+and the alias addresses by which calendar events name a participant.
 
 Handlers only parse and call ``chalicelib.services.meetings``; the tenant is always the
 bearer key's, so another tenant's pair answers 404 like a missing one. Times are UTC.
@@ -8,15 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.api.http import ApiContext, api_route
+from chalicelib.domain.aliases import EmailAlias
 from chalicelib.domain.meetings import Meeting
-from chalicelib.services import meetings
+from chalicelib.services import aliases, health_backfill, meetings
 
 bp = Blueprint(__name__)
 PAIR = "/api/v1/programmes/{programme_id}/pairs/{pair_id}"
+ALIASES = "/api/v1/programmes/{programme_id}/participants/{participant_id}/aliases"
 TAG = "meetings"
 
 
@@ -106,3 +109,70 @@ def confirm_meeting(
         meeting_id=meeting_id,
         met=body.met,
     )
+
+
+@api_route(
+    bp,
+    "/api/v1/programmes/{programme_id}/health-backfill",
+    "POST",
+    summary="Give running pairs that started before meeting health was kept their health (safe to repeat)",
+    response=dict[str, int],
+    tag=TAG,
+)
+def backfill_pair_health(ctx: ApiContext, programme_id: str) -> dict[str, int]:
+    container = ctx.container
+    return health_backfill.backfill_pair_health(
+        storage=container.storage, clock=container.clock, tenant_id=ctx.tenant_id, programme_id=programme_id
+    )
+
+
+class AliasRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, description="Another address the participant's invitations use.")
+
+
+@api_route(
+    bp,
+    ALIASES,
+    "GET",
+    summary="A participant's alias e-mail addresses, which meeting matching counts as theirs",
+    response=list[EmailAlias],
+    tag=TAG,
+)
+def list_aliases(ctx: ApiContext, programme_id: str, participant_id: str) -> list[EmailAlias]:
+    return aliases.list_aliases(ctx.container.storage, ctx.tenant_id, programme_id, participant_id)
+
+
+@api_route(
+    bp,
+    ALIASES,
+    "POST",
+    summary="Add an alias e-mail address; one another participant of the programme uses is refused (409)",
+    body=AliasRequest,
+    response=EmailAlias,
+    status=201,
+    tag=TAG,
+)
+def add_alias(ctx: ApiContext, body: AliasRequest, programme_id: str, participant_id: str) -> EmailAlias:
+    container = ctx.container
+    return aliases.add_alias(
+        storage=container.storage,
+        clock=container.clock,
+        tenant_id=ctx.tenant_id,
+        programme_id=programme_id,
+        participant_id=participant_id,
+        email=body.email,
+    )
+
+
+@api_route(bp, f"{ALIASES}/{{alias_id}}", "DELETE", summary="Remove an alias", status=204, tag=TAG)
+def remove_alias(ctx: ApiContext, programme_id: str, participant_id: str, alias_id: str) -> Response:
+    aliases.remove_alias(
+        storage=ctx.container.storage,
+        tenant_id=ctx.tenant_id,
+        programme_id=programme_id,
+        participant_id=participant_id,
+        alias_id=alias_id,
+    )
+    return Response(body="", status_code=204)

@@ -1,11 +1,15 @@
 """What coordinators do with connected calendars: list them with their state, connect an organisation grant, revoke.
 
 A new connection has no watch yet and is due for renewal at once, so the next run of the
-renewal job opens its channel or subscription. Revoking forgets every token at once.
+renewal job opens its channel or subscription. Revoking stops the watch at the vendor, then
+forgets every token; a watch the vendor would not stop is noted on the connection, and the
+revocation completes all the same.
 """
 
 from __future__ import annotations
 
+from chalicelib.calendars.apis import CalendarApis
+from chalicelib.calendars.renewal import stop_watch
 from chalicelib.calendars.sync import SOURCES
 from chalicelib.clock import Clock
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
@@ -60,11 +64,21 @@ def connect_organisation(
     return storage.calendars.save(connection)
 
 
-def revoke_connection(storage: Storage, *, tenant_id: str, connection_id: str, clock: Clock) -> CalendarConnection:
+REVOKED_BY_COORDINATOR = "revoked by a coordinator"
+
+
+def revoke_connection(
+    storage: Storage, *, tenant_id: str, connection_id: str, clock: Clock, apis: CalendarApis
+) -> CalendarConnection:
+    """Raises ``NotFound`` for a connection not of this tenant."""
     connection = storage.calendars.get(tenant_id, connection_id)
     if connection is None:
         raise NotFound("no such calendar connection")
     if connection.state is not ConnectionState.REVOKED:
-        connection.revoke("revoked by a coordinator", at=clock.now())
+        not_stopped = stop_watch(connection, apis, clock) if connection.readable else None
+        reason = REVOKED_BY_COORDINATOR
+        if not_stopped is not None:
+            reason += f"; the vendor's watch was not stopped ({not_stopped}) and lapses by itself"
+        connection.revoke(reason, at=clock.now())
         connection = storage.calendars.save(connection)
     return connection

@@ -13,8 +13,9 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from chalicelib.calendars.apis import CalendarApis
+from chalicelib.calendars.delegation import GOOGLE_TOKEN_URL
 from chalicelib.calendars.sync import SOURCES
-from chalicelib.calendars.tokens import GOOGLE_TOKEN_URL, MICROSOFT_TOKEN_URL
+from chalicelib.calendars.tokens import MICROSOFT_TOKEN_URL
 from chalicelib.clock import Clock
 from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
 from chalicelib.domain.links import LinkClaims

@@ -20,7 +20,7 @@ UTC_TIMES = {"Prefer": 'outlook.timezone="UTC"'}
 SUBSCRIPTION_LIFETIME = timedelta(minutes=4230)
 # Occurrences of a series are read this far back and ahead of now.
 SERIES_WINDOW = (timedelta(days=30), timedelta(days=180))
-_FIELDS = "id,start,end,isCancelled,isAllDay,organizer,attendees,type,lastModifiedDateTime"
+_FIELDS = "id,iCalUId,start,end,isCancelled,isAllDay,organizer,attendees,type,lastModifiedDateTime"
 
 
 def _user(calendar_id: str) -> str:
@@ -86,6 +86,10 @@ def renew(apis: CalendarApis, token: str, subscription_id: str, now: datetime) -
     return _parse_time((answer or {}).get("expirationDateTime") or asked)
 
 
+def unsubscribe(apis: CalendarApis, token: str, subscription_id: str) -> None:
+    apis.http.call("DELETE", f"{API}/subscriptions/{quote(subscription_id, safe='')}", token=token)
+
+
 def reauthorize(apis: CalendarApis, token: str, subscription_id: str) -> None:
     apis.http.call("POST", f"{API}/subscriptions/{quote(subscription_id, safe='')}/reauthorize", token=token)
 
@@ -121,6 +125,16 @@ def is_series(item: Any) -> bool:
     return isinstance(item, dict) and item.get("type") == "seriesMaster"
 
 
+def meeting_uid(item: dict[str, Any]) -> str:
+    """Which meeting an event is, the same in every mailbox holding it: its iCalendar UID (one per occurrence).
+
+    Graph's ``id`` differs per mailbox, so two connected mailboxes of one pair would log the
+    meeting twice; an item without ``iCalUId`` falls back to it.
+    """
+    uid = item.get("iCalUId")
+    return str(uid if isinstance(uid, str) and uid else item["id"])[:500]
+
+
 def meeting_event(item: Any) -> MeetingEvent | None:
     """The meeting a Graph event describes (one occurrence), or None for a series master or a shapeless item."""
     if not isinstance(item, dict) or not item.get("id") or is_series(item):
@@ -133,7 +147,7 @@ def meeting_event(item: Any) -> MeetingEvent | None:
     modified = item.get("lastModifiedDateTime")
     return MeetingEvent(
         source=SOURCE,
-        external_id=str(item["id"])[:500],
+        external_id=meeting_uid(item),
         status=MeetingEventStatus.CANCELLED if item.get("isCancelled") else MeetingEventStatus.BOOKED,
         start=start,
         end=max(start, end),

@@ -93,3 +93,27 @@ def _renew_subscription(
         apis, token, connection.calendar_id, address=address, client_state=secret, now=now
     )
     connection.watching(subscription_id, None, expires, at=now)
+
+
+def stop_watch(connection: CalendarConnection, apis: CalendarApis, clock: Clock) -> str | None:
+    """Stop the connection's channel or subscription at the vendor; why it could not be, or None.
+
+    A watch the vendor no longer knows counts as stopped. One that could not be stopped
+    lapses by itself (a week at most) and its pushes then name a revoked connection.
+    """
+    if connection.watch_id is None:
+        return None
+    try:
+        token = bearer(connection, apis, clock)
+        if connection.provider is Provider.GOOGLE:
+            google.stop(apis, token, connection.watch_id, connection.watch_resource_id)
+        else:
+            graph.unsubscribe(apis, token, connection.watch_id)
+    except NotFoundAtVendor:
+        return None
+    except GrantRevoked:
+        return "the grant was already withdrawn"
+    except (VendorFailure, MentoringError, KeyError, ValueError) as exc:
+        log_warning("calendar watch not stopped", connection_id=connection.connection_id, error=type(exc).__name__)
+        return _why(exc)
+    return None

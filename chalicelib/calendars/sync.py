@@ -3,7 +3,9 @@
 Google pings say only that a calendar changed: its changes are listed with the stored
 sync token (a 410 starts a full sync). Graph notices name the changed event, which is
 fetched; a series is expanded into its occurrences; a deleted event is cancelled with the
-times the log already holds. Lifecycle notices renew, reauthorise or recreate the
+times the log already holds. A Graph meeting is known by its iCalendar UID, shared by every
+mailbox holding it, so a pair's two connected mailboxes log it once; each mailbox's own id
+of a pair's event is remembered, since a deletion names only that. Lifecycle notices renew, reauthorise or recreate the
 subscription, or catch up on what was missed. An unknown or revoked watch is ignored.
 Events that belong to no pair are dropped by the meeting log without being stored.
 """
@@ -18,20 +20,24 @@ from chalicelib.calendars.apis import CalendarApis, GrantRevoked, NotFoundAtVend
 from chalicelib.calendars.tokens import bearer
 from chalicelib.domain.calendars import (
     GRANT_WITHDRAWN,
+    MAILBOX_EVENT_KEPT_FOR,
     CalendarConnection,
     CalendarNotice,
     CalendarPush,
+    MailboxEvent,
     NoticeKind,
     Provider,
 )
 from chalicelib.domain.meetings import MeetingEvent, MeetingEventStatus
 from chalicelib.domain.webhook import WebhookEndpoint
 from chalicelib.services.inbox.ports import ProcessingContext, ProcessOutcome
-from chalicelib.services.meetings import apply_meeting_event
+from chalicelib.services.meetings import MeetingOutcome, apply_meeting_event
 
 # The webhook source each provider's watches notify.
 SOURCES = {Provider.GOOGLE: google.SOURCE, Provider.MICROSOFT: graph.SOURCE}
 
+# A meeting event, with the mailbox's own id of it when that differs from the meeting's (Graph).
+Sighting = tuple[MeetingEvent, str | None]
 # Hands one event to the meeting log of the connection's programme.
 MeetingSink = Callable[[MeetingEvent, CalendarConnection, ProcessingContext], object]
 
@@ -80,8 +86,10 @@ def _act(
     try:
         token = bearer(connection, apis, ctx.clock)
         sync_token: str | None
+        events: list[Sighting]
         if connection.provider is Provider.GOOGLE:
-            events, sync_token = _google_changes(connection, ctx, apis, token)
+            found, sync_token = _google_changes(connection, ctx, apis, token)
+            events = [(event, None) for event in found]
         else:
             events, sync_token = _graph_changes(notice, connection, ctx, apis, token), connection.sync_token
     except GrantRevoked:
@@ -93,8 +101,16 @@ def _act(
         connection.failed(f"sync failed: {type(exc).__name__}", at=now)
         ctx.storage.calendars.save(connection)
         raise
-    for event in events:
-        sink(event, connection, ctx)
+    for event, mailbox_event_id in events:
+        outcome = sink(event, connection, ctx)
+        if mailbox_event_id is not None and isinstance(outcome, MeetingOutcome) and outcome.matched:
+            pointer = MailboxEvent(
+                tenant_id=connection.tenant_id,
+                event_id=mailbox_event_id,
+                ical_uid=event.external_id,
+                expires_at=now + MAILBOX_EVENT_KEPT_FOR,
+            )
+            ctx.storage.mailbox_events.remember(pointer)
     connection.synced(sync_token, at=now)
     ctx.storage.calendars.save(connection)
     return len(events)
@@ -119,7 +135,7 @@ def _google_changes(
 
 def _graph_changes(
     notice: CalendarNotice, connection: CalendarConnection, ctx: ProcessingContext, apis: CalendarApis, token: str
-) -> list[MeetingEvent]:
+) -> list[Sighting]:
     now = ctx.clock.now()
     if notice.kind is NoticeKind.REAUTHORIZATION_REQUIRED:
         graph.reauthorize(apis, token, notice.watch_id)
@@ -142,16 +158,25 @@ def _graph_changes(
     return _graph_events([item])
 
 
-def _graph_events(items: Iterable[object]) -> list[MeetingEvent]:
-    return [event for item in items if (event := graph.meeting_event(item)) is not None]
+def _graph_events(items: Iterable[object]) -> list[Sighting]:
+    sightings: list[Sighting] = []
+    for item in items:
+        event = graph.meeting_event(item)
+        if event is not None:
+            assert isinstance(item, dict)  # meeting_event reads only dicts
+            mailbox_event_id = str(item["id"])
+            sightings.append((event, mailbox_event_id if mailbox_event_id != event.external_id else None))
+    return sightings
 
 
-def _graph_deleted(event_id: str, ctx: ProcessingContext, connection: CalendarConnection) -> list[MeetingEvent]:
-    known = _known_times(ctx, connection, graph.SOURCE, event_id)
+def _graph_deleted(event_id: str, ctx: ProcessingContext, connection: CalendarConnection) -> list[Sighting]:
+    pointer = ctx.storage.mailbox_events.get(connection.tenant_id, event_id)
+    meeting_uid = pointer.ical_uid if pointer is not None else event_id
+    known = _known_times(ctx, connection, graph.SOURCE, meeting_uid)
     if known is None:
         return []
-    event = graph.cancellation(event_id, known[0], known[1], ctx.clock.now())
-    return [_with_pair_people(event, ctx, connection)]
+    event = graph.cancellation(meeting_uid, known[0], known[1], ctx.clock.now())
+    return [(_with_pair_people(event, ctx, connection), None)]
 
 
 def _known_times(

@@ -1,7 +1,8 @@
 """A connection's bearer token: the sealed one while it is fresh, else refreshed (and sealed again).
 
 Personal consents refresh with their refresh token; a Microsoft organisation grant asks for
-an app-only token with the client credentials kept in Secrets Manager. A refused refresh
+an app-only token with the client credentials kept in Secrets Manager, a Google one signs an
+assertion with the service account key kept there (``calendars.delegation``). A refused refresh
 (``invalid_grant``) means the consent was withdrawn: the caller revokes the connection.
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from chalicelib.calendars import delegation
 from chalicelib.calendars.apis import CalendarApis, GrantRevoked
+from chalicelib.calendars.delegation import GOOGLE_TOKEN_URL
 from chalicelib.clock import Clock
 from chalicelib.domain.calendars import CalendarConnection, Grant, Provider
 from chalicelib.errors import ProcessingFailed
 
-GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an endpoint, not a secret
 MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"  # noqa: S105
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # A token this close to its expiry is refreshed first, so a slow sync does not run out mid-way.
@@ -34,7 +36,7 @@ def bearer(connection: CalendarConnection, apis: CalendarApis, clock: Clock) -> 
     expires = connection.token_expires_at
     if connection.access_token is not None and expires is not None and expires - FRESH_MARGIN > now:
         return apis.vault.open(connection.access_token, **ids)
-    answer = _token_request(connection, apis, ids)
+    answer = _token_request(connection, apis, ids, clock)
     token = answer.get("access_token")
     if not isinstance(token, str) or not token:
         raise ProcessingFailed("the token endpoint answered without an access token")
@@ -49,9 +51,11 @@ def bearer(connection: CalendarConnection, apis: CalendarApis, clock: Clock) -> 
     return token
 
 
-def _token_request(connection: CalendarConnection, apis: CalendarApis, ids: dict[str, str]) -> dict[str, object]:
+def _token_request(
+    connection: CalendarConnection, apis: CalendarApis, ids: dict[str, str], clock: Clock
+) -> dict[str, object]:
     if connection.grant is Grant.ORGANISATION:
-        return _organisation_token(connection, apis)
+        return _organisation_token(connection, apis, clock)
     if connection.refresh_token is None:
         raise GrantRevoked("no refresh token")
     app = apis.app_registration(connection.provider.value)
@@ -68,11 +72,15 @@ def _token_request(connection: CalendarConnection, apis: CalendarApis, ids: dict
     return dict(apis.http.call("POST", url, form=form) or {})
 
 
-def _organisation_token(connection: CalendarConnection, apis: CalendarApis) -> dict[str, object]:
-    if connection.provider is not Provider.MICROSOFT or not connection.credentials_ref:
-        # A Google service account signs an RS256 assertion; that grant is not supported yet.
-        raise ProcessingFailed(f"organisation grants are not supported for {connection.provider.value} yet")
+def _organisation_token(connection: CalendarConnection, apis: CalendarApis, clock: Clock) -> dict[str, object]:
+    if not connection.credentials_ref:
+        raise ProcessingFailed("the organisation grant names no credentials")
     grant = apis.secrets.read(connection.credentials_ref)
+    if connection.provider is Provider.GOOGLE:
+        # Delegation acts as the calendar's owner: a user's primary calendar id is their address.
+        key = delegation.service_account_key(grant)
+        form = delegation.token_form(key, subject=connection.calendar_id, now=clock.now())
+        return dict(apis.http.call("POST", GOOGLE_TOKEN_URL, form=form) or {})
     form = {
         "grant_type": "client_credentials",
         "client_id": str(grant["client_id"]),

@@ -141,6 +141,23 @@ class CalendarConnection(DomainModel):
         self.expires_at = at + REVOKED_KEPT_FOR
 
 
+# A mailbox's event id is remembered this long after it was last seen; a deletion later than that is not told.
+MAILBOX_EVENT_KEPT_FOR = timedelta(days=400)
+
+
+class MailboxEvent(DomainModel):
+    """Which meeting one mailbox's copy of an event is: Graph ids differ per mailbox, the iCalendar UID does not.
+
+    A deletion names only the mailbox's id; this is how it finds the meeting it cancels.
+    Only ids, and only for events that belonged to a pair.
+    """
+
+    tenant_id: str
+    event_id: str
+    ical_uid: str
+    expires_at: datetime
+
+
 class NoticeKind(StrEnum):
     """What a calendar push says: something changed, or the watch itself needs attention (Graph lifecycle)."""
 

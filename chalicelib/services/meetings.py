@@ -40,6 +40,7 @@ from chalicelib.domain.participant import participant_id_for
 from chalicelib.domain.programme import Programme
 from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.notify.outbox import quiet_hours_of
+from chalicelib.services.aliases import alias_owners
 from chalicelib.services.concurrency import update_with_retry
 from chalicelib.services.links import issue_link, link_url
 from chalicelib.services.nudges import nudge_check_at, nudge_pair
@@ -88,6 +89,12 @@ def pairs_of_event(storage: Storage, tenant_id: str, programme_id: str, event: M
     for address in event.addresses:
         people.setdefault(participant_id_for(tenant_id, programme_id, address), set()).add(address)
     running = [p for p in storage.pairs.list(tenant_id, programme_id) if p.running]
+    # Only an address that is nobody's enrolment address in a running pair can be an alias that counts.
+    paired = {person for p in running for person in (p.mentor_id, p.mentee_id)}
+    unknown = [address for person, found in people.items() if person not in paired for address in found]
+    if running and unknown and len(event.addresses) > 1:
+        for address, owner in alias_owners(storage, tenant_id, programme_id, unknown).items():
+            people.setdefault(owner, set()).add(address)
     candidates = [
         PairPeople(p.pair_id, frozenset(people.get(p.mentor_id, ())), frozenset(people.get(p.mentee_id, ())))
         for p in running

@@ -42,6 +42,7 @@ from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import Notifier
 from chalicelib.services import erasures
+from chalicelib.services.aliases import aliases_of, erase_aliases
 from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.storage.match_runs import RunPart
@@ -160,6 +161,7 @@ def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: 
     return {
         "email": held.email,
         "participants": [p.model_dump(mode="json") for p in held.participants],
+        "aliases": [a.model_dump(mode="json") for a in aliases_of(storage, held.participants)],
         # A pair's contacts name the partner too; the person's own are in their enrolment.
         "pairs": [p.model_dump(mode="json", exclude={"contacts"}) for p in held.pairs],
         "messages": [m.model_dump(mode="json") for m in held.messages_to],
@@ -322,6 +324,7 @@ def erase_person(
         "calendars_deleted": calendars,
         "programme_items_scrubbed": programme_items[0] + synced,
         "programme_items_deleted": programme_items[1],
+        "aliases_deleted": erase_aliases(storage, held.participants),
     }
     recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
     log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))

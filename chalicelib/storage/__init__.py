@@ -9,8 +9,9 @@ Layout
 * ``base`` — ``DynamoRepository`` (versioned writes, create-once, queries, pages and cursors),
   ``VersionedStore`` (the fakes' table) and ``Page``.
 * One module per stored type (``tenants``, ``programmes``, ``participants``, ``pairs``,
-  ``meetings``, ``match_runs``, ``endpoints``, ``deliveries``, ``messages``), each with that
-  type's repository interface, item keys, DynamoDB repository and in-memory fake.
+  ``meetings``, ``aliases``, ``mailbox_events``, ``match_runs``, ``endpoints``, ``deliveries``,
+  ``messages``), each with that type's repository interface, item keys, DynamoDB repository
+  and in-memory fake.
 * ``repositories`` — the ``Storage`` aggregate services receive, ``dynamo_storage`` and
   ``in_memory_storage``.
 

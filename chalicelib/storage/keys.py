@@ -25,6 +25,8 @@ Participant by id                                      table   PK=TENANT#<t>#PRO
 Participants of a programme (paged)                    table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with PARTICIPANT#
 Participants of a programme by status (paged)          GSI1    GSI1PK=TENANT#<t>#PROGRAMME#<p>#STATUS#<s>
 Participant by e-mail within a tenant (all programmes) GSI2    GSI2PK=TENANT#<t>#EMAIL#<e>
+E-mail alias by address / aliases of a programme       table   PK=TENANT#<t>#PROGRAMME#<p>, SK=ALIAS#<e> / begins_with
+E-mail aliases of a participant (admin, erasure)       GSI1    GSI1PK=TENANT#<t>#PROGRAMME#<p>#ALIASES#<participant>
 Pair by id / pairs of a programme                      table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PAIR#<id> / begins_with
 Pairs by next-due time (reminder sweep, all tenants)   GSI2    GSI2PK=PAIRS_DUE, GSI2SK<=<iso time>#...
 Pairs awaiting the mentor, by deadline (all tenants)   GSI1    GSI1PK=PAIRS_AWAITING_MENTOR, GSI1SK<=<iso time>#...
@@ -46,6 +48,7 @@ Deliveries of one sender, by keyed hash (erasure)      GSI2    GSI2PK=TENANT#<t>
 Calendar connection by id / connections of a tenant   table   PK=TENANT#<t>, SK=CALENDAR#<c> / begins_with
 Calendar connection by watch (every calendar push)     GSI1    GSI1PK=CALENDAR_WATCH#<provider>#<watch id>
 Calendar watches due for renewal (all tenants)         GSI2    GSI2PK=CALENDAR_RENEWALS, GSI2SK<=<iso time>#...
+Meeting UID of a mailbox's event id (Graph deletions)  table   PK=TENANT#<t>#MAILBOX_EVENT#<event id>, SK=MAILBOX_EVENT
 Message by idempotency key (outbox dedupe)             table   PK=TENANT#<t>#OUTBOX, SK=MESSAGE#<id>
 Messages by state, oldest first (sender sweep)         GSI1    GSI1PK=MESSAGES#<state>, GSI1SK<=<iso time>#...
 Messages of a participant (export, erasure)            GSI2    GSI2PK=TENANT#<t>#PARTICIPANT#<id>
@@ -139,6 +142,17 @@ def participants_by_status_gsi1(tenant_id: str, programme_id: str, status: str) 
 
 def participant_email_gsi2(tenant_id: str, email: str) -> str:
     return f"TENANT#{tenant_id}#EMAIL#{email}"
+
+
+def alias_sk(email: str) -> str:
+    return f"ALIAS#{email}"
+
+
+ALIAS_SK_PREFIX = "ALIAS#"
+
+
+def participant_aliases_gsi1(tenant_id: str, programme_id: str, participant_id: str) -> str:
+    return f"TENANT#{tenant_id}#PROGRAMME#{programme_id}#ALIASES#{participant_id}"
 
 
 def pair_sk(pair_id: str) -> str:
@@ -243,6 +257,13 @@ CALENDAR_RENEWALS_GSI2 = "CALENDAR_RENEWALS"
 
 def calendar_watch_gsi1(provider: str, watch_id: str) -> str:
     return f"CALENDAR_WATCH#{provider}#{watch_id}"
+
+
+def mailbox_event_pk(tenant_id: str, event_id: str) -> str:
+    return f"TENANT#{tenant_id}#MAILBOX_EVENT#{event_id}"
+
+
+MAILBOX_EVENT_SK = "MAILBOX_EVENT"
 
 
 def outbox_pk(tenant_id: str) -> str:

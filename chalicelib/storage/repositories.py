@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chalicelib.storage.aliases import AliasRepository, DynamoAliases, InMemoryAliases
 from chalicelib.storage.archives import ArchiveRepository, DynamoArchives, InMemoryArchives
 from chalicelib.storage.base import Page
 from chalicelib.storage.calendar_connections import (
@@ -27,6 +28,11 @@ from chalicelib.storage.erasures import DynamoErasures, ErasureRepository, InMem
 from chalicelib.storage.events import DynamoEvents, EventRepository, InMemoryEvents
 from chalicelib.storage.form_responses import DynamoFormResponses, FormResponseRepository, InMemoryFormResponses
 from chalicelib.storage.links import DynamoUsedLinks, InMemoryUsedLinks, UsedLinkRepository
+from chalicelib.storage.mailbox_events import (
+    DynamoMailboxEvents,
+    InMemoryMailboxEvents,
+    MailboxEventRepository,
+)
 from chalicelib.storage.match_runs import DynamoMatchRuns, InMemoryMatchRuns, MatchRunRepository
 from chalicelib.storage.meetings import DynamoMeetings, InMemoryMeetings, MeetingRepository
 from chalicelib.storage.messages import DynamoMessages, InMemoryMessages, MessageRepository
@@ -87,6 +93,8 @@ class Storage:
     surveys: SurveyRepository = field(metadata=backends(DynamoSurveys, InMemorySurveys))
     events: EventRepository = field(metadata=backends(DynamoEvents, InMemoryEvents))
     archives: ArchiveRepository = field(metadata=backends(DynamoArchives, InMemoryArchives))
+    aliases: AliasRepository = field(metadata=backends(DynamoAliases, InMemoryAliases))
+    mailbox_events: MailboxEventRepository = field(metadata=backends(DynamoMailboxEvents, InMemoryMailboxEvents))
 
 
 def on_dynamodb(kind: type[S], table: Table) -> S:
@@ -116,6 +124,7 @@ def in_memory_storage() -> Storage:
 
 
 __all__ = [
+    "AliasRepository",
     "DeliveryBodyRepository",
     "DeliveryRepository",
     "EndpointRepository",

@@ -74,6 +74,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
         "mapping": {"email": "workEmail"},
     },
     "VendorSecret": {"secret": "a-vendor-signing-key-chosen-by-the-intruder"},
+    "AliasRequest": {"email": "intruder@attacker.example"},
 }
 
 
@@ -111,6 +112,8 @@ def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
     meetings = f"{V1}/programmes/{programme_id}/pairs/{running.pair_id}/meetings"
     meeting = victim.post(meetings, VALID_BODIES["MeetingRequest"]).json_body
     connector = victim.post(f"{V1}/connectors", VALID_BODIES["ConnectorSettings"]).json_body
+    aliases = f"{V1}/programmes/{programme_id}/participants/{people[1]}/aliases"
+    alias = victim.post(aliases, {"email": "mentee.home@victim.example"}).json_body
     connection = CalendarConnection(
         tenant_id=victim.tenant_id,
         programme_id=programme_id,
@@ -142,6 +145,7 @@ def _victim(world: World) -> tuple[TenantHandle, dict[str, str]]:
         "people_endpoint_id": people_endpoint.endpoint.endpoint_id,
         "connector_id": connector["connector_id"],
         "connection_id": connection.connection_id,
+        "alias_id": alias["alias_id"],
         # The export names a report, not an object; the programme id is what must not be found.
         "export": "participants",
     }

@@ -9,12 +9,14 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.meetings import MeetingStatus
+from chalicelib.domain.pair import Pair
+from chalicelib.errors import ConfigurationError
 from chalicelib.jobs import run_job
 from chalicelib.services.meetings import CONFIRM_TEMPLATE
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
 from tests.support.pairs import stored_pair
-from tests.support.world import START, TEST_LINK_KEYS, World, world_with
+from tests.support.world import START, TEST_LINK_KEYS, TenantHandle, World, world_with
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 BASE_URL = "https://mentorflow.example.org"
@@ -92,19 +94,25 @@ def test_after_a_booked_meeting_both_people_are_asked_in_their_language_and_one_
     assert log["meetings_held"] == 0
 
 
+def _a_booked_meeting_just_ended(world: World) -> tuple[TenantHandle, str, Pair]:
+    """A running pair whose coordinator booked a meeting for day 1; it is day 3."""
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    pair = stored_pair(
+        world.storage, coordinator.tenant_id, programme_id, "jelena@kcb.rs", "ona@kcb.lt", approved_at=START
+    )
+    coordinator.post(
+        f"/api/v1/programmes/{programme_id}/pairs/{pair.pair_id}/meetings",
+        {"starts_at": (START + timedelta(days=1)).isoformat()},
+    )
+    world.clock.advance(timedelta(days=2))
+    return coordinator, programme_id, pair
+
+
 def test_without_a_public_url_the_job_keeps_health_and_asks_no_one(storage: Storage) -> None:
     # GIVEN a deployment whose public URL is not configured, and a pair whose booked meeting has ended
     with world_with(storage) as world:
-        coordinator = world.tenant()
-        programme_id = coordinator.programme()
-        pair = stored_pair(
-            world.storage, coordinator.tenant_id, programme_id, "jelena@kcb.rs", "ona@kcb.lt", approved_at=START
-        )
-        coordinator.post(
-            f"/api/v1/programmes/{programme_id}/pairs/{pair.pair_id}/meetings",
-            {"starts_at": (START + timedelta(days=1)).isoformat()},
-        )
-        world.clock.advance(timedelta(days=2))
+        coordinator, programme_id, pair = _a_booked_meeting_just_ended(world)
 
         # WHEN the health job runs
         counts = run_job("check-meeting-health", world.container)
@@ -114,3 +122,19 @@ def test_without_a_public_url_the_job_keeps_health_and_asks_no_one(storage: Stor
         stored = world.storage.pairs.get(coordinator.tenant_id, programme_id, pair.pair_id)
         assert stored is not None
         assert stored.meetings_held == 1
+
+
+def test_a_deployed_stage_without_a_public_url_fails_the_health_job_naming_the_setting(storage: Storage) -> None:
+    # GIVEN a deployed stage whose public URL is not configured, and a pair whose booked meeting has ended
+    settings = Settings(stage="prod", link_keys=TEST_LINK_KEYS)
+    with world_with(storage, settings=settings) as world:
+        coordinator, _programme_id, pair = _a_booked_meeting_just_ended(world)
+
+        # WHEN the health job runs
+        with pytest.raises(ConfigurationError) as failed:
+            run_job("check-meeting-health", world.container)
+
+        # THEN it fails naming the setting, before anything moved: the pair is still due for its check
+        assert "MENTORFLOW_PUBLIC_BASE_URL" in str(failed.value)
+        assert world.storage.pairs.due(world.clock.now(), limit=10)
+        assert world.storage.messages.for_participant(coordinator.tenant_id, pair.mentor_id) == []

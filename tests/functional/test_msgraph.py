@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.domain.calendars import Provider
+from chalicelib.domain.calendars import CalendarConnection, ConnectionState, Grant, Provider
 from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.webhooks.sources.msgraph import ClientStateVerifier
-from tests.functional.calendar_scene import MENTEE, MENTOR, STRANGER, CalendarScene, calendar_scene
+from tests.functional.calendar_scene import MENTEE, MENTOR, REFRESH_TOKEN, STRANGER, CalendarScene, calendar_scene
 from tests.support.calendars import at, graph_event
 from tests.support.events import load_event
 
@@ -25,11 +25,16 @@ def published(name: str) -> dict[str, Any]:
 
 def change(scene: CalendarScene, event_id: str, change_type: str = "updated") -> bytes:
     """The published change notification, for our subscription and an event of the connected calendar."""
+    return change_in(scene, scene.connection.watch_id or "", MENTOR, event_id, change_type)
+
+
+def change_in(scene: CalendarScene, subscription_id: str, mailbox: str, event_id: str, change_type: str) -> bytes:
+    """The published change notification, through one subscription, for an event of its mailbox."""
     [item] = published("msgraph_change_notification_created.json")["value"]
     item.update(
-        subscriptionId=scene.connection.watch_id,
+        subscriptionId=subscription_id,
         changeType=change_type,
-        resource=f"Users/{MENTOR}/Events/{event_id}",
+        resource=f"Users/{mailbox}/Events/{event_id}",
         resourceData={**item["resourceData"], "@odata.type": "#Microsoft.Graph.Event", "id": event_id},
     )
     return ClientStateVerifier.sign(scene.secret, [item])
@@ -173,3 +178,93 @@ def test_lifecycle_notices_reauthorise_recreate_and_catch_up() -> None:
         assert [m.external_id for m in scene.meetings()] == ["AAMk-9"]
         assert scene.connection.watch_id in graph.subscriptions
         assert scene.connection.watch_id != subscription
+
+
+def _connect_mentee_mailbox(scene: CalendarScene) -> str:
+    """The mentee's own Outlook mailbox, connected beside the mentor's; its subscription id."""
+    mentor_connection = scene.connection
+    connection = CalendarConnection(
+        tenant_id=mentor_connection.tenant_id,
+        programme_id=mentor_connection.programme_id,
+        endpoint_id=mentor_connection.endpoint_id,
+        provider=Provider.MICROSOFT,
+        grant=Grant.PERSONAL,
+        calendar_id=MENTEE,
+        state=ConnectionState.ACTIVE,
+        renew_at=scene.world.clock.now(),
+        created_at=scene.world.clock.now(),
+        updated_at=scene.world.clock.now(),
+    )
+    connection.refresh_token = scene.vendors.apis.vault.seal(
+        REFRESH_TOKEN, tenant_id=connection.tenant_id, connection_id=connection.connection_id
+    )
+    scene.world.storage.calendars.save(connection)
+    scene.renew()
+    renewed = scene.world.storage.calendars.get(connection.tenant_id, connection.connection_id)
+    assert renewed is not None
+    assert renewed.watch_id is not None
+    return renewed.watch_id
+
+
+def test_one_meeting_in_both_connected_mailboxes_of_a_pair_is_logged_once() -> None:
+    with calendar_scene(Provider.MICROSOFT) as scene:
+        # GIVEN the mentor's and the mentee's mailboxes connected, each holding its own copy of one meeting
+        scene.renew()
+        mentee_subscription = _connect_mentee_mailbox(scene)
+        uid = "040000008200E00074C5B7101A82E00800000000D0C3D1A8B6F4DB010000000000000000100000009A6F"
+        graph = scene.vendors.graph
+        start, end = "2026-09-03T08:00:00.0000000", "2026-09-03T09:00:00.0000000"
+        graph.events["AAMk-mentor"] = graph_event("AAMk-mentor", start, end, MENTOR, MENTEE, iCalUId=uid)
+        graph.events["AAMk-mentee"] = graph_event("AAMk-mentee", start, end, MENTOR, MENTEE, iCalUId=uid)
+
+        # WHEN each mailbox's subscription notifies its copy, the mentee's twice
+        scene.post(
+            "msgraph",
+            headers=JSON,
+            body=change_in(scene, scene.connection.watch_id or "", MENTOR, "AAMk-mentor", "created"),
+        )
+        for _ in range(2):
+            scene.post(
+                "msgraph", headers=JSON, body=change_in(scene, mentee_subscription, MENTEE, "AAMk-mentee", "created")
+            )
+
+        # THEN the pair has one meeting, known by the shared UID
+        [meeting] = scene.meetings()
+        assert (meeting.external_id, meeting.status) == (uid, MeetingStatus.SCHEDULED)
+        assert scene.pair().next_booked_at == at("2026-09-03T08:00:00+00:00")
+
+
+def test_deleting_one_mailboxs_copy_cancels_the_meeting_both_share() -> None:
+    with calendar_scene(Provider.MICROSOFT) as scene:
+        # GIVEN a meeting logged from the mentor's mailbox under its UID
+        scene.renew()
+        uid = "040000008200E00074C5B7101A82E00800000000AAAA"
+        graph = scene.vendors.graph
+        graph.events["AAMk-mentor"] = graph_event(
+            "AAMk-mentor", "2026-09-03T08:00:00.0000000", "2026-09-03T09:00:00.0000000", MENTOR, MENTEE, iCalUId=uid
+        )
+        scene.post("msgraph", headers=JSON, body=change(scene, "AAMk-mentor", "created"))
+
+        # WHEN the mentor deletes it in Outlook (the notice names only the mailbox's id)
+        del graph.events["AAMk-mentor"]
+        scene.post("msgraph", headers=JSON, body=change(scene, "AAMk-mentor", "deleted"))
+
+        # THEN the meeting is cancelled
+        [meeting] = scene.meetings()
+        assert (meeting.external_id, meeting.status) == (uid, MeetingStatus.CANCELLED)
+
+
+def test_a_strangers_event_leaves_no_mailbox_id_behind() -> None:
+    with calendar_scene(Provider.MICROSOFT) as scene:
+        # GIVEN a stranger's meeting in the mentor's mailbox
+        scene.renew()
+        scene.vendors.graph.events["AAMk-s"] = graph_event(
+            "AAMk-s", "2026-09-03T10:00:00.0000000", "2026-09-03T11:00:00.0000000", MENTOR, STRANGER, iCalUId="uid-s"
+        )
+
+        # WHEN Graph notifies it
+        scene.post("msgraph", headers=JSON, body=change(scene, "AAMk-s", "created"))
+
+        # THEN neither a meeting nor the mailbox's id of it is stored
+        assert scene.meetings() == []
+        assert scene.world.storage.mailbox_events.get(scene.tenant.tenant_id, "AAMk-s") is None

@@ -7,6 +7,7 @@ AWS side (KMS for sealed tokens, Secrets Manager for our app registration) is mo
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -44,21 +45,63 @@ def _form(request: Any) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(request.body or "").items()}
 
 
+def _b64url_decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
 @dataclass
 class TokenIssuer:
-    """An OAuth token endpoint: refresh tokens it knows get access tokens; a revoked one gets ``invalid_grant``."""
+    """An OAuth token endpoint: refresh tokens it knows get access tokens; a revoked one gets ``invalid_grant``.
+
+    JWT-bearer assertions (domain-wide delegation) are checked as Google does: RS256 signed by
+    the public key of a service account registered in ``service_accounts`` (by client e-mail),
+    addressed to the token endpoint, within their hour. The claims of accepted ones are kept.
+    """
 
     prefix: str
     refresh_tokens: set[str] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
     issued: list[str] = field(default_factory=list)
     down: int = 0
+    service_accounts: dict[str, Any] = field(default_factory=dict)
+    assertions: list[dict[str, Any]] = field(default_factory=list)
+    now: Any = None
+
+    def _assertion(self, assertion: str) -> dict[str, Any] | None:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        header_part, claims_part, signature_part = assertion.split(".")
+        header, claims = json.loads(_b64url_decode(header_part)), json.loads(_b64url_decode(claims_part))
+        public_key = self.service_accounts.get(claims.get("iss"))
+        if header.get("alg") != "RS256" or public_key is None:
+            return None
+        try:
+            public_key.verify(
+                _b64url_decode(signature_part),
+                f"{header_part}.{claims_part}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except InvalidSignature:
+            return None
+        now = int(self.now().timestamp()) if self.now is not None else claims["iat"]
+        fresh = claims["iat"] <= now < claims["exp"] and claims["exp"] - claims["iat"] <= 3600
+        if claims.get("aud") != "https://oauth2.googleapis.com/token" or not fresh:
+            return None
+        return {"header": header, **claims}
 
     def answer(self, request: Any) -> Reply:
         if self.down > 0:
             self.down -= 1
             return _json(503, {"error": "temporarily_unavailable"})
         form = _form(request)
+        if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            claims = self._assertion(form.get("assertion", ""))
+            if claims is None:
+                return _json(400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+            self.assertions.append(claims)
         if form.get("grant_type") == "authorization_code":
             if form.get("code") not in self.codes or not form.get("redirect_uri", "").endswith("/callback"):
                 return _json(400, {"error": "invalid_grant", "error_description": "Malformed auth code."})
@@ -165,6 +208,7 @@ class FakeGraph:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     reauthorized: list[str] = field(default_factory=list)
+    delete_failures: int = 0
 
     def install(self, mock: responses.RequestsMock) -> None:
         mock.add_callback(
@@ -181,6 +225,7 @@ class FakeGraph:
         mock.add_callback("POST", re.compile(api + r"/subscriptions$"), callback=self._subscribe)
         mock.add_callback("PATCH", re.compile(api + r"/subscriptions/[^/]+$"), callback=self._renew)
         mock.add_callback("POST", re.compile(api + r"/subscriptions/[^/]+/reauthorize$"), callback=self._reauthorize)
+        mock.add_callback("DELETE", re.compile(api + r"/subscriptions/[^/]+$"), callback=self._delete)
 
     def _unauthorised(self, request: Any) -> Reply | None:
         if self.oauth.authorised(request):
@@ -234,6 +279,17 @@ class FakeGraph:
         self.subscriptions[subscription_id].update(json.loads(request.body))
         return _json(200, {"id": subscription_id, **self.subscriptions[subscription_id]})
 
+    def _delete(self, request: Any) -> Reply:
+        refused = self._unauthorised(request)
+        if refused:
+            return refused
+        if self.delete_failures > 0:
+            self.delete_failures -= 1
+            return _json(503, {"error": {"code": "serviceNotAvailable", "message": "Service unavailable."}})
+        if self.subscriptions.pop(self._id(request, "/subscriptions/"), None) is None:
+            return _json(404, {"error": {"code": "ResourceNotFound", "message": "The object was not found."}})
+        return 204, {}, ""
+
     def _reauthorize(self, request: Any) -> Reply:
         self.reauthorized.append(self._id(request, "/subscriptions/"))
         return 204, {}, ""
@@ -255,6 +311,7 @@ def calendar_vendors(clock: FixedClock) -> Iterator[CalendarVendors]:
         secrets = boto3.client("secretsmanager", region_name="us-east-1")
         arn = secrets.create_secret(Name="mentorflow/calendar-apps", SecretString=json.dumps(APP_REGISTRATION))["ARN"]
         google, graph = FakeGoogle(clock), FakeGraph(clock)
+        google.oauth.now = clock.now
         google.install(mock)
         graph.install(mock)
         apis = CalendarApis(
