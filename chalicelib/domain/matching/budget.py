@@ -202,3 +202,23 @@ class RunBudgets:
 
     api: MatchingBudget = MatchingBudget()
     job: MatchingBudget = JOB_BUDGET
+
+
+#: What a refusal advises when not even the matching job could run the cohort.
+NOWHERE_ADVICE = "choose the automatic solver or match the cohort in smaller groups"
+
+
+def place_run(
+    policy: MatchingPolicy, shape: CohortShape, budgets: RunBudgets
+) -> tuple[Literal["api", "job"], SolverPlan]:
+    """Where a real run goes: within the API call when it fits, else to the matching job, with its plan.
+
+    Raises
+    ------
+    MatchingBudgetExceeded
+        When it fits neither, with the job's estimates as the reason.
+    """
+    try:
+        return "api", plan_solver(policy, shape, budgets.api)
+    except MatchingBudgetExceeded:
+        return "job", plan_solver(policy, shape, budgets.job, advice=NOWHERE_ADVICE)

@@ -41,7 +41,14 @@ from typing import TypeVar
 
 from chalicelib.clock import Clock
 from chalicelib.domain.common import StatusChange
-from chalicelib.domain.matching.budget import MatchingBudget, MatchingBudgetExceeded, RunBudgets, plan_solver
+from chalicelib.domain.matching.budget import (
+    MatchingBudget,
+    MatchingBudgetExceeded,
+    RunBudgets,
+    SolverPlan,
+    place_run,
+    plan_solver,
+)
 from chalicelib.domain.matching.model import ReasonCode
 from chalicelib.domain.matching_run import (
     MatchingLease,
@@ -124,7 +131,6 @@ def run_matching(
 
 
 _PREVIEW_ADVICE = "a dry run must fit an API call; a real run of this cohort is queued for the matching job"
-_NOWHERE_ADVICE = "choose the automatic solver or match the cohort in smaller groups"
 
 
 def _preview(
@@ -244,8 +250,12 @@ def _real_run(
     tenant_id, programme_id = programme.tenant_id, programme.programme_id
     now = clock.now()
     cohort = load_cohort(storage, programme, now, mentee_ids, leaving)
-    if queue_in is not None and not _fits(programme, cohort, budget):
-        return _queue(storage, programme, cohort, run_id, trigger, now, queue_in)
+    if queue_in is not None:
+        where, plan = place_run(
+            programme.matching, cohort.shape(programme.matching.sparse_k), RunBudgets(api=budget, job=queue_in)
+        )
+        if where == "job":
+            return _queue(storage, programme, cohort, run_id, trigger, now, plan)
     result = match(programme, cohort, budget=budget, round_label=str(matching_date or run_id))
 
     pairs_so_far = cohort.pairs_so_far()
@@ -332,14 +342,6 @@ def _real_run(
     return RunReport(run=run, proposals=proposals, approved=approved, waitlisted=waitlisted)
 
 
-def _fits(programme: Programme, cohort: Cohort, budget: MatchingBudget) -> bool:
-    try:
-        plan_solver(programme.matching, cohort.shape(programme.matching.sparse_k), budget)
-    except MatchingBudgetExceeded:
-        return False
-    return True
-
-
 def _queue(
     storage: Storage,
     programme: Programme,
@@ -347,12 +349,11 @@ def _queue(
     run_id: str,
     trigger: RunTrigger,
     now: datetime,
-    budget: MatchingBudget,
+    plan: SolverPlan,
 ) -> RunReport:
-    """Store the run ``queued`` for the matching job, or refuse it when not even the job could run it."""
+    """Store the run ``queued`` for the matching job, which will run it as ``plan`` says."""
     policy = programme.matching
     shape = cohort.shape(policy.sparse_k)
-    plan = plan_solver(policy, shape, budget, advice=_NOWHERE_ADVICE)
     run = storage.runs.add(
         MatchRun(
             run_id=run_id,
