@@ -231,3 +231,23 @@ def test_tie_breaks_are_reproducible_and_rotate_from_round_to_round() -> None:
     assert [(p.mentee_id, p.mentor_id) for p in first.pairs] == [(p.mentee_id, p.mentor_id) for p in again.pairs]
     assert first.figures.matched == later.figures.matched == 100
     assert placed(first) != placed(later)
+
+
+@pytest.mark.parametrize("solver", ["exact", "stable"])
+def test_dense_solvers_rotate_ties_from_round_to_round_too(solver: str) -> None:
+    # GIVEN a small cohort where every pair is worth the same, with fewer places than mentees
+    mentees, mentors = _cohort(n_mentees=40, n_mentors=20, capacity=1, ties=True)
+    policy = MatchingPolicy.model_validate({"solver": solver})
+
+    # WHEN matched with one round's seed twice and with the next round's
+    first = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-1")
+    again = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-1")
+    later = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-2")
+
+    # THEN one seed gives one answer, and the next round places other people
+    def placed(result: object) -> set[str]:
+        return {p.mentee_id for p in result.pairs}  # type: ignore[attr-defined]
+
+    assert first.pairs == again.pairs
+    assert first.figures.matched == later.figures.matched == 20
+    assert placed(first) != placed(later)
