@@ -62,7 +62,7 @@ def _languages(person: Participant) -> tuple[str, ...]:
 
 def _ranked_mentor_ids(person: Participant, mentor_ids_by_email: dict[str, str]) -> tuple[str, ...]:
     ranked: list[str] = []
-    for choice in person.profile.ranked_preferences:
+    for choice in person.profile.ranked_mentors:
         if "@" in choice:
             try:
                 mentor_id = mentor_ids_by_email.get(normalise_email(choice))
@@ -95,7 +95,9 @@ def _shared_fields(person: Participant, at: datetime) -> dict[str, Any]:
 
 def _mentee_profile(person: Participant, at: datetime, mentor_ids_by_email: dict[str, str]) -> MenteeProfile:
     return MenteeProfile(
-        **_shared_fields(person, at), ranked_mentor_ids=_ranked_mentor_ids(person, mentor_ids_by_email)
+        **_shared_fields(person, at),
+        ranked_mentor_ids=_ranked_mentor_ids(person, mentor_ids_by_email),
+        ranked_topics=tuple(person.profile.ranked_topics),
     )
 
 

@@ -30,6 +30,8 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "below": "the mentor is {n} seniority level(s) below the mentee",
         "same_zone": "same time zone",
         "zones": "time zones {hours} h apart",
+        "topics": "covers the mentee's ranked topics {topics} (best ranked no. {rank})",
+        "no_topics": "covers none of the mentee's ranked topics",
         "rank": "the mentee's choice no. {rank}",
         "waited": "waited {n} earlier round(s)",
     },
@@ -45,6 +47,8 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "below": "mentor je za {n} ravni izkušenj pod mentorirancem",
         "same_zone": "isti časovni pas",
         "zones": "časovna pasova sta {hours} h narazen",
+        "topics": "pokriva teme, ki jih je mentoriranec razvrstil: {topics} (najvišje na {rank}. mestu)",
+        "no_topics": "ne pokriva nobene teme, ki jo je mentoriranec razvrstil",
         "rank": "mentoriranec ga je izbral kot {rank}. izbiro",
         "waited": "čakal že {n} krog(ov)",
     },
@@ -60,6 +64,8 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "below": "mentoren er {n} erfaringsniveau(er) under menteen",
         "same_zone": "samme tidszone",
         "zones": "tidszonerne er {hours} t fra hinanden",
+        "topics": "dækker menteens rangerede emner {topics} (højest som nr. {rank})",
+        "no_topics": "dækker ingen af menteens rangerede emner",
         "rank": "menteens {rank}. valg",
         "waited": "har ventet {n} tidligere runde(r)",
     },
@@ -75,6 +81,8 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "below": "mentor je {n} nivo(a) iskustva ispod mentorisane osobe",
         "same_zone": "ista vremenska zona",
         "zones": "vremenske zone su {hours} h razmaka",
+        "topics": "pokriva teme koje je mentorisana osoba rangirala: {topics} (najviša na {rank}. mestu)",
+        "no_topics": "ne pokriva nijednu temu koju je mentorisana osoba rangirala",
         "rank": "{rank}. izbor mentorisane osobe",
         "waited": "čeka već {n} krug(a)",
     },
@@ -90,6 +98,8 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "below": "mentorius {n} patirties lygiu(-iais) žemiau ugdytinio",
         "same_zone": "ta pati laiko juosta",
         "zones": "laiko juostų skirtumas {hours} val.",
+        "topics": "apima ugdytinio reitinguotas temas: {topics} (aukščiausia – {rank} vietoje)",
+        "no_topics": "neapima nė vienos ugdytinio reitinguotos temos",
         "rank": "ugdytinio {rank}-as pasirinkimas",
         "waited": "laukė {n} ankstesnį(-ius) ratą(-us)",
     },
@@ -204,6 +214,11 @@ def _pair_part(code: str, params: Mapping[str, Any], words: Mapping[str, str], l
         if hours is None:
             return None
         return words["same_zone"] if hours == 0 else words["zones"].format(hours=f"{float(hours):g}")
+    if code == "ranked_topics":
+        topics = [str(t) for t in params.get("topics") or []]
+        if not topics:
+            return words["no_topics"]
+        return words["topics"].format(topics=_list(topics, lang), rank=params.get("best_rank"))
     if code == "ranked_choice":
         return words["rank"].format(rank=params.get("rank"))
     if code == "waited_before" and params.get("mentee_rounds"):
