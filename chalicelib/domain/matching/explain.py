@@ -202,12 +202,12 @@ def _languages_text(languages: Sequence[str]) -> str:
 
 def _seniority_text(gap: int | None, lo: int, hi: int) -> str:
     if gap is None:
-        return "seniority gap unknown"
+        return "experience gap unknown"
     preferred = f"preferred {lo}–{hi}" if lo != hi else f"preferred {lo}"
     if gap == 0:
-        return f"same seniority level ({preferred})"
-    direction = "above" if gap > 0 else "below"
-    return f"the mentor is {_plural(abs(gap), 'seniority level')} {direction} the mentee ({preferred})"
+        return f"as much experience as the mentee ({preferred})"
+    more = "more" if gap > 0 else "less"
+    return f"the mentor has {_plural(abs(gap), 'year')} {more} experience than the mentee ({preferred})"
 
 
 # -- unmatched -----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ class _Participant:
     manager_chain: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     utc_offset_minutes: int | None = None
+    #: Years of professional experience.
     seniority: int | None = None
     tags: tuple[str, ...] = ()
     priority: int = 0

@@ -12,9 +12,10 @@ strictly more than leaving both people unmatched (worth 0). Criteria:
 
 * tags: share of the mentee's goals covered by the mentor's expertise
   (case-insensitive, counted once); 0 when the mentee lists no goals.
-* seniority: 1 while the mentor is ``seniority_gap_min``..``seniority_gap_max``
-  levels above the mentee, falling linearly to 0 over ``seniority_falloff``
-  levels outside that range; 0.5 when either side is unknown.
+* seniority: 1 while the mentor has ``seniority_gap_min``..``seniority_gap_max``
+  years more experience than the mentee, falling linearly to 0 over ``seniority_falloff``
+  years outside that range; 0.5 when either side is unknown.
+* tags also count the mentee's ranked topics, weighted by rank (``goal_weights``).
 * timezone: 1 - gap / ``max_timezone_gap_hours``, floored at 0, on the
   clock-face gap (offsets 17 h apart are 7 h apart for meeting times); 0.5 when
   unknown.
