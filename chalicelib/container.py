@@ -18,6 +18,7 @@ from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.calendars.apis import CalendarApis, MailStore
+    from chalicelib.domain.matching.budget import RunBudgets
     from chalicelib.notify.channels import EmailChannel
     from chalicelib.notify.outbox import Notifier
     from chalicelib.services.inbox import InboxPolicy
@@ -39,6 +40,7 @@ class Container:
     _link_keys: tuple[bytes, ...] | None = None
     _erasure_key: bytes | None = None
     _link_actions: Mapping[str, LinkAction] | None = None
+    _matching_budgets: RunBudgets | None = None
 
     def dynamodb_resource(self) -> Any:
         if self._dynamodb_resource is None:
@@ -62,6 +64,15 @@ class Container:
             storage.endpoints = CachedEndpoints(storage.endpoints)
             self._storage = storage
         return self._storage
+
+    @property
+    def matching_budgets(self) -> RunBudgets:
+        """What a matching run may use in an API call and in the matching job."""
+        if self._matching_budgets is None:
+            from chalicelib.domain.matching.budget import RunBudgets
+
+            self._matching_budgets = RunBudgets()
+        return self._matching_budgets
 
     @property
     def notifier(self) -> Notifier:

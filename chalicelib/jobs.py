@@ -83,7 +83,15 @@ def _send_messages(container: Container) -> dict[str, Any]:
 def _run_scheduled_matching(container: Container) -> dict[str, Any]:
     from chalicelib.services.matching.runs import run_scheduled_matching
 
-    return dict(run_scheduled_matching(container.storage, container.notifier, container.clock))
+    return dict(
+        run_scheduled_matching(container.storage, container.notifier, container.clock, container.matching_budgets)
+    )
+
+
+def _run_queued_matching(container: Container) -> dict[str, Any]:
+    from chalicelib.services.matching.queue import run_queued_matching
+
+    return run_queued_matching(container.storage, container.notifier, container.clock, container.matching_budgets)
 
 
 def _expire_acceptances(container: Container) -> dict[str, Any]:
@@ -199,6 +207,12 @@ JOBS: Mapping[str, Job] = _table(
         Rate(minutes=24 * 60),
         _run_scheduled_matching,
         "Match every programme whose matching date has come, once per programme and date.",
+    ),
+    Job(
+        "run-queued-matching",
+        Rate(minutes=5),
+        _run_queued_matching,
+        "Run the matching runs too large for an API call, oldest first, each once.",
     ),
     Job(
         "expire-acceptances",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.http import ApiContext, api_route
+from chalicelib.api.http import ApiContext, api_route, json_response
 from chalicelib.domain.common import HumanText
 from chalicelib.domain.matching_run import MatchRun, MatchRunSummary
 from chalicelib.domain.meetings import HealthState
@@ -73,14 +73,16 @@ class EndRequest(BaseModel):
     "POST",
     summary=(
         "Match the cohort now (or preview it with dry_run): figures, the unmatched with reasons, and the first"
-        f" {INLINE_PROPOSALS} proposals (all of a stored run are listed under pairs?run_id=)"
+        f" {INLINE_PROPOSALS} proposals (all of a stored run are listed under pairs?run_id=). A run too large"
+        " for an API call answers 202 with the queued run to poll; one too large for the matching job, or a"
+        " dry run too large for an API call, answers 422 with the estimates"
     ),
     body=RunRequest,
     response=NamedRunReport,
     status=201,
     tag=TAG,
 )
-def create_run(ctx: ApiContext, body: RunRequest, programme_id: str) -> NamedRunReport:
+def create_run(ctx: ApiContext, body: RunRequest, programme_id: str) -> NamedRunReport | Response:
     container = ctx.container
     report = matching.run_matching(
         container.storage,
@@ -90,9 +92,14 @@ def create_run(ctx: ApiContext, body: RunRequest, programme_id: str) -> NamedRun
         programme_id,
         dry_run=body.dry_run,
         trigger="api",
+        budgets=container.matching_budgets,
     )
     programme = get_programme(container.storage, ctx.tenant_id, programme_id)
-    return named_report(container.storage, programme, report.first(INLINE_PROPOSALS))
+    named = named_report(container.storage, programme, report.first(INLINE_PROPOSALS))
+    if report.run.status == "queued":
+        poll = f"{PROGRAMME.format(programme_id=programme_id)}/matching-runs/{report.run.run_id}"
+        return json_response(named, 202, headers={"Location": poll})
+    return named
 
 
 @api_route(

@@ -21,6 +21,11 @@ from chalicelib.domain.common import DomainModel, new_id, stable_id
 from chalicelib.domain.matching import MatchedPair, MatchFigures, Reason, ReasonCode, UnmatchedParticipant
 
 RunTrigger = Literal["api", "schedule", "rematch"]
+#: ``queued``: too large for an API call, waiting for the matching job; ``running``: claimed by it.
+RunStatus = Literal["queued", "running", "done", "failed"]
+WAITING_STATUSES: frozenset[RunStatus] = frozenset({"queued", "running"})
+#: A run that broke its job this many times (a bug, not a lapse) is marked failed instead of retried forever.
+MAX_RUN_ATTEMPTS = 3
 
 # Longer than a Lambda function may run (15 minutes), so a lease never ends under a run that is still writing.
 LEASE_DURATION = timedelta(minutes=16)
@@ -72,6 +77,21 @@ class RunFigures(BaseModel):
     )
     solver: str
     objective: str
+
+    @classmethod
+    def planned(cls, *, mentees: int, mentors: int, places: int, solver: str, objective: str) -> RunFigures:
+        """The figures of a run not computed yet: the cohort's size and the solver it is planned with."""
+        return cls(
+            mentees=mentees,
+            mentors=mentors,
+            places=places,
+            matched=0,
+            unmatched_mentees=0,
+            free_places=0,
+            duplicates=0,
+            solver=solver,
+            objective=objective,
+        )
 
     @classmethod
     def of(cls, figures: MatchFigures) -> RunFigures:
@@ -161,6 +181,10 @@ class MatchRunSummary(BaseModel):
     pairs_proposed: int
     pairs_skipped: int
     unmatched_by_reason: dict[str, int]
+    status: RunStatus = "done"
+    reason: str | None = None
+    claimed_until: datetime | None = None
+    attempts: int = 0
 
 
 class MatchRun(DomainModel):
@@ -183,6 +207,31 @@ class MatchRun(DomainModel):
     unmatched: list[UnmatchedEntry] = Field(default_factory=list)
     pair_ids: list[str] = Field(default_factory=list)
     pairs_skipped: int = Field(default=0, ge=0)
+    status: RunStatus = Field(
+        default="done", description="queued → running → done or failed; most runs are done at once."
+    )
+    reason: str | None = Field(default=None, description="Why the run was queued, or why it failed.")
+    claimed_until: datetime | None = Field(
+        default=None, description="A running run's claim; once past, it is run again."
+    )
+    attempts: int = Field(default=0, ge=0, description="How often the matching job has started this run.")
+
+    def claimable(self, now: datetime) -> bool:
+        """Queued, or running under a claim that lapsed (its job was stopped midway)."""
+        if self.status == "queued":
+            return True
+        return self.status == "running" and (self.claimed_until is None or self.claimed_until <= now)
+
+    def claim(self, now: datetime) -> None:
+        self.status = "running"
+        self.claimed_until = now + LEASE_DURATION
+        self.attempts += 1
+
+    def fail(self, reason: str, now: datetime) -> None:
+        self.status = "failed"
+        self.reason = reason
+        self.claimed_until = None
+        self.finished_at = now
 
     def unmatched_by_reason(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -205,6 +254,10 @@ class MatchRun(DomainModel):
             pairs_proposed=len(self.pair_ids),
             pairs_skipped=self.pairs_skipped,
             unmatched_by_reason=self.unmatched_by_reason(),
+            status=self.status,
+            reason=self.reason,
+            claimed_until=self.claimed_until,
+            attempts=self.attempts,
         )
 
 

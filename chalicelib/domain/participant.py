@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -67,11 +69,32 @@ class Profile(BaseModel):
     tags: list[HumanText] = Field(default_factory=list, max_length=100, description="Goals or expertise.")
     languages: list[str] = Field(default_factory=list, max_length=20, description="Languages spoken.")
     capacity: int | None = Field(default=None, ge=0, le=50, description="Mentees a mentor takes at once.")
-    ranked_preferences: list[str] = Field(default_factory=list, max_length=20)
+    ranked_topics: list[HumanText] = Field(
+        default_factory=list, max_length=20, description="A mentee's topics, most important first."
+    )
+    ranked_mentors: list[str] = Field(
+        default_factory=list, max_length=20, description="A mentee's chosen mentors (e-mails or ids), best first."
+    )
     goals: HumanText | None = Field(
         default=None, max_length=2000, description="In the person's words; shown to their mentor once matched."
     )
     consent: Consent | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_ranked_preferences(cls, data: Any) -> Any:
+        """``ranked_preferences``, of profiles stored and forms mapped before the split, read as the two lists."""
+        if not isinstance(data, dict) or "ranked_preferences" not in data:
+            return data
+        data = dict(data)
+        old = data.pop("ranked_preferences") or []
+        if not isinstance(old, list):
+            raise ValueError("ranked_preferences must be a list")
+        mentors = [c for c in old if isinstance(c, str) and _names_a_mentor(c)]
+        topics = [c for c in old if not (isinstance(c, str) and _names_a_mentor(c))]
+        data["ranked_mentors"] = [*data.get("ranked_mentors", []), *mentors]
+        data["ranked_topics"] = [*data.get("ranked_topics", []), *topics]
+        return data
 
     @field_validator("language")
     @classmethod
@@ -93,6 +116,15 @@ class Profile(BaseModel):
         if self.role is Role.MENTEE and self.capacity not in (None, 0):
             raise ValueError("capacity applies to mentors only")
         return self
+
+
+_PARTICIPANT_ID = re.compile(r"par_\S+")
+
+
+def _names_a_mentor(choice: str) -> bool:
+    """A ranked choice that is an e-mail address or a participant id names a mentor; anything else is a topic."""
+    text = choice.strip()
+    return "@" in text or _PARTICIPANT_ID.fullmatch(text) is not None
 
 
 def participant_id_for(tenant_id: str, programme_id: str, email: str) -> str:

@@ -34,6 +34,7 @@ Running pairs of a programme by meeting health         GSI1    GSI1PK=TENANT#<t>
 Meetings of a pair                                     table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with MEETING#<pair>#
 Meeting by vendor id (calendar webhooks)               GSI1    GSI1PK=TENANT#<t>#MEETING#<source>#<external id>
 Matching run by id / runs of a programme               table   PK=TENANT#<t>#PROGRAMME#<p>, SK=RUN#<id> / begins_with
+Matching runs waiting for the job, oldest first        GSI1    GSI1PK=MATCH_RUNS_WAITING, GSI1SK=<iso time>#...
 Per-person detail of a run, in parts                   table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with RUNPART#<id>#
 Mentee place slots of a programme (places limit)       table   PK=TENANT#<t>#PROGRAMME#<p>, begins_with PLACE#
   … and whether earlier mentees were given slots     table   PK=TENANT#<t>#PROGRAMME#<p>, SK=PLACE#~counted (same query)
@@ -201,6 +202,8 @@ def run_parts_prefix(run_id: str) -> str:
 
 
 MATCHING_LEASE_SK = "MATCHING_LEASE"
+#: Only queued and running runs carry it, so the matching job's query reads nothing finished.
+MATCH_RUNS_WAITING_GSI1 = "MATCH_RUNS_WAITING"
 
 
 def place_sk(index: int) -> str:

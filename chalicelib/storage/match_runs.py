@@ -16,10 +16,16 @@ from typing import Any
 from pydantic import Field
 
 from chalicelib.domain.common import DomainModel
-from chalicelib.domain.matching_run import MatchingLease, MatchRun, MatchRunSummary, UnmatchedEntry
+from chalicelib.domain.matching_run import (
+    WAITING_STATUSES,
+    MatchingLease,
+    MatchRun,
+    MatchRunSummary,
+    UnmatchedEntry,
+)
 from chalicelib.storage import keys
-from chalicelib.storage.base import DynamoRepository, Key, VersionedStore
-from chalicelib.storage.codec import PK, SK
+from chalicelib.storage.base import GSI1, DynamoRepository, Key, VersionedStore
+from chalicelib.storage.codec import GSI1PK, GSI1SK, PK, SK
 from chalicelib.storage.registry import register_entity
 
 # Well below DynamoDB's 400 KB item limit, leaving room for attribute names and a part's keys.
@@ -39,6 +45,18 @@ class MatchRunRepository(ABC):
     @abstractmethod
     def list(self, tenant_id: str, programme_id: str) -> builtins.list[MatchRunSummary]:
         """The programme's runs without their per-person lists, newest first."""
+
+    @abstractmethod
+    def replace(self, run: MatchRun) -> MatchRun:
+        """Overwrite a stored run (its head at ``run.version``, and its lists); ``VersionConflict`` if it moved on.
+
+        The matching job claims a queued run and stores its result this way, so two
+        job instances never both run it.
+        """
+
+    @abstractmethod
+    def waiting(self, limit: int = 25) -> builtins.list[MatchRunSummary]:
+        """Queued and running runs of every tenant, oldest request first, for the matching job."""
 
     @abstractmethod
     def lease(self, tenant_id: str, programme_id: str) -> MatchingLease | None: ...
@@ -81,7 +99,14 @@ def lease_key(tenant_id: str, programme_id: str) -> dict[str, str]:
 
 @register_entity("match_run", RunHead)
 def _run_head_attributes(head: RunHead) -> dict[str, str]:
-    return run_key(head.summary.tenant_id, head.summary.programme_id, head.summary.run_id)
+    summary = head.summary
+    attributes = run_key(summary.tenant_id, summary.programme_id, summary.run_id)
+    if summary.status in WAITING_STATUSES:
+        attributes[GSI1PK] = keys.MATCH_RUNS_WAITING_GSI1
+        attributes[GSI1SK] = keys.due_gsi_sk(
+            summary.requested_at, summary.tenant_id, summary.programme_id, summary.run_id
+        )
+    return attributes
 
 
 @register_entity("match_run_part", RunPart)
@@ -116,6 +141,30 @@ class DynamoMatchRuns(DynamoRepository, MatchRunRepository):
             self._put_unconditionally(part.model_copy(update={"version": 1}))
         return run.model_copy(deep=True, update={"version": 1})
 
+    def replace(self, run: MatchRun) -> MatchRun:
+        """Overwrite the head at ``run.version``, then its parts; a waiting run has none to clear.
+
+        Raises
+        ------
+        VersionConflict
+            When the stored head is not at ``run.version``.
+        """
+        parts = _run_parts(run)
+        head = RunHead(summary=run.summary(), mentee_ids=list(run.mentee_ids), parts=len(parts), version=run.version)
+        saved = self._save(head)
+        for part in parts:
+            self._put_unconditionally(part.model_copy(update={"version": 1}))
+        return run.model_copy(deep=True, update={"version": saved.version})
+
+    def waiting(self, limit: int = 25) -> builtins.list[MatchRunSummary]:
+        heads = self._query(
+            RunHead,
+            limit=limit,
+            IndexName=GSI1,
+            KeyConditionExpression=Key(GSI1PK).eq(keys.MATCH_RUNS_WAITING_GSI1),
+        )
+        return [head.summary for head in heads]
+
     def get(self, tenant_id: str, programme_id: str, run_id: str) -> MatchRun | None:
         head = self._get(run_key(tenant_id, programme_id, run_id), RunHead)
         if head is None:
@@ -141,6 +190,10 @@ class DynamoMatchRuns(DynamoRepository, MatchRunRepository):
             unmatched=[UnmatchedEntry.model_validate(entry) for part in parts for entry in part.unmatched],
             pair_ids=[pair_id for part in parts for pair_id in part.pair_ids],
             pairs_skipped=summary.pairs_skipped,
+            status=summary.status,
+            reason=summary.reason,
+            claimed_until=summary.claimed_until,
+            attempts=summary.attempts,
             version=head.version,
         )
 
@@ -217,6 +270,13 @@ class InMemoryMatchRuns(MatchRunRepository):
             lambda r: r.run_id,
         )
         return _newest_first(r.summary() for r in runs)
+
+    def replace(self, run: MatchRun) -> MatchRun:
+        return self.items.put_versioned((run.tenant_id, run.programme_id, run.run_id), run)
+
+    def waiting(self, limit: int = 25) -> builtins.list[MatchRunSummary]:
+        runs = self.items.select(lambda r: r.status in WAITING_STATUSES, lambda r: (r.requested_at, r.run_id))
+        return [r.summary() for r in runs[:limit]]
 
     def lease(self, tenant_id: str, programme_id: str) -> MatchingLease | None:
         return self.leases.read((tenant_id, programme_id))

@@ -164,3 +164,57 @@ def test_the_matching_lease_is_taken_by_one_run_only(storage: Storage) -> None:
     stored.release(at(3))
     storage.runs.save_lease(stored)
     assert not storage.runs.lease("ten_a", "prg_1").held_by_other("run_2", at(4))  # type: ignore[union-attr]
+
+
+def test_waiting_runs_of_every_tenant_are_found_oldest_first_and_finished_ones_leave_the_queue(
+    storage: Storage,
+) -> None:
+    # GIVEN queued and running runs of two tenants, and a finished and a failed one
+    storage.runs.add(run("ten_b", "prg_1", "run_late", requested_at=at(30), status="queued"))
+    storage.runs.add(run("ten_a", "prg_1", "run_early", requested_at=at(10), status="queued"))
+    storage.runs.add(run("ten_a", "prg_2", "run_busy", requested_at=at(20), status="running", attempts=1))
+    storage.runs.add(run("ten_a", "prg_1", "run_done", requested_at=at(5)))
+    storage.runs.add(run("ten_a", "prg_1", "run_failed", requested_at=at(6), status="failed", reason="closed"))
+
+    # WHEN the matching job asks for the waiting runs
+    waiting = storage.runs.waiting()
+
+    # THEN it gets the queued and running ones, oldest request first
+    assert [(r.tenant_id, r.run_id, r.status) for r in waiting] == [
+        ("ten_a", "run_early", "queued"),
+        ("ten_a", "run_busy", "running"),
+        ("ten_b", "run_late", "queued"),
+    ]
+    assert storage.runs.waiting(limit=1)[0].run_id == "run_early"
+
+    # WHEN one is finished by replacing it
+    queued = storage.runs.get("ten_a", "prg_1", "run_early")
+    assert queued is not None
+    storage.runs.replace(queued.model_copy(update={"status": "done", "pair_ids": ["pair_1"]}))
+
+    # THEN it leaves the queue and reads back finished with its lists
+    assert [r.run_id for r in storage.runs.waiting()] == ["run_busy", "run_late"]
+    finished = storage.runs.get("ten_a", "prg_1", "run_early")
+    assert finished is not None
+    assert (finished.status, finished.pair_ids, finished.version) == ("done", ["pair_1"], 2)
+
+
+def test_of_two_claims_on_one_queued_run_only_the_first_is_stored(storage: Storage) -> None:
+    # GIVEN a queued run read by two job instances
+    storage.runs.add(run("ten_a", "prg_1", "run_q", status="queued"))
+    mine = storage.runs.get("ten_a", "prg_1", "run_q")
+    theirs = storage.runs.get("ten_a", "prg_1", "run_q")
+    assert mine is not None
+    assert theirs is not None
+
+    # WHEN both claim it
+    mine.claim(at(1))
+    storage.runs.replace(mine)
+    theirs.claim(at(1))
+
+    # THEN the second claim is refused and the first one stands
+    with pytest.raises(VersionConflict):
+        storage.runs.replace(theirs)
+    stored = storage.runs.get("ten_a", "prg_1", "run_q")
+    assert stored is not None
+    assert (stored.status, stored.attempts, stored.claimed_until) == ("running", 1, mine.claimed_until)

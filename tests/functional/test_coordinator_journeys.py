@@ -281,7 +281,14 @@ def _journey(world: World, kit: Kit) -> None:
     journey.send()
 
     approved = sorted(journey.pairs("approved"), key=lambda p: p["pair_id"])
-    ended, withdrawn_from, completed = _three_mentors_apart(approved)
+    # Ties fall differently each round, so who waits varies: end pairs whose mentor someone waiting may take.
+    waiting = [u["participant_id"] for u in report["run"]["unmatched"] if u["role"] == "mentee"]
+    company = {p["participant_id"]: p["profile"]["company"] for p in _participants(journey)}
+    cross_company = kit.programme.get("matching", {}).get("cross_company", False)
+    open_to_waiting = [
+        p for p in approved if not cross_company or any(company[m] != company[p["mentor_id"]] for m in waiting)
+    ]
+    ended, withdrawn_from, completed = _three_mentors_apart(open_to_waiting)
     early = journey.post(f"/pairs/{ended['pair_id']}/end", {"reason": "se ne ujemata", "outcome": "ended_early"})
     assert early["rematch"]["proposals"], "the freed place is offered at once"
     freed_to = early["rematch"]["proposals"][0]

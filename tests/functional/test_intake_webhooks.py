@@ -141,7 +141,7 @@ def test_the_published_tally_response_onboards_alice_as_a_mentor(world: World) -
     profile = alice.profile
     assert (profile.role.value, profile.name, profile.email) == ("mentor", "Alice Smith", "alice@example.com")
     assert (profile.capacity, profile.seniority, profile.department) == (10, 4, "newsletter")
-    assert (profile.tags, profile.ranked_preferences) == (["Surf", "Golf"], ["Pear", "Apple", "Banana"])
+    assert (profile.tags, profile.ranked_topics) == (["Surf", "Golf"], ["Pear", "Apple", "Banana"])
     assert alice.profile_submitted_at == datetime(2023, 6, 28, 15, 0, 21, tzinfo=UTC)
     assert [m.template for m in _messages(world, alice)] == ["welcome"]
 

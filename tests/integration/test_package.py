@@ -426,11 +426,12 @@ def test_packaging_refuses_another_python_than_the_runtimes() -> None:
 @pytest.mark.integration
 def test_the_matching_job_gets_more_memory_and_time_than_the_other_functions(template: dict[str, Any]) -> None:
     resources = template["Resources"]
-    matching = resources["RunScheduledMatching"]["Properties"]
-
-    assert (matching["MemorySize"], matching["Timeout"]) == (3008, 900)
+    matching_jobs = ("RunScheduledMatching", "RunQueuedMatching")
+    for name in matching_jobs:
+        matching = resources[name]["Properties"]
+        assert (matching["MemorySize"], matching["Timeout"]) == (3008, 900), name
     for name in resources_of_type(template, "AWS::Serverless::Function"):
-        if name != "RunScheduledMatching":
+        if name not in matching_jobs:
             properties = resources[name]["Properties"]
             assert properties["MemorySize"] < 3008, name
             assert properties["Timeout"] <= 60, name

@@ -35,6 +35,8 @@ ProfileField = Literal[
     "seniority",
     "tags",
     "capacity",
+    "ranked_topics",
+    "ranked_mentors",
     "ranked_preferences",
     "goals",
     "consent",
@@ -59,6 +61,8 @@ MAX_TAG_LENGTH = 100
 MAX_TAGS = 100
 MAX_LANGUAGES = 20
 MAX_PREFERENCES = 20
+#: Ranked lists; ``ranked_preferences`` is the one list of mappings made before topics and mentors were told apart.
+RANKED_FIELDS = ("ranked_topics", "ranked_mentors", "ranked_preferences")
 MAX_NUMBER = 50
 _QUOTE_LENGTH = 80
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -219,7 +223,7 @@ def _whole_number(raw: AnswerValue, _t: AnswerType | None, rule: FieldRule, fiel
 
 
 def _tag_list(raw: AnswerValue, _t: AnswerType | None, rule: FieldRule, field: str) -> list[str]:
-    limit, length = (MAX_PREFERENCES, MAX_TEXT_LENGTH) if field == "ranked_preferences" else (MAX_TAGS, MAX_TAG_LENGTH)
+    limit, length = (MAX_PREFERENCES, MAX_TEXT_LENGTH) if field in RANKED_FIELDS else (MAX_TAGS, MAX_TAG_LENGTH)
     items = _many_texts(raw, rule)
     table = rule.choice_table
     values: list[str] = []
@@ -299,6 +303,8 @@ COERCERS: dict[str, _Coercer] = {
     "seniority": _whole_number,
     "tags": _tag_list,
     "capacity": _whole_number,
+    "ranked_topics": _tag_list,
+    "ranked_mentors": _tag_list,
     "ranked_preferences": _tag_list,
     "goals": _goals,
     "consent": lambda raw, t, rule, field: _consent_given(raw, t, rule),
@@ -374,7 +380,7 @@ def check_rule(field: str, rule: FieldRule) -> None:
         raise ValueError(f"{field} must come from the respondent's answer, not a constant")
     if rule.constant is not None:
         try:
-            if field in ("languages", "tags", "ranked_preferences") and not isinstance(rule.constant, list):
+            if field in ("languages", "tags", *RANKED_FIELDS) and not isinstance(rule.constant, list):
                 raise CoercionProblem("invalid_value", f"{field} takes a list constant")
             COERCERS[field](rule.constant, None, rule, field)
         except CoercionProblem as problem:
@@ -405,7 +411,7 @@ def _check_choice_value(field: str, answer: str, value: str) -> None:
             raise ValueError(f"{where}: {number} is outside 0–{MAX_NUMBER}")
     if field == "consent" and text_key(value) not in YES_WORDS | NO_WORDS:
         raise ValueError(f"{where}: {quote(value)} is neither yes nor no")
-    if field in ("tags", "ranked_preferences") and not value.strip():
+    if field in ("tags", *RANKED_FIELDS) and not value.strip():
         raise ValueError(f"{where}: a choice cannot map to an empty value")
     if field in ("email", "name", "manager_email"):
         raise ValueError(f"{field} takes no choices")

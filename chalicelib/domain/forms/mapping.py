@@ -166,7 +166,11 @@ class FieldMapping(BaseModel):
     seniority: FieldRule | None = None
     tags: FieldRule | None = None
     capacity: FieldRule | None = None
-    ranked_preferences: FieldRule | None = None
+    ranked_topics: FieldRule | None = None
+    ranked_mentors: FieldRule | None = None
+    ranked_preferences: FieldRule | None = Field(
+        default=None, description="Mappings made before the split: e-mails and ids read as mentors, the rest as topics."
+    )
     goals: FieldRule | None = None
     consent: FieldRule
     consent_text_version: str | None = Field(

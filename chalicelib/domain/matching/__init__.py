@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .policy import MatchingPolicy, MatchWeights
 
 if TYPE_CHECKING:
-    from .budget import JOB_BUDGET, CohortShape, MatchingBudget, MatchingBudgetExceeded, plan_solver
+    from .budget import JOB_BUDGET, CohortShape, MatchingBudget, MatchingBudgetExceeded, RunBudgets, plan_solver
     from .companies import normalise_company
     from .engine import ScoreTable, choose_solver, match_cohort, score_table
     from .model import (
@@ -36,6 +36,7 @@ _LAZY = {
     "CohortShape": "budget",
     "MatchingBudget": "budget",
     "MatchingBudgetExceeded": "budget",
+    "RunBudgets": "budget",
     "plan_solver": "budget",
     "normalise_company": "companies",
     "ScoreTable": "engine",
@@ -76,6 +77,7 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "Rule",
+    "RunBudgets",
     "ScoreTable",
     "UnmatchedParticipant",
     "choose_solver",

@@ -135,7 +135,13 @@ class SolverPlan:
     considered: tuple[Estimate, ...]
 
 
-def plan_solver(policy: MatchingPolicy, shape: CohortShape, budget: MatchingBudget | None = None) -> SolverPlan:
+#: What a refusal under the API budget advises; a caller that knows better passes its own.
+RUN_AS_JOB = "run it as a scheduled job"
+
+
+def plan_solver(
+    policy: MatchingPolicy, shape: CohortShape, budget: MatchingBudget | None = None, *, advice: str = RUN_AS_JOB
+) -> SolverPlan:
     """Pick the solver for a cohort within ``budget``, or refuse with the estimates as the reason.
 
     ``auto`` uses the exact solver while mentees x places stays within
@@ -153,7 +159,7 @@ def plan_solver(policy: MatchingPolicy, shape: CohortShape, budget: MatchingBudg
         chosen = estimate(policy.solver, shape)
         if chosen.fits(budget):
             return SolverPlan(policy.solver, chosen, (chosen,))
-        raise _refusal(shape, budget, (chosen,))
+        raise _refusal(shape, budget, (chosen,), advice)
     considered: list[Estimate] = []
     if shape.mentees * shape.places <= policy.sparse_threshold:
         exact = estimate("exact", shape)
@@ -167,14 +173,16 @@ def plan_solver(policy: MatchingPolicy, shape: CohortShape, budget: MatchingBudg
     for option in (*graph, stable):
         if option.fits(budget, _SAFETY):
             return SolverPlan(option.solver, option, tuple(considered))
-    raise _refusal(shape, budget, tuple(considered))
+    raise _refusal(shape, budget, tuple(considered), advice)
 
 
-def _refusal(shape: CohortShape, budget: MatchingBudget, considered: tuple[Estimate, ...]) -> MatchingBudgetExceeded:
+def _refusal(
+    shape: CohortShape, budget: MatchingBudget, considered: tuple[Estimate, ...], advice: str
+) -> MatchingBudgetExceeded:
     options = "; ".join(e.describe() for e in considered)
     return MatchingBudgetExceeded(
         f"a cohort of {shape.mentees} mentees and {shape.places} places does not fit the budget of "
-        f"{budget.memory_mb:.0f} MB and {budget.seconds:.0f} s ({options}); run it as a scheduled job",
+        f"{budget.memory_mb:.0f} MB and {budget.seconds:.0f} s ({options}); {advice}",
         details={
             "mentees": shape.mentees,
             "mentors": shape.mentors,
@@ -186,3 +194,31 @@ def _refusal(shape: CohortShape, budget: MatchingBudget, considered: tuple[Estim
             ],
         },
     )
+
+
+@dataclass(frozen=True)
+class RunBudgets:
+    """The two places a run can happen: within an API call, or in the matching job's larger function."""
+
+    api: MatchingBudget = MatchingBudget()
+    job: MatchingBudget = JOB_BUDGET
+
+
+#: What a refusal advises when not even the matching job could run the cohort.
+NOWHERE_ADVICE = "choose the automatic solver or match the cohort in smaller groups"
+
+
+def place_run(
+    policy: MatchingPolicy, shape: CohortShape, budgets: RunBudgets
+) -> tuple[Literal["api", "job"], SolverPlan]:
+    """Where a real run goes: within the API call when it fits, else to the matching job, with its plan.
+
+    Raises
+    ------
+    MatchingBudgetExceeded
+        When it fits neither, with the job's estimates as the reason.
+    """
+    try:
+        return "api", plan_solver(policy, shape, budgets.api)
+    except MatchingBudgetExceeded:
+        return "job", plan_solver(policy, shape, budgets.job, advice=NOWHERE_ADVICE)

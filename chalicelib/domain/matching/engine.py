@@ -192,13 +192,13 @@ def match_cohort(
 
     assignment: Assignment
     if solver == "exact":
-        assignment = solve_exact(cm, capacity, policy.objective)
+        assignment = solve_exact(cm, capacity, policy.objective, seed)
     elif solver == "sparse":
         assignment = solve_sparse(cm, capacity, policy.objective, policy.sparse_k, seed)
     elif solver == "auction":
         assignment = solve_auction(cm, capacity, policy.objective, policy.sparse_k, seed)
     else:
-        assignment = solve_stable(cm, capacity)
+        assignment = solve_stable(cm, capacity, seed)
 
     pairs = _pairs(cm, cohort.mentees, active, assignment, policy)
     unmatched = _unmatched(cm, cohort, active, capacity, assignment)

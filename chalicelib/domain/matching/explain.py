@@ -126,6 +126,9 @@ def pair_reasons(
         ),
         Reason(ReasonCode.TIMEZONE_GAP, {"hours": hours}),
     ]
+    topics, best_rank = _ranked_topics_covered(mentee, expertise)
+    if mentee.ranked_topics:
+        reasons.append(Reason(ReasonCode.RANKED_TOPICS, {"topics": topics, "best_rank": best_rank}))
     if rank is not None:
         reasons.append(Reason(ReasonCode.RANKED_CHOICE, {"rank": rank}))
     if mentee.priority or mentor.priority:
@@ -139,6 +142,8 @@ def pair_reasons(
     parts = [_goals_text(goals, goal_count), _languages_text(languages), _seniority_text(gap, lo, hi)]
     if hours is not None:
         parts.append("same time zone" if hours == 0 else f"time zones {_hours_text(hours)} apart")
+    if mentee.ranked_topics:
+        parts.append(_ranked_topics_text(topics, best_rank))
     if rank is not None:
         parts.append(f"the mentee's choice no. {rank}")
     if mentee.priority:
@@ -153,6 +158,28 @@ def pair_reasons(
         # say who, so the sentence only says why.
         sentence = f"{reasons_text[:1].upper()}{reasons_text[1:]}."
     return tuple(reasons), sentence
+
+
+def _ranked_topics_covered(mentee: MenteeProfile, expertise: set[str]) -> tuple[tuple[str, ...], int | None]:
+    """The mentee's ranked topics the mentor covers, in the mentee's order, and the best rank among them."""
+    seen: set[str] = set()
+    covered: list[str] = []
+    best: int | None = None
+    for topic in mentee.ranked_topics:
+        key = topic.casefold()
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in expertise:
+            covered.append(topic)
+            best = best or len(seen)
+    return tuple(covered), best
+
+
+def _ranked_topics_text(topics: Sequence[str], best_rank: int | None) -> str:
+    if not topics:
+        return "covers none of the mentee's ranked topics"
+    return f"covers the mentee's ranked topics {english_list(list(topics))} (best ranked no. {best_rank})"
 
 
 def _within(gap: int | None, lo: int, hi: int) -> bool | None:
@@ -175,12 +202,12 @@ def _languages_text(languages: Sequence[str]) -> str:
 
 def _seniority_text(gap: int | None, lo: int, hi: int) -> str:
     if gap is None:
-        return "seniority gap unknown"
+        return "experience gap unknown"
     preferred = f"preferred {lo}–{hi}" if lo != hi else f"preferred {lo}"
     if gap == 0:
-        return f"same seniority level ({preferred})"
-    direction = "above" if gap > 0 else "below"
-    return f"the mentor is {_plural(abs(gap), 'seniority level')} {direction} the mentee ({preferred})"
+        return f"as much experience as the mentee ({preferred})"
+    more = "more" if gap > 0 else "less"
+    return f"the mentor has {_plural(abs(gap), 'year')} {more} experience than the mentee ({preferred})"
 
 
 # -- unmatched -----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ class _Participant:
     manager_chain: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     utc_offset_minutes: int | None = None
+    #: Years of professional experience.
     seniority: int | None = None
     tags: tuple[str, ...] = ()
     priority: int = 0
@@ -76,15 +77,19 @@ class _Participant:
 class MenteeProfile(_Participant):
     """A mentee as the matching engine sees them; ``tags`` are their goals.
 
-    ``ranked_mentor_ids`` are the mentee's own choices, best first; ``priority``
+    ``ranked_mentor_ids`` are the mentee's own choices of mentor, best first;
+    ``ranked_topics`` the topics they ranked, most important first, scored against the
+    mentor's expertise like goals but weighing more the higher they rank; ``priority``
     counts the earlier rounds they were left unmatched in.
     """
 
     ranked_mentor_ids: tuple[str, ...] = ()
+    ranked_topics: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _Participant.__post_init__(self)
         object.__setattr__(self, "ranked_mentor_ids", tuple(self.ranked_mentor_ids))
+        object.__setattr__(self, "ranked_topics", _unique(t.strip() for t in self.ranked_topics))
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ class ReasonCode(StrEnum):
     SENIORITY_GAP = "seniority_gap"
     TIMEZONE_GAP = "timezone_gap"
     RANKED_CHOICE = "ranked_choice"
+    RANKED_TOPICS = "ranked_topics"
     WAITED_BEFORE = "waited_before"
     # Why someone is unmatched.
     DUPLICATE_PROFILE = "duplicate_profile"

@@ -34,9 +34,10 @@ class MatchWeights(BaseModel):
 class MatchingPolicy(BaseModel):
     """Hard rules, weights and solver of one programme's matching.
 
-    ``seniority_gap_min``/``seniority_gap_max`` bound the preferred number of
-    levels the mentor sits above the mentee; outside that range the seniority
-    score falls linearly to zero over ``seniority_falloff`` levels.
+    Seniority is years of professional experience, as the sign-up forms ask it.
+    ``seniority_gap_min``/``seniority_gap_max`` bound the preferred number of years
+    more experience the mentor has than the mentee; outside that range the seniority
+    score falls linearly to zero over ``seniority_falloff`` years.
     ``max_timezone_gap_hours`` is where the timezone score reaches zero (a soft
     limit, never a hard rule). ``solver="auto"`` uses the exact solver while
     mentees x mentor places stays within ``sparse_threshold`` and its estimated cost
@@ -57,9 +58,9 @@ class MatchingPolicy(BaseModel):
     forbid_same_department: bool = True
     require_shared_language: bool = True
     forbid_repeat_pairs: bool = True
-    seniority_gap_min: int = Field(default=1, ge=0, le=50)
-    seniority_gap_max: int = Field(default=4, ge=0, le=50)
-    seniority_falloff: float = Field(default=3.0, gt=0, le=50)
+    seniority_gap_min: int = Field(default=3, ge=0, le=50, description="Preferred least years more experience.")
+    seniority_gap_max: int = Field(default=10, ge=0, le=50, description="Preferred most years more experience.")
+    seniority_falloff: float = Field(default=5.0, gt=0, le=50, description="Years over which the fit fades.")
     max_timezone_gap_hours: float = Field(default=12.0, ge=0, le=26)
     objective: Literal["max_score", "max_matched"] = "max_score"
     solver: Literal["auto", "exact", "sparse", "auction", "stable"] = "auto"

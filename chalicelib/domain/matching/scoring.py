@@ -12,9 +12,10 @@ strictly more than leaving both people unmatched (worth 0). Criteria:
 
 * tags: share of the mentee's goals covered by the mentor's expertise
   (case-insensitive, counted once); 0 when the mentee lists no goals.
-* seniority: 1 while the mentor is ``seniority_gap_min``..``seniority_gap_max``
-  levels above the mentee, falling linearly to 0 over ``seniority_falloff``
-  levels outside that range; 0.5 when either side is unknown.
+* seniority: 1 while the mentor has ``seniority_gap_min``..``seniority_gap_max``
+  years more experience than the mentee, falling linearly to 0 over ``seniority_falloff``
+  years outside that range; 0.5 when either side is unknown.
+* tags also count the mentee's ranked topics, weighted by rank (``goal_weights``).
 * timezone: 1 - gap / ``max_timezone_gap_hours``, floored at 0, on the
   clock-face gap (offsets 17 h apart are 7 h apart for meeting times); 0.5 when
   unknown.
@@ -127,29 +128,45 @@ def _department_key(company: str | None, department: str | None) -> str | None:
     return f"{key}\x00{department.casefold()}"
 
 
+def goal_weights(tags: Sequence[str], ranked_topics: Sequence[str]) -> dict[str, int]:
+    """A mentee's goals, case-folded, by weight: 1 each, a ranked topic more the higher it ranks.
+
+    Of ``n`` ranked topics the first weighs ``n + 1``, the last 2, so any ranked topic
+    outweighs a goal merely listed. Whole numbers keep the shared-goal sums exact.
+    """
+    weights = {t.casefold(): 1 for t in tags}
+    ranked = list(dict.fromkeys(t.casefold() for t in ranked_topics))
+    for position, topic in enumerate(ranked):
+        weights[topic] = 1 + len(ranked) - position
+    return weights
+
+
 def _shared_incidence(
-    mentee_tags: Sequence[set[str]], mentor_tags: Sequence[set[str]]
+    mentee_goals: Sequence[Mapping[str, int]], mentor_tags: Sequence[set[str]]
 ) -> tuple[csr_array, csr_array]:
-    """Sparse mentee x tag and tag x mentor matrices over the tags both sides use.
+    """Sparse mentee x tag (by goal weight) and tag x mentor matrices over the tags both sides use.
 
     A tag only one side lists can never be shared, so it takes no column: free-text
     goals make a vocabulary as large as the cohort, which a dense matrix cannot hold.
     """
     on_mentor_side = set().union(*mentor_tags) if mentor_tags else set()
-    on_both = sorted(set().union(*mentee_tags) & on_mentor_side) if mentee_tags else []
+    on_both = sorted(set().union(*mentee_goals) & on_mentor_side) if mentee_goals else []
     vocabulary = {tag: k for k, tag in enumerate(on_both)}
     width = max(len(vocabulary), 1)
 
-    def build(items: Sequence[set[str]]) -> csr_array:
+    def build(items: Sequence[Mapping[str, int]]) -> csr_array:
         indptr = [0]
         indices: list[int] = []
+        weights: list[int] = []
         for entries in items:
-            indices.extend(sorted(vocabulary[t] for t in entries if t in vocabulary))
+            shared = sorted((vocabulary[t], w) for t, w in entries.items() if t in vocabulary)
+            indices.extend(k for k, _ in shared)
+            weights.extend(w for _, w in shared)
             indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
+        data = np.array(weights, dtype=np.float32)
         return csr_array((data, np.array(indices, dtype=np.int32), np.array(indptr)), shape=(len(items), width))
 
-    return build(mentee_tags), build(mentor_tags).T.tocsr()
+    return build(mentee_goals), build([dict.fromkeys(tags, 1) for tags in mentor_tags]).T.tocsr()
 
 
 def reporting_lines(people: Sequence[MenteeProfile | MentorProfile]) -> dict[str, frozenset[str]]:
@@ -279,12 +296,12 @@ class CohortMatrix:
         self._e_lang = _incidence([p.languages for p in mentees], languages)
         self._m_lang_t = np.ascontiguousarray(_incidence([p.languages for p in mentors], languages).T)
 
-        e_tags = [{t.casefold() for t in p.tags} for p in mentees]
+        e_goals = [goal_weights(p.tags, p.ranked_topics) for p in mentees]
         m_tags = [{t.casefold() for t in p.tags} for p in mentors]
-        self._e_tags, self._m_tags_t = _shared_incidence(e_tags, m_tags)
-        goal_count = np.array([len(s) for s in e_tags], dtype=np.float64)
-        # Goals covered times this gives the weighted tags criterion in one multiply.
-        self._tag_coef = w.tags / np.maximum(goal_count, 1.0)
+        self._e_tags, self._m_tags_t = _shared_incidence(e_goals, m_tags)
+        goal_weight = np.array([sum(g.values()) for g in e_goals], dtype=np.float64)
+        # Goal weight covered times this gives the weighted tags criterion in one multiply.
+        self._tag_coef = w.tags / np.maximum(goal_weight, 1.0)
 
         gap_lo, gap_hi, falloff = self._gap_lo, self._gap_hi, policy.seniority_falloff
         limit = policy.max_timezone_gap_hours

@@ -54,7 +54,7 @@ def full_scores(cm: CohortMatrix) -> FloatArray:
 # -- exact ---------------------------------------------------------------------------------------
 
 
-def solve_exact(cm: CohortMatrix, capacity: IntArray, objective: Objective) -> Assignment:
+def solve_exact(cm: CohortMatrix, capacity: IntArray, objective: Objective, tie_seed: int = 0) -> Assignment:
     """Optimum by ``linear_sum_assignment`` with each mentor's column repeated once per place.
 
     Infeasible pairs sit at 0, the worth of "unmatched", and are dropped from the
@@ -66,13 +66,21 @@ def solve_exact(cm: CohortMatrix, capacity: IntArray, objective: Objective) -> A
     if cm.n_mentees == 0 or cm.n_mentors == 0:
         return _empty()
     scores = full_scores(cm)
-    return assign_dense(scores, capacity, objective, cm.max_pair_score)
+    return assign_dense(scores, capacity, objective, cm.max_pair_score, tie_seed)
 
 
-def assign_dense(scores: FloatArray, capacity: IntArray, objective: Objective, max_pair_score: float) -> Assignment:
-    """Exact capacitated assignment on a dense score matrix where 0 means infeasible."""
+def assign_dense(
+    scores: FloatArray, capacity: IntArray, objective: Objective, max_pair_score: float, tie_seed: int = 0
+) -> Assignment:
+    """Exact capacitated assignment on a dense score matrix where 0 means infeasible.
+
+    Among optima, ``linear_sum_assignment`` favours earlier mentees; a non-zero
+    ``tie_seed`` shuffles their order first, so equally good mentees take turns.
+    """
     feasible = scores > 0
     rows = np.flatnonzero(feasible.any(axis=1))
+    if tie_seed:
+        rows = np.random.default_rng(tie_seed).permutation(rows)
     # A mentor never needs more places than the mentees who fit them.
     places = np.minimum(capacity, feasible.sum(axis=0))
     del feasible
@@ -269,9 +277,7 @@ def fill_free_places(cm: CohortMatrix, capacity: IntArray, assignment: Assignmen
     )
 
 
-def solve_sparse(
-    cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0
-) -> Assignment:
+def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0) -> Assignment:
     """Near-optimal assignment for large cohorts without holding the dense matrix."""
     if cm.n_mentees == 0 or cm.n_mentors == 0:
         return _empty()
@@ -281,9 +287,7 @@ def solve_sparse(
     return fill_free_places(cm, capacity, assignment)
 
 
-def solve_auction(
-    cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0
-) -> Assignment:
+def solve_auction(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0) -> Assignment:
     """Near-optimal assignment on the same candidate graph as ``solve_sparse``, without copying edges per place.
 
     For mentors with many places, where the replicated graph of ``assign_sparse``
@@ -318,18 +322,20 @@ def _best_first(row: FloatArray, count: int) -> IntArray:
     return fits[order][:count]
 
 
-def solve_stable(cm: CohortMatrix, capacity: IntArray) -> Assignment:
+def solve_stable(cm: CohortMatrix, capacity: IntArray, tie_seed: int = 0) -> Assignment:
     """Mentee-proposing deferred acceptance with capacities.
 
     Both sides rank by pair score; ties go to the lower mentor index for mentees
-    and the lower mentee index for mentors, which makes both orders strict and
-    the result deterministic. The objective has no effect here: every stable
+    and, for mentors, to the lower mentee index (shuffled by a non-zero ``tie_seed``,
+    so equally good mentees take turns), which makes both orders strict and the
+    result deterministic. The objective has no effect here: every stable
     matching matches the same people (rural hospitals theorem).
     """
     n = cm.n_mentees
     if n == 0 or cm.n_mentors == 0:
         return _empty()
     scores = full_scores(cm)
+    tie_rank = (np.random.default_rng(tie_seed).permutation(n) if tie_seed else np.arange(n)).tolist()
     preferences: list[list[int]] = [[] for _ in range(n)]
     complete = [False] * n
     next_choice = [0] * n
@@ -351,7 +357,7 @@ def solve_stable(cm: CohortMatrix, capacity: IntArray) -> Assignment:
                     break
             j = prefs[next_choice[i]]
             next_choice[i] += 1
-            entry = (float(scores[i, j]), -i, i)
+            entry = (float(scores[i, j]), -tie_rank[i], i)
             if len(held[j]) < capacity[j]:
                 heapq.heappush(held[j], entry)
                 break

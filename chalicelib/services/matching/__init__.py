@@ -10,6 +10,7 @@ module                  concern
 ======================  ======================================================
 ``cohort``              who is in the pool, as the engine's profiles; the engine call
 ``runs``                runs under the programme's lease, scheduled runs, rematches
+``queue``               runs too large for an API call, run by the matching job
 ``review``              approve (one or all), reject, and the start of a pair
 ``acceptance``          the mentor's accept or decline, and expiry of no answer
 ``ending``              completion, early end, release of a leaver's pairs
@@ -28,6 +29,7 @@ from chalicelib.services.matching.acceptance import accept, decline, expire_acce
 from chalicelib.services.matching.cohort import utc_offset_minutes
 from chalicelib.services.matching.ending import end_pair, release_pairs_of
 from chalicelib.services.matching.people import all_participants
+from chalicelib.services.matching.queue import run_queued_matching
 from chalicelib.services.matching.reading import get_pair, get_run, list_pairs, page_of_pairs
 from chalicelib.services.matching.reports import ApproveAllReport, PairOutcome, PairPage, RunReport
 from chalicelib.services.matching.review import approve, approve_all, reject
@@ -53,6 +55,7 @@ __all__ = [
     "reject",
     "release_pairs_of",
     "run_matching",
+    "run_queued_matching",
     "run_scheduled_matching",
     "utc_offset_minutes",
 ]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.common import normalise_email
+from chalicelib.domain.matching.budget import CohortShape, MatchingBudget
 from chalicelib.domain.matching.model import MenteeProfile, MentorProfile
 from chalicelib.domain.matching.policy import MatchingPolicy
 from chalicelib.domain.pair import OPEN_PAIR_STATUSES, REFUSED_PAIR_STATUSES, Pair
@@ -36,6 +37,12 @@ class Cohort:
     def pairs_so_far(self) -> Counter[str]:
         return Counter(p.mentee_id for p in self.pairs)
 
+    def shape(self, sparse_k: int) -> CohortShape:
+        """The cohort's size as the budget sees it, before duplicates are dropped (so never smaller)."""
+        n = len(self.mentees)
+        capacities = [min(p.capacity, n) for p in self.mentors if p.capacity > 0]
+        return CohortShape(n, len(capacities), sum(capacities), sparse_k)
+
 
 def utc_offset_minutes(timezone: str | None, at: datetime) -> int | None:
     """The zone's offset from UTC at ``at`` (so summer time counts), in minutes."""
@@ -55,7 +62,7 @@ def _languages(person: Participant) -> tuple[str, ...]:
 
 def _ranked_mentor_ids(person: Participant, mentor_ids_by_email: dict[str, str]) -> tuple[str, ...]:
     ranked: list[str] = []
-    for choice in person.profile.ranked_preferences:
+    for choice in person.profile.ranked_mentors:
         if "@" in choice:
             try:
                 mentor_id = mentor_ids_by_email.get(normalise_email(choice))
@@ -88,7 +95,9 @@ def _shared_fields(person: Participant, at: datetime) -> dict[str, Any]:
 
 def _mentee_profile(person: Participant, at: datetime, mentor_ids_by_email: dict[str, str]) -> MenteeProfile:
     return MenteeProfile(
-        **_shared_fields(person, at), ranked_mentor_ids=_ranked_mentor_ids(person, mentor_ids_by_email)
+        **_shared_fields(person, at),
+        ranked_mentor_ids=_ranked_mentor_ids(person, mentor_ids_by_email),
+        ranked_topics=tuple(person.profile.ranked_topics),
     )
 
 
@@ -151,9 +160,18 @@ def _policy_and_past_pairs(
     return policy.model_copy(update={"forbid_repeat_pairs": True}), refused
 
 
-def match(programme: Programme, cohort: Cohort) -> MatchResult:
-    """What the engine proposes for the cohort under the programme's policy."""
+def match(
+    programme: Programme, cohort: Cohort, *, budget: MatchingBudget | None = None, round_label: str | None = None
+) -> MatchResult:
+    """What the engine proposes for the cohort under the programme's policy, within ``budget``.
+
+    Ties among equally good candidates are broken by the programme and ``round_label`` (the
+    matching date, or the run), so they fall differently from round to round.
+    """
     from chalicelib.domain.matching.engine import match_cohort
 
     policy, past_pairs = _policy_and_past_pairs(programme.matching, cohort.pairs)
-    return match_cohort(cohort.mentees, cohort.mentors, policy, past_pairs=past_pairs)
+    tie_break = f"{programme.programme_id}:{round_label}" if round_label else None
+    return match_cohort(
+        cohort.mentees, cohort.mentors, policy, past_pairs=past_pairs, budget=budget, tie_break=tie_break
+    )

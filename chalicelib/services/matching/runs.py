@@ -20,16 +20,35 @@ Two defences, because a matching run reads the whole cohort first and writes lat
 
 A scheduled run has a deterministic run id per programme and matching date, and is
 skipped when that run is already stored, so a programme is matched once per date.
+
+Budgets
+-------
+Before the engine allocates anything, the cohort's shape is planned against the
+budget of where the run happens (``RunBudgets``). A real run asked through the API
+that does not fit an API call but fits the matching job is stored ``queued`` and
+answered at once; the job (``run_queued_matching``) claims it with a versioned
+write, so two job instances never run it twice, and a run whose job was stopped
+midway is claimed again once its claim lapses. A run that fits neither is refused
+(422) with the estimates. A dry run stores nothing, so it cannot be queued: one
+larger than an API call is refused with the same reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 from chalicelib.clock import Clock
 from chalicelib.domain.common import StatusChange
+from chalicelib.domain.matching.budget import (
+    MatchingBudget,
+    MatchingBudgetExceeded,
+    RunBudgets,
+    SolverPlan,
+    place_run,
+    plan_solver,
+)
 from chalicelib.domain.matching.model import ReasonCode
 from chalicelib.domain.matching_run import (
     MatchingLease,
@@ -49,7 +68,7 @@ from chalicelib.domain.programme import Programme, ProgrammeStatus
 from chalicelib.errors import Conflict, IllegalTransition, MentoringError, VersionConflict
 from chalicelib.logging import log_event, log_warning
 from chalicelib.notify.outbox import Notifier, quiet_hours_of
-from chalicelib.services.matching.cohort import load_cohort, match
+from chalicelib.services.matching.cohort import Cohort, load_cohort, match
 from chalicelib.services.matching.people import MENTEE_POOL, update_participant
 from chalicelib.services.matching.reports import RunReport
 from chalicelib.services.matching.review import approve_pair
@@ -74,8 +93,11 @@ def run_matching(
     *,
     dry_run: bool,
     trigger: RunTrigger = "api",
+    budgets: RunBudgets | None = None,
 ) -> RunReport:
     """Match the programme's cohort; a dry run only reports, a real run stores pairs and the run.
+
+    A real run too large for an API call comes back ``queued`` (see the module docstring).
 
     Raises
     ------
@@ -85,21 +107,42 @@ def run_matching(
         When a real run is asked of a closed programme.
     MatchingBusy
         When another run of the programme is writing.
+    MatchingBudgetExceeded
+        When the run fits no budget it could run in (a dry run: an API call's).
     """
+    budgets = budgets or RunBudgets()
     programme = get_programme(storage, tenant_id, programme_id)
     if dry_run:
-        return _preview(storage, clock, programme, trigger=trigger)
+        return _preview(storage, clock, programme, trigger=trigger, budget=budgets.api)
     if programme.status == ProgrammeStatus.CLOSED:
         raise Conflict("the programme is closed", details={"status": programme.status.value})
-    report = _locked_run(storage, notifier, clock, programme, run_id=new_run_id(), trigger=trigger)
+    report = _locked_run(
+        storage,
+        notifier,
+        clock,
+        programme,
+        run_id=new_run_id(),
+        trigger=trigger,
+        budget=budgets.api,
+        queue_in=budgets.job,
+    )
     assert report is not None  # a fresh run id is never stored yet
     return report
 
 
-def _preview(storage: Storage, clock: Clock, programme: Programme, *, trigger: RunTrigger) -> RunReport:
+_PREVIEW_ADVICE = "a dry run must fit an API call; a real run of this cohort is queued for the matching job"
+
+
+def _preview(
+    storage: Storage, clock: Clock, programme: Programme, *, trigger: RunTrigger, budget: MatchingBudget
+) -> RunReport:
     now = clock.now()
-    result = match(programme, load_cohort(storage, programme, now, None))
+    cohort = load_cohort(storage, programme, now, None)
+    plan_solver(programme.matching, cohort.shape(programme.matching.sparse_k), budget, advice=_PREVIEW_ADVICE)
+    run_id = new_run_id()
+    result = match(programme, cohort, budget=budget, round_label=run_id)
     run = MatchRun(
+        run_id=run_id,
         tenant_id=programme.tenant_id,
         programme_id=programme.programme_id,
         trigger=trigger,
@@ -155,8 +198,13 @@ def _locked_run(
     mentee_ids: frozenset[str] | None = None,
     matching_date: date | None = None,
     leaving: frozenset[str] = frozenset(),
+    budget: MatchingBudget,
+    queue_in: MatchingBudget | None = None,
 ) -> RunReport | None:
-    """A real run under the programme's lease; None when a run with this id is already stored."""
+    """A real run under the programme's lease; None when a run with this id is already stored.
+
+    Within ``budget``, or queued for the matching job when it fits ``queue_in`` only.
+    """
 
     def work() -> RunReport | None:
         if _already_run(storage, programme, run_id):
@@ -171,6 +219,8 @@ def _locked_run(
             mentee_ids=mentee_ids,
             matching_date=matching_date,
             leaving=leaving,
+            budget=budget,
+            queue_in=queue_in,
         )
 
     return _with_lease(storage, clock, programme, run_id, work)
@@ -192,14 +242,25 @@ def _real_run(
     mentee_ids: frozenset[str] | None,
     matching_date: date | None,
     leaving: frozenset[str] = frozenset(),
+    budget: MatchingBudget,
+    queue_in: MatchingBudget | None = None,
+    claimed: MatchRun | None = None,
 ) -> RunReport:
+    """Match and store; ``claimed``: the queued run the matching job is completing."""
     tenant_id, programme_id = programme.tenant_id, programme.programme_id
     now = clock.now()
     cohort = load_cohort(storage, programme, now, mentee_ids, leaving)
-    result = match(programme, cohort)
+    if queue_in is not None:
+        where, plan = place_run(
+            programme.matching, cohort.shape(programme.matching.sparse_k), RunBudgets(api=budget, job=queue_in)
+        )
+        if where == "job":
+            return _queue(storage, programme, cohort, run_id, trigger, now, plan)
+    result = match(programme, cohort, budget=budget, round_label=str(matching_date or run_id))
 
     pairs_so_far = cohort.pairs_so_far()
-    created: list[Pair] = []
+    # A run the job was stopped in midway already stored some of its pairs: they stay its own.
+    created: list[Pair] = [p for p in cohort.pairs if claimed is not None and p.run_id == run_id]
     proposals: list[Proposal] = []
     skipped = 0
     for matched in result.pairs:
@@ -230,22 +291,26 @@ def _real_run(
         if unmatched.role == "mentee" and unmatched.code is not ReasonCode.DUPLICATE_PROFILE:
             waitlisted += _waitlist(storage, notifier, clock, programme, unmatched.participant_id, round_day)
 
-    run = storage.runs.add(
-        MatchRun(
-            run_id=run_id,
-            tenant_id=tenant_id,
-            programme_id=programme_id,
-            trigger=trigger,
-            requested_at=now,
-            finished_at=clock.now(),
-            matching_date=matching_date,
-            mentee_ids=sorted(mentee_ids or ()),
-            figures=RunFigures.of(result.figures),
-            unmatched=[UnmatchedEntry.of(u) for u in result.unmatched],
-            pair_ids=[p.pair_id for p in created],
-            pairs_skipped=skipped,
-        )
+    finished = MatchRun(
+        run_id=run_id,
+        tenant_id=tenant_id,
+        programme_id=programme_id,
+        trigger=trigger,
+        requested_at=now if claimed is None else claimed.requested_at,
+        finished_at=clock.now(),
+        matching_date=matching_date,
+        mentee_ids=sorted(mentee_ids or ()),
+        figures=RunFigures.of(result.figures),
+        unmatched=[UnmatchedEntry.of(u) for u in result.unmatched],
+        pair_ids=[p.pair_id for p in created],
+        pairs_skipped=skipped,
     )
+    if claimed is None:
+        run = storage.runs.add(finished)
+    else:
+        run = storage.runs.replace(
+            finished.model_copy(update={"attempts": claimed.attempts, "version": claimed.version})
+        )
 
     approved = 0
     if programme.matching.auto_approve:
@@ -275,6 +340,47 @@ def _real_run(
         approved=approved,
     )
     return RunReport(run=run, proposals=proposals, approved=approved, waitlisted=waitlisted)
+
+
+def _queue(
+    storage: Storage,
+    programme: Programme,
+    cohort: Cohort,
+    run_id: str,
+    trigger: RunTrigger,
+    now: datetime,
+    plan: SolverPlan,
+) -> RunReport:
+    """Store the run ``queued`` for the matching job, which will run it as ``plan`` says."""
+    policy = programme.matching
+    shape = cohort.shape(policy.sparse_k)
+    run = storage.runs.add(
+        MatchRun(
+            run_id=run_id,
+            tenant_id=programme.tenant_id,
+            programme_id=programme.programme_id,
+            trigger=trigger,
+            requested_at=now,
+            figures=RunFigures.planned(
+                mentees=shape.mentees,
+                mentors=shape.mentors,
+                places=shape.places,
+                solver=plan.solver,
+                objective=policy.objective,
+            ),
+            status="queued",
+            reason=(f"too large for an API call; the matching job runs it with the {plan.estimate.describe()}"),
+        )
+    )
+    log_event(
+        "matching queued",
+        tenant_id=programme.tenant_id,
+        programme_id=programme.programme_id,
+        run_id=run_id,
+        mentees=shape.mentees,
+        mentors=shape.mentors,
+    )
+    return RunReport(run=run, proposals=[])
 
 
 def _waitlist(
@@ -330,18 +436,40 @@ def rematch(
     """
     if programme.status == ProgrammeStatus.CLOSED:
         return None, False
+    budgets = RunBudgets()
     try:
         report = _locked_run(
-            storage, notifier, clock, programme, run_id=new_run_id(), trigger="rematch", leaving=leaving
+            storage,
+            notifier,
+            clock,
+            programme,
+            run_id=new_run_id(),
+            trigger="rematch",
+            leaving=leaving,
+            budget=budgets.api,
+            queue_in=budgets.job,
         )
-    except MatchingBusy:
-        log_event("rematch deferred", tenant_id=programme.tenant_id, programme_id=programme.programme_id)
+    except (MatchingBusy, MatchingBudgetExceeded) as exc:
+        # Ending or declining a pair must not fail because the pool is too large to rematch:
+        # the next round offers the freed places.
+        log_event(
+            "rematch deferred",
+            tenant_id=programme.tenant_id,
+            programme_id=programme.programme_id,
+            error_type=type(exc).__name__,
+        )
         return None, True
     return report, False
 
 
-def run_scheduled_matching(storage: Storage, notifier: Notifier, clock: Clock) -> dict[str, int]:
-    """Match every open programme whose matching date has come, once per programme and date."""
+def run_scheduled_matching(
+    storage: Storage, notifier: Notifier, clock: Clock, budgets: RunBudgets | None = None
+) -> dict[str, int]:
+    """Match every open programme whose matching date has come, once per programme and date.
+
+    Runs in the matching job's function, so within the job's budget.
+    """
+    budget = (budgets or RunBudgets()).job
     counts = {"programmes": 0, "runs": 0, "pairs": 0, "already_run": 0, "busy": 0, "failed": 0}
     for programme in storage.programmes.due_for_matching(clock.now()):
         if programme.matching_date is None or programme.status not in (ProgrammeStatus.OPEN, ProgrammeStatus.RUNNING):
@@ -360,6 +488,7 @@ def run_scheduled_matching(storage: Storage, notifier: Notifier, clock: Clock) -
                 run_id=run_id,
                 trigger="schedule",
                 matching_date=programme.matching_date,
+                budget=budget,
             )
         except MatchingBusy:
             counts["busy"] += 1

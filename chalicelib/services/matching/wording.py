@@ -13,6 +13,7 @@ from typing import Any
 
 from babel import Locale
 from babel.lists import format_list
+from babel.units import format_unit
 
 _LOCALES = {"sr": "sr_Latn"}
 
@@ -25,11 +26,14 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "no_goals": "the mentee listed no goals",
         "languages": "both speak {languages}",
         "no_language": "no common language",
-        "same_level": "same seniority level",
-        "above": "the mentor is {n} seniority level(s) above the mentee",
-        "below": "the mentor is {n} seniority level(s) below the mentee",
+        "same_level": "as much experience as the mentee",
+        "above": "the mentor has {years} more experience than the mentee",
+        "below": "the mentor has {years} less experience than the mentee",
+        "preferred": "preferred {range}",
         "same_zone": "same time zone",
         "zones": "time zones {hours} h apart",
+        "topics": "covers the mentee's ranked topics {topics} (best ranked no. {rank})",
+        "no_topics": "covers none of the mentee's ranked topics",
         "rank": "the mentee's choice no. {rank}",
         "waited": "waited {n} earlier round(s)",
     },
@@ -40,11 +44,14 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "no_goals": "mentoriranec ni navedel ciljev",
         "languages": "skupni jeziki: {languages}",
         "no_language": "brez skupnega jezika",
-        "same_level": "enaka raven izkušenj",
-        "above": "mentor je za {n} ravni izkušenj nad mentorirancem",
-        "below": "mentor je za {n} ravni izkušenj pod mentorirancem",
+        "same_level": "enako izkušenj kot mentoriranec",
+        "above": "mentor ima {years} več izkušenj kot mentoriranec",
+        "below": "mentor ima {years} manj izkušenj kot mentoriranec",
+        "preferred": "zaželeno {range}",
         "same_zone": "isti časovni pas",
         "zones": "časovna pasova sta {hours} h narazen",
+        "topics": "pokriva teme, ki jih je mentoriranec razvrstil: {topics} (najvišje na {rank}. mestu)",
+        "no_topics": "ne pokriva nobene teme, ki jo je mentoriranec razvrstil",
         "rank": "mentoriranec ga je izbral kot {rank}. izbiro",
         "waited": "čakal že {n} krog(ov)",
     },
@@ -55,11 +62,14 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "no_goals": "menteen har ikke angivet mål",
         "languages": "begge taler {languages}",
         "no_language": "intet fælles sprog",
-        "same_level": "samme erfaringsniveau",
-        "above": "mentoren er {n} erfaringsniveau(er) over menteen",
-        "below": "mentoren er {n} erfaringsniveau(er) under menteen",
+        "same_level": "lige så meget erfaring som menteen",
+        "above": "mentoren har {years} mere erfaring end menteen",
+        "below": "mentoren har {years} mindre erfaring end menteen",
+        "preferred": "ønsket {range}",
         "same_zone": "samme tidszone",
         "zones": "tidszonerne er {hours} t fra hinanden",
+        "topics": "dækker menteens rangerede emner {topics} (højest som nr. {rank})",
+        "no_topics": "dækker ingen af menteens rangerede emner",
         "rank": "menteens {rank}. valg",
         "waited": "har ventet {n} tidligere runde(r)",
     },
@@ -70,11 +80,14 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "no_goals": "mentorisana osoba nije navela ciljeve",
         "languages": "zajednički jezici: {languages}",
         "no_language": "bez zajedničkog jezika",
-        "same_level": "isti nivo iskustva",
-        "above": "mentor je {n} nivo(a) iskustva iznad mentorisane osobe",
-        "below": "mentor je {n} nivo(a) iskustva ispod mentorisane osobe",
+        "same_level": "jednako iskustva kao mentorisana osoba",
+        "above": "mentor ima {years} više iskustva od mentorisane osobe",
+        "below": "mentor ima {years} manje iskustva od mentorisane osobe",
+        "preferred": "poželjno {range}",
         "same_zone": "ista vremenska zona",
         "zones": "vremenske zone su {hours} h razmaka",
+        "topics": "pokriva teme koje je mentorisana osoba rangirala: {topics} (najviša na {rank}. mestu)",
+        "no_topics": "ne pokriva nijednu temu koju je mentorisana osoba rangirala",
         "rank": "{rank}. izbor mentorisane osobe",
         "waited": "čeka već {n} krug(a)",
     },
@@ -85,11 +98,14 @@ _PAIR: Mapping[str, Mapping[str, str]] = {
         "no_goals": "ugdytinis nenurodė tikslų",
         "languages": "bendros kalbos: {languages}",
         "no_language": "nėra bendros kalbos",
-        "same_level": "tas pats patirties lygis",
-        "above": "mentorius {n} patirties lygiu(-iais) aukščiau ugdytinio",
-        "below": "mentorius {n} patirties lygiu(-iais) žemiau ugdytinio",
+        "same_level": "tiek pat patirties kaip ugdytinis",
+        "above": "mentorius turi {years} daugiau patirties nei ugdytinis",
+        "below": "mentorius turi {years} mažiau patirties nei ugdytinis",
+        "preferred": "pageidautina {range}",
         "same_zone": "ta pati laiko juosta",
         "zones": "laiko juostų skirtumas {hours} val.",
+        "topics": "apima ugdytinio reitinguotas temas: {topics} (aukščiausia – {rank} vietoje)",
+        "no_topics": "neapima nė vienos ugdytinio reitinguotos temos",
         "rank": "ugdytinio {rank}-as pasirinkimas",
         "waited": "laukė {n} ankstesnį(-ius) ratą(-us)",
     },
@@ -193,22 +209,39 @@ def _pair_part(code: str, params: Mapping[str, Any], words: Mapping[str, str], l
         spoken = [_language_name(str(code), lang) for code in params.get("languages") or []]
         return words["languages"].format(languages=_list(spoken, lang)) if spoken else words["no_language"]
     if code == "seniority_gap":
-        gap = params.get("gap")
-        if gap is None:
-            return None
-        if gap == 0:
-            return words["same_level"]
-        return words["above" if gap > 0 else "below"].format(n=abs(int(gap)))
+        return _seniority_part(params, words, lang)
     if code == "timezone_gap":
         hours = params.get("hours")
         if hours is None:
             return None
         return words["same_zone"] if hours == 0 else words["zones"].format(hours=f"{float(hours):g}")
+    if code == "ranked_topics":
+        topics = [str(t) for t in params.get("topics") or []]
+        if not topics:
+            return words["no_topics"]
+        return words["topics"].format(topics=_list(topics, lang), rank=params.get("best_rank"))
     if code == "ranked_choice":
         return words["rank"].format(rank=params.get("rank"))
     if code == "waited_before" and params.get("mentee_rounds"):
         return words["waited"].format(n=params.get("mentee_rounds"))
     return None
+
+
+def _seniority_part(params: Mapping[str, Any], words: Mapping[str, str], lang: str) -> str | None:
+    """Seniority is years of experience: the gap in years, and the programme's preferred gap."""
+    gap = params.get("gap")
+    if gap is None:
+        return None
+    if gap == 0:
+        text = words["same_level"]
+    else:
+        years = format_unit(abs(int(gap)), "duration-year", length="long", locale=_LOCALES.get(lang, lang))
+        text = words["above" if gap > 0 else "below"].format(years=years)
+    lo, hi = params.get("preferred_min"), params.get("preferred_max")
+    if lo is None or hi is None:
+        return text
+    preferred = f"{lo}–{hi}" if lo != hi else f"{lo}"
+    return f"{text} ({words['preferred'].format(range=preferred)})"
 
 
 def unmatched_sentence(code: str, params: Mapping[str, Any], name: str, language: str | None) -> str | None:

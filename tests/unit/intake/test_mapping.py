@@ -239,12 +239,12 @@ def test_a_text_answer_is_split_into_several_values_by_a_separator() -> None:
     assert _profile(apply_mapping(form, mapping)).languages == ["sr", "en", "da"]
 
 
-def test_a_ranking_becomes_ranked_preferences_in_order_through_the_choices_table() -> None:
+def test_a_ranking_of_topics_becomes_ranked_topics_in_order_through_the_choices_table() -> None:
     form = signup(**{"Rank": ["Vođstvo", "Karijera"]})
     mapping = simple_mapping(
-        ranked_preferences={"label": "Rank", "choices": {"vođstvo": "leadership", "karijera": "career"}}
+        ranked_topics={"label": "Rank", "choices": {"vođstvo": "leadership", "karijera": "career"}}
     )
-    assert _profile(apply_mapping(form, mapping)).ranked_preferences == ["leadership", "career"]
+    assert _profile(apply_mapping(form, mapping)).ranked_topics == ["leadership", "career"]
 
 
 def test_numbers_come_from_numbers_numeric_text_or_a_choices_table() -> None:
@@ -435,6 +435,8 @@ def test_any_answer_value_in_any_field_gives_a_profile_or_problems_never_an_exce
             "tags",
             "capacity",
             "ranked_preferences",
+            "ranked_topics",
+            "ranked_mentors",
         )
     }
     mapping = FieldMapping.model_validate(SIMPLE_MAPPING | rules)

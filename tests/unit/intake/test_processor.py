@@ -208,7 +208,7 @@ def test_a_preview_shows_the_profile_or_the_problems_and_writes_nothing(ctx: Pro
     # THEN the first shows the profile, the second the problem, and nothing is stored
     assert shown.ok
     assert shown.profile is not None
-    assert (shown.profile.name, shown.profile.capacity, shown.profile.ranked_preferences) == (
+    assert (shown.profile.name, shown.profile.capacity, shown.profile.ranked_topics) == (
         "Alice Smith",
         10,
         ["Pear", "Apple", "Banana"],

@@ -58,7 +58,8 @@ def test_the_google_forms_mentor_template_fits_what_the_kit_posts() -> None:
         "tags": ["Leadership", "Public speaking", "Fundraising"],
         "languages": ["sr", "en"],
         "capacity": 2,
-        "ranked_preferences": [],
+        "ranked_topics": [],
+        "ranked_mentors": [],
         "goals": None,
     }
     assert profile.consent is not None

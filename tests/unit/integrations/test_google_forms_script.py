@@ -401,7 +401,8 @@ def test_a_mentee_signup_with_the_mentee_mapping_template_makes_a_complete_profi
         "tags": ["Fundraising", "Public speaking"],
         "languages": ["lt", "en"],
         "capacity": None,
-        "ranked_preferences": ["Fundraising"],
+        "ranked_topics": ["Fundraising"],
+        "ranked_mentors": [],
         "goals": None,
     }
     assert profile.consent is not None

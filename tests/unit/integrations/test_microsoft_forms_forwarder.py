@@ -408,7 +408,8 @@ def test_the_flow_template_with_the_mentor_mapping_template_makes_a_complete_pro
         "tags": ["Negotiation", "Career change"],
         "languages": ["da", "en"],
         "capacity": 2,
-        "ranked_preferences": [],
+        "ranked_topics": [],
+        "ranked_mentors": [],
         "goals": None,
     }
     assert profile.consent is not None

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.matching import (
+    JOB_BUDGET,
     CohortShape,
     MatchingBudget,
     MatchingBudgetExceeded,
     MatchingPolicy,
     MenteeProfile,
     MentorProfile,
+    RunBudgets,
     match_cohort,
     plan_solver,
 )
+from chalicelib.domain.matching.budget import place_run
 
 from .builders import assert_respects_hard_rules, random_cohort, total
 
@@ -79,6 +82,58 @@ def test_a_larger_budget_lets_a_scheduled_job_run_what_the_api_refuses() -> None
 
     # THEN it goes ahead
     assert plan.solver == "exact"
+
+
+# Every row of the issue's table, as the budget sees it (ties and free-text tags change the work
+# per cell, which the fitted constants cover, not the shape).
+TABLE_SHAPES = {
+    **ISSUE_SHAPES,
+    "all scores tied, 10k": ISSUE_SHAPES["10k x 3.5k typical"],
+    "all scores tied, 20k": ISSUE_SHAPES["20k x 7k typical"],
+    "two free-text tags per person, 10k": ISSUE_SHAPES["10k x 3.5k typical"],
+    "no goals or rankings, 10k": ISSUE_SHAPES["10k x 3.5k typical"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_SHAPES))
+def test_a_real_run_of_every_table_shape_with_the_default_policy_is_answered_within_the_api_call(name: str) -> None:
+    # GIVEN a shape of the issue's table, places counted up to the number of mentees
+    shape = TABLE_SHAPES[name]
+
+    # WHEN the service places a real run with the default policy
+    where, plan = place_run(MatchingPolicy(), shape, RunBudgets())
+
+    # THEN it runs within the API call, on a plan whose estimate fits the API budget
+    assert where == "api"
+    assert plan.estimate.fits(MatchingBudget())
+
+
+@pytest.mark.parametrize("name", ["20k x 7k typical", "2k x 700, capacity 1000"])
+def test_a_chosen_exact_solver_too_large_even_for_the_job_is_refused_before_it_starts(name: str) -> None:
+    # GIVEN a programme that insists on the exact solver for a cohort no function could hold densely
+    policy = MatchingPolicy(solver="exact")
+
+    # WHEN the service places a real run of the shape
+    with pytest.raises(MatchingBudgetExceeded) as refused:
+        place_run(policy, TABLE_SHAPES[name], RunBudgets())
+
+    # THEN it is refused with the job's budget and what to do instead
+    assert "smaller groups" in refused.value.message
+    assert refused.value.details["budget"]["memory_mb"] == JOB_BUDGET.memory_mb
+
+
+def test_a_chosen_exact_solver_over_the_api_budget_but_within_the_job_budget_goes_to_the_job() -> None:
+    # GIVEN a programme that insists on the exact solver for a typical 10k cohort
+    policy = MatchingPolicy(solver="exact")
+
+    # WHEN the service places a real run of it
+    where, plan = place_run(policy, TABLE_SHAPES["all scores tied, 10k"], RunBudgets())
+
+    # THEN the matching job runs it, within the job's budget
+    assert where == "job"
+    assert plan.solver == "exact"
+    assert plan.estimate.fits(JOB_BUDGET)
+    assert not plan.estimate.fits(MatchingBudget())
 
 
 def test_a_run_that_fits_no_solver_raises_before_matching_and_names_every_estimate() -> None:
@@ -175,4 +230,24 @@ def test_tie_breaks_are_reproducible_and_rotate_from_round_to_round() -> None:
 
     assert [(p.mentee_id, p.mentor_id) for p in first.pairs] == [(p.mentee_id, p.mentor_id) for p in again.pairs]
     assert first.figures.matched == later.figures.matched == 100
+    assert placed(first) != placed(later)
+
+
+@pytest.mark.parametrize("solver", ["exact", "stable"])
+def test_dense_solvers_rotate_ties_from_round_to_round_too(solver: str) -> None:
+    # GIVEN a small cohort where every pair is worth the same, with fewer places than mentees
+    mentees, mentors = _cohort(n_mentees=40, n_mentors=20, capacity=1, ties=True)
+    policy = MatchingPolicy.model_validate({"solver": solver})
+
+    # WHEN matched with one round's seed twice and with the next round's
+    first = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-1")
+    again = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-1")
+    later = match_cohort(mentees, mentors, policy, tie_break="prog_1:round-2")
+
+    # THEN one seed gives one answer, and the next round places other people
+    def placed(result: object) -> set[str]:
+        return {p.mentee_id for p in result.pairs}  # type: ignore[attr-defined]
+
+    assert first.pairs == again.pairs
+    assert first.figures.matched == later.figures.matched == 20
     assert placed(first) != placed(later)

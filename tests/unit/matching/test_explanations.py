@@ -40,16 +40,16 @@ def test_a_pair_explanation_names_shared_goals_languages_seniority_gap_and_rank(
     assert pair.mentee_rank_of_mentor == 2
     assert pair.explanation == (
         "Ana Đorđević is matched with Søren Ærø: shared goals Leadership and Negotiation; "
-        "both speak English and Danish; the mentor is 3 seniority levels above the mentee "
-        "(preferred 1–4); same time zone; the mentee's choice no. 2."
+        "both speak English and Danish; the mentor has 3 years more experience than the mentee "
+        "(preferred 3–10); same time zone; the mentee's choice no. 2."
     )
     reasons = {r.code: dict(r.params) for r in pair.reasons}
     assert reasons[ReasonCode.SHARED_GOALS]["goals"] == ("Leadership", "Negotiation")
     assert reasons[ReasonCode.SHARED_LANGUAGES]["languages"] == ("en", "da")
     assert reasons[ReasonCode.SENIORITY_GAP] == {
         "gap": 3,
-        "preferred_min": 1,
-        "preferred_max": 4,
+        "preferred_min": 3,
+        "preferred_max": 10,
         "within_preferred": True,
     }
     assert reasons[ReasonCode.TIMEZONE_GAP] == {"hours": 0.0}
@@ -67,9 +67,7 @@ def test_a_pair_explanation_says_plainly_when_nothing_is_known() -> None:
     # THEN the explanation names nobody and says what is unknown, without a rank
     pair = result.pairs[0]
     assert pair.mentee_rank_of_mentor is None
-    assert pair.explanation == (
-        "The mentee listed no goals; no common language; seniority gap unknown."
-    )
+    assert pair.explanation == ("The mentee listed no goals; no common language; experience gap unknown.")
     assert ReasonCode.RANKED_CHOICE not in {r.code for r in pair.reasons}
 
 

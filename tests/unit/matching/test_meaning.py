@@ -114,3 +114,33 @@ def test_shared_goals_differing_only_by_case_are_counted_and_listed_once() -> No
     shared = next(r for r in pair.reasons if r.code == "shared_goals")
     assert shared.params == {"goals": ("Leadership",), "mentee_goal_count": 2}
     assert "shared goals Leadership;" in pair.explanation
+
+
+def test_a_mentee_is_matched_with_the_mentor_covering_their_top_ranked_topic_and_told_so() -> None:
+    # GIVEN Ona ranks leadership above writing; one mentor covers writing, the other leadership
+    ona = mentee("e1", "Ona Čiurlionytė", ranked_topics=("Leadership", "writing"))
+    writer = mentor("r1", "Jelena Đorđević", tags=("Writing",))
+    leader = mentor("r2", "Søren Ærø", tags=("leadership",))
+
+    # WHEN matched
+    result = match_cohort([ona], [writer, leader], MatchingPolicy())
+
+    # THEN the leadership mentor is proposed, and the explanation names the ranked topic and its rank
+    (pair,) = result.pairs
+    assert pair.mentor_id == "r2"
+    topics = next(r for r in pair.reasons if r.code == "ranked_topics")
+    assert dict(topics.params) == {"topics": ("Leadership",), "best_rank": 1}
+    assert "covers the mentee's ranked topics Leadership (best ranked no. 1)" in pair.explanation
+
+
+def test_a_ranked_topic_outweighs_a_goal_merely_listed() -> None:
+    # GIVEN Ona lists negotiation as a goal and ranks writing; each mentor covers one of them
+    ona = mentee("e1", "Ona Čiurlionytė", tags=("negotiation",), ranked_topics=("writing",))
+    negotiator = mentor("r1", "Jelena Đorđević", tags=("negotiation",))
+    writer = mentor("r2", "Søren Ærø", tags=("writing",))
+
+    # WHEN matched
+    result = match_cohort([ona], [negotiator, writer], MatchingPolicy())
+
+    # THEN the mentor of the ranked topic wins
+    assert [p.mentor_id for p in result.pairs] == ["r2"]

@@ -59,7 +59,7 @@ def test_max_score_leaves_a_mentee_out_when_that_raises_the_total_but_max_matche
         "Käthe Müller",
         tags=("Leadership", "Strategy"),
         languages=("en", "de"),
-        seniority=5,
+        seniority=8,
         utc_offset_minutes=0,
         capacity=1,
     )

@@ -57,24 +57,24 @@ def test_more_of_the_mentees_goals_covered_scores_higher_regardless_of_case() ->
 
 
 def test_seniority_gap_inside_the_preferred_range_earns_full_points_and_less_outside() -> None:
-    # GIVEN a mentee at level 3 and mentors from level 1 to 10 (preferred gap 1-4)
+    # GIVEN a mentee with 3 years of experience and mentors with 2 to 17 (preferred 3-10 years more)
     egle = mentee("e1", "Eglė Čiurlionytė", seniority=3)
-    mentors = [mentor(f"r{level:02d}", seniority=level) for level in range(1, 11)]
+    mentors = [mentor(f"r{years:02d}", seniority=years) for years in range(2, 18)]
 
     # WHEN scored
-    s = dict(zip(range(1, 11), scores_for(egle, mentors), strict=True))
+    s = dict(zip(range(2, 18), scores_for(egle, mentors), strict=True))
 
-    # THEN 4..7 are equally best, juniors and far-seniors score less the further out they are
-    assert s[4] == s[5] == s[6] == s[7]
-    assert s[1] < s[2] < s[3] < s[4]
-    assert s[7] > s[8] > s[9] > s[10]
+    # THEN 6..13 years are equally best, juniors and far-seniors score less the further out they are
+    assert len({s[years] for years in range(6, 14)}) == 1
+    assert s[2] < s[3] < s[4] < s[5] < s[6]
+    assert s[13] > s[14] > s[15] > s[16] > s[17]
 
 
 def test_unknown_seniority_or_timezone_is_scored_as_neutral() -> None:
     # GIVEN a mentee with no seniority/offset and mentors perfect, unknown and poor on both
     unknown = mentee("e1", "Nuša Kovačič", seniority=None, utc_offset_minutes=None)
     known = mentee("e2", "Nuša Kovačič", seniority=3, utc_offset_minutes=60)
-    perfect = mentor("r1", seniority=5, utc_offset_minutes=60)
+    perfect = mentor("r1", seniority=8, utc_offset_minutes=60)
     poor = mentor("r2", seniority=1, utc_offset_minutes=60 + 12 * 60)
     blank = mentor("r3")
 
