@@ -140,7 +140,9 @@ def test_a_persons_export_holds_their_aliases_and_erasure_deletes_them_keeping_t
     coordinator.post(_aliases_path(programme_id, pair.mentee_id), {"email": "ona@home.example"})
 
     # WHEN the mentee's data is exported
-    exported = export_person(world.storage, tenant_id=coordinator.tenant_id, email=MENTEE)
+    exported = export_person(
+        world.storage, tenant_id=coordinator.tenant_id, email=MENTEE, erasure_key=world.container.erasure_key
+    )
 
     # THEN it holds their alias only
     assert [a["email"] for a in exported["aliases"]] == ["ona@home.example"]
@@ -153,6 +155,7 @@ def test_a_persons_export_holds_their_aliases_and_erasure_deletes_them_keeping_t
         tenant_id=coordinator.tenant_id,
         email=MENTEE,
         erased_by="key_coordinator",
+        erasure_key=world.container.erasure_key,
     )
 
     # THEN only the mentor's alias is left
