@@ -23,7 +23,9 @@ The e-mails land as ``.eml`` files in the outbox folder it prints. Every person 
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -321,7 +323,6 @@ class Demo:
                 rating=rating,
                 good_fit=good_fit,
                 comment=comment,
-                number=len(run.handled),
                 at=self.clock.now(),
             )
             self.post_webhook(post)
@@ -445,6 +446,8 @@ def _link(text: str) -> str:
 def programme_report(demo: Demo, run: ProgrammeRun, outbox: OutboxTally) -> dict[str, Any]:
     """The programme's figures from the API, with its nudges and e-mails counted as the outbox wrote them."""
     figures = demo.api("get", f"/programmes/{run.programme_id}/figures")
+    exported = demo.client.http.get(f"{V1}/programmes/{run.programme_id}/exports/answers", headers=demo.headers)
+    answers = csv.DictReader(io.StringIO(exported.body.decode("utf-8")))
     written = outbox.of(run.programme_id)
     templates = Counter(template for _language, template in written)
     return {
@@ -457,6 +460,7 @@ def programme_report(demo: Demo, run: ProgrammeRun, outbox: OutboxTally) -> dict
         "nudges_escalated": templates["nudge_coordinator"],
         "emails_by_language": dict(Counter(language for language, _template in written)),
         "emails_by_template": dict(templates),
+        "answers_by_channel": dict(Counter(row["channel"] for row in answers if row["answered_at"])),
     }
 
 
@@ -531,6 +535,7 @@ def figure_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     """The rows of one programme's table."""
     f = report["figures"]
     total = f["feedback"]["total"]
+    channels = report["answers_by_channel"]
     share = f["matched_share"]
     rows = [
         ("signups", f"{f['mentees'] + f['mentors']} ({f['mentors']} mentors, {f['mentees']} mentees)"),
@@ -546,6 +551,7 @@ def figure_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
             if total["response_rate"] is None
             else f"{total['response_rate']:.0%} ({total['answered']} of {total['asked']})",
         ),
+        ("answered on the page / in a form", f"{channels.get('link', 0)} / {channels.get('form', 0)}"),
         ("mean satisfaction (0-10)", _number(total["mean_rating"])),
         ("NPS", _number(total["nps"])),
     ]

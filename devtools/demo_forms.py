@@ -122,16 +122,18 @@ def survey_form_post(
     rating: int,
     good_fit: bool,
     comment: str,
-    number: int,
     at: datetime,
 ) -> WebhookPost:
-    """A survey answered in a form tool posting Standard Webhooks, carrying the hidden ``survey_id``."""
+    """A survey answered in a form tool posting Standard Webhooks, carrying the hidden ``survey_id``.
+
+    One response per survey: its id names the delivery, so a resent answer is a duplicate.
+    """
     stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
     answers = [("ref", "rating", rating), ("ref", "good_fit", "Yes" if good_fit else "No"), ("ref", "comment", comment)]
     body = _standard_body(
-        answers, form_id="survey", response_id=f"s{number}", stamp=stamp, hidden={"survey_id": survey_id}
+        answers, form_id="survey", response_id=survey_id, stamp=stamp, hidden={"survey_id": survey_id}
     )
-    headers = standard_headers(secret, body, msg_id=f"survey_{number}", at=at)
+    headers = standard_headers(secret, body, msg_id=f"answer_{survey_id}", at=at)
     return WebhookPost(f"/hooks/standard/{endpoint_id}", headers, body)
 
 

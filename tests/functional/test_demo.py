@@ -46,7 +46,9 @@ def test_answers_through_the_page_and_the_form_roll_up_into_the_figures(cycle: C
     # WHEN the feedback figures are read
     totals = [report["figures"]["feedback"]["total"] for report in cycle.programmes]
 
-    # THEN most surveys were answered, some low (the silent pair), and the scores are in range
+    # THEN most surveys were answered, by mentees on the page and by mentors in the form tool
+    assert all(set(report["answers_by_channel"]) == {"link", "form"} for report in cycle.programmes)
+    # ... some low (the silent pair), and the scores are in range
     assert all(t["asked"] > 0 and 0.5 <= t["response_rate"] <= 1 for t in totals)
     assert all(0 <= t["mean_rating"] <= 10 and -100 <= t["nps"] <= 100 for t in totals)
     assert all(t["not_a_good_fit"] >= 1 for t in totals)
