@@ -4,9 +4,11 @@ Everything goes through the app's own routes and jobs, in one process, against a
 of its own (DynamoDB Local in memory when Java and the jar are there, with a fresh table
 each run, so it runs beside ``make run`` and runs twice; else the in-memory store the
 functional tests use, which is held to the same contract). ``--store moto`` is there too,
-but moto sorts a whole table for every index query: the cycle takes minutes on it. Ninety days pass in
-ticks at 06:00 and 14:00 UTC; at each tick the jobs of ``chalicelib.jobs.JOBS`` that
-their schedules make due run, as EventBridge would run them, then people act:
+but moto sorts a whole table for every index query: the cycle takes minutes on it.
+
+Ninety days pass in ticks at 06:00 and 14:00 UTC; at each tick the jobs of
+``chalicelib.jobs.JOBS`` that their schedules make due run, as EventBridge would run
+them, and at 14:00 people act:
 
 - day 0-2: people sign up through each programme's form tool (signed vendor payloads);
 - day 3: the mentor training is announced; mentors answer yes or no by the e-mail's link;
@@ -45,7 +47,8 @@ from devtools.demo_forms import WebhookPost, calcom_booking_post, kit_mapping, s
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 V1 = "/api/v1"
-BASE_URL = "http://127.0.0.1:8000"
+# The links in the demo's e-mails are signed with a key of this run only: they are to read, not to open.
+BASE_URL = "https://demo.mentorflow.example.org"
 START = datetime(2027, 3, 1, tzinfo=UTC)
 DAYS = 90
 DEFAULT_APPLICANTS = 12
