@@ -9,7 +9,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_EC2_METADATA_DISABLED := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck unit package bench bench-coldstart fuzz clean
+.PHONY: setup run demo test lint typecheck unit package bench bench-coldstart fuzz clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -29,6 +29,10 @@ node_modules/.installed: package.json package-lock.json
 
 run: setup
 	$(PY) -m devtools.local_stack $(if $(PORT),--port $(PORT))
+
+# Five sample programmes through a whole simulated cycle, on a store of its own (runs beside `make run`).
+demo: setup
+	$(PY) -m devtools.demo_cycle $(DEMO_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check chalicelib app.py devtools tests bench

@@ -3,7 +3,8 @@
 A Serbian creative-sector yearly cycle, a Lithuanian organisational programme, a
 Slovenian evergreen community programme, a Danish cross-company leadership network and
 a Danish new-hire onboarding programme, each with a signup-form webhook endpoint and a
-few applicants (mentors and mentees, names in their own scripts). Every person and
+few applicants (mentors and mentees, names in their own scripts) and a named coordinator
+who receives the daily digest in the programme's language. Every person and
 address is invented; the e-mail domains are reserved example domains.
 
 ``DemoInfo`` is what a developer needs to try the API (the key, the programme ids, the
@@ -29,6 +30,7 @@ from chalicelib.services.endpoints import create_endpoint, endpoint_url
 from chalicelib.services.programmes import create_programme
 from chalicelib.services.tenants import bootstrap_tenant
 from chalicelib.storage.repositories import Storage
+from devtools.demo_forms import kit_mapping
 
 DEMO_TENANT_NAME = "Demo: Nordisk-Balkansk Mentornetværk"
 
@@ -97,7 +99,9 @@ class DemoInfo:
 
 
 @dataclass(frozen=True)
-class _Person:
+class DemoPerson:
+    """An invented applicant: what they would answer in the programme's signup form."""
+
     role: Role
     name: str
     email: str
@@ -108,21 +112,38 @@ class _Person:
     department: str | None = None
     capacity: int | None = None
 
+    def form_profile(self, language: str) -> dict[str, Any]:
+        """Their answers by profile field, as a kit's signup mapping reads them (``devtools.demo_forms``)."""
+        return {
+            "email": self.email,
+            "name": self.name,
+            "language": language,
+            "languages": list(self.languages),
+            "company": self.company,
+            "department": self.department,
+            "seniority": self.seniority,
+            "tags": list(self.tags),
+            "capacity": self.capacity,
+            "consent": True,
+        }
+
 
 @dataclass(frozen=True)
-class _ProgrammeSeed:
+class ProgrammeSeed:
+    """One sample programme: its settings as the API takes them, its form tools and its applicants."""
+
     fields: dict[str, Any]
     endpoints: tuple[tuple[str, str], ...]
-    people: tuple[_Person, ...]
+    people: tuple[DemoPerson, ...]
 
 
 def _milestone(kind: str, day: date, title: str, audience: str = "all") -> dict[str, Any]:
     return {"kind": kind, "date": day, "title": title, "audience": audience}
 
 
-def _creative_cycle(year: int) -> _ProgrammeSeed:
+def _creative_cycle(year: int) -> ProgrammeSeed:
     mentor, mentee = Role.MENTOR, Role.MENTEE
-    return _ProgrammeSeed(
+    return ProgrammeSeed(
         fields={
             "name": f"Kreativni mentorski ciklus {year}/{year + 1}",
             "kind": "cohort",
@@ -140,10 +161,13 @@ def _creative_cycle(year: int) -> _ProgrammeSeed:
                 _milestone("closing_event", date(year + 1, 2, 20), "Završna svečanost i predstavljanje radova"),
             ],
             "coordinator_email": "koordinacija@kreativni-ciklus.example.org",
+            "coordinators": [
+                {"name": "Vesna Milošević", "email": "koordinacija@kreativni-ciklus.example.org", "language": "sr"}
+            ],
         },
         endpoints=(("typeform", "Prijava za mentore i mentorke (Typeform)"),),
         people=(
-            _Person(
+            DemoPerson(
                 mentor,
                 "Jelena Đorđević",
                 "jelena.djordjevic@example.org",
@@ -153,7 +177,7 @@ def _creative_cycle(year: int) -> _ProgrammeSeed:
                 "Studio Kadar",
                 capacity=2,
             ),
-            _Person(
+            DemoPerson(
                 mentor,
                 "Милош Петровић",
                 "milos.petrovic@example.org",
@@ -163,7 +187,7 @@ def _creative_cycle(year: int) -> _ProgrammeSeed:
                 "Атеље Линија",
                 capacity=1,
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Ana Stojanović",
                 "ana.stojanovic@example.net",
@@ -172,8 +196,8 @@ def _creative_cycle(year: int) -> _ProgrammeSeed:
                 2,
                 "Nezavisna scena",
             ),
-            _Person(mentee, "Nikola Živković", "nikola.zivkovic@example.net", ("sr",), ("ilustracija", "strip"), 1),
-            _Person(
+            DemoPerson(mentee, "Nikola Živković", "nikola.zivkovic@example.net", ("sr",), ("ilustracija", "strip"), 1),
+            DemoPerson(
                 mentee,
                 "Маја Јовановић",
                 "maja.jovanovic@example.net",
@@ -185,9 +209,9 @@ def _creative_cycle(year: int) -> _ProgrammeSeed:
     )
 
 
-def _organisational(year: int) -> _ProgrammeSeed:
+def _organisational(year: int) -> ProgrammeSeed:
     mentor, mentee = Role.MENTOR, Role.MENTEE
-    return _ProgrammeSeed(
+    return ProgrammeSeed(
         fields={
             "name": f"Mentorystės programa „Augame kartu“ {year}",
             "kind": "cohort",
@@ -206,10 +230,13 @@ def _organisational(year: int) -> _ProgrammeSeed:
                 _milestone("closing_event", date(year, 11, 26), "Baigiamasis renginys"),
             ],
             "coordinator_email": "mentoryste@bendrove.example.com",
+            "coordinators": [
+                {"name": "Aistė Petrauskienė", "email": "mentoryste@bendrove.example.com", "language": "lt"}
+            ],
         },
         endpoints=(("jotform", "Dalyvių registracijos forma (Jotform)"),),
         people=(
-            _Person(
+            DemoPerson(
                 mentor,
                 "Rūta Čiurlionytė",
                 "ruta.ciurlionyte@bendrove.example.com",
@@ -220,7 +247,7 @@ def _organisational(year: int) -> _ProgrammeSeed:
                 "Operacijos",
                 capacity=2,
             ),
-            _Person(
+            DemoPerson(
                 mentor,
                 "Mindaugas Kazlauskas",
                 "mindaugas.kazlauskas@bendrove.example.com",
@@ -231,7 +258,7 @@ def _organisational(year: int) -> _ProgrammeSeed:
                 "Finansai",
                 capacity=2,
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Gintarė Žukauskaitė",
                 "gintare.zukauskaite@bendrove.example.com",
@@ -241,7 +268,7 @@ def _organisational(year: int) -> _ProgrammeSeed:
                 "UAB Gintaras",
                 "Rinkodara",
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Tomas Jankūnas",
                 "tomas.jankunas@bendrove.example.com",
@@ -251,7 +278,7 @@ def _organisational(year: int) -> _ProgrammeSeed:
                 "UAB Gintaras",
                 "Pardavimai",
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Eglė Šimkutė",
                 "egle.simkute@bendrove.example.com",
@@ -265,9 +292,9 @@ def _organisational(year: int) -> _ProgrammeSeed:
     )
 
 
-def _community(year: int) -> _ProgrammeSeed:
+def _community(year: int) -> ProgrammeSeed:
     mentor, mentee = Role.MENTOR, Role.MENTEE
-    return _ProgrammeSeed(
+    return ProgrammeSeed(
         fields={
             "name": "Skupnostni mentorski program Povezani",
             "kind": "evergreen",
@@ -280,10 +307,11 @@ def _community(year: int) -> _ProgrammeSeed:
                 _milestone("mentor_gathering", date(year, 6, 18), "Poletno srečanje mentorjev", "mentors"),
             ],
             "coordinator_email": "povezani@skupnost.example.org",
+            "coordinators": [{"name": "Mojca Kranjc", "email": "povezani@skupnost.example.org", "language": "sl"}],
         },
         endpoints=(("tally", "Prijavnica za mentorje in mentorirance (Tally)"),),
         people=(
-            _Person(
+            DemoPerson(
                 mentor,
                 "Tjaša Kovačič",
                 "tjasa.kovacic@example.org",
@@ -292,7 +320,7 @@ def _community(year: int) -> _ProgrammeSeed:
                 10,
                 capacity=3,
             ),
-            _Person(
+            DemoPerson(
                 mentor,
                 "Matej Horvat",
                 "matej.horvat@example.org",
@@ -301,15 +329,15 @@ def _community(year: int) -> _ProgrammeSeed:
                 8,
                 capacity=2,
             ),
-            _Person(mentee, "Špela Zupančič", "spela.zupancic@example.net", ("sl",), ("podjetništvo",), 1),
-            _Person(mentee, "Žiga Novak", "ziga.novak@example.net", ("sl", "en"), ("programiranje",), 2),
+            DemoPerson(mentee, "Špela Zupančič", "spela.zupancic@example.net", ("sl",), ("podjetništvo",), 1),
+            DemoPerson(mentee, "Žiga Novak", "ziga.novak@example.net", ("sl", "en"), ("programiranje",), 2),
         ),
     )
 
 
-def _leadership_network(year: int) -> _ProgrammeSeed:
+def _leadership_network(year: int) -> ProgrammeSeed:
     mentor, mentee = Role.MENTOR, Role.MENTEE
-    return _ProgrammeSeed(
+    return ProgrammeSeed(
         fields={
             "name": f"Tværgående Ledernetværk {year}–{year + 1}",
             "kind": "cohort",
@@ -328,13 +356,14 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
                 _milestone("closing_event", date(year + 1, 6, 10), "Afslutning og erfaringsdeling"),
             ],
             "coordinator_email": "netvaerk@ledernetvaerk.example.com",
+            "coordinators": [{"name": "Helle Holm", "email": "netvaerk@ledernetvaerk.example.com", "language": "da"}],
         },
         endpoints=(
             ("google-forms", "Tilmelding via Google Forms"),
             ("standard", "Tilmelding via Microsoft Forms og Power Automate"),
         ),
         people=(
-            _Person(
+            DemoPerson(
                 mentor,
                 "Søren Ærø",
                 "soeren.aeroe@nordlys.example.com",
@@ -345,7 +374,7 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
                 "Direktionen",
                 capacity=2,
             ),
-            _Person(
+            DemoPerson(
                 mentor,
                 "Mette Kjærgaard",
                 "mette.kjaergaard@havnegaarden.example.com",
@@ -356,7 +385,7 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
                 "Økonomi",
                 capacity=1,
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Jens Østergård",
                 "jens.oestergaard@nordlys.example.com",
@@ -366,7 +395,7 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
                 "Nordlys A/S",
                 "Produktion",
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Ida Løkke",
                 "ida.loekke@boelge.example.com",
@@ -376,7 +405,7 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
                 "Bølge Energi A/S",
                 "Projekter",
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Astrid Nørgaard",
                 "astrid.noergaard@havnegaarden.example.com",
@@ -390,9 +419,9 @@ def _leadership_network(year: int) -> _ProgrammeSeed:
     )
 
 
-def _onboarding(year: int) -> _ProgrammeSeed:
+def _onboarding(year: int) -> ProgrammeSeed:
     mentor, mentee = Role.MENTOR, Role.MENTEE
-    return _ProgrammeSeed(
+    return ProgrammeSeed(
         fields={
             "name": f"Onboarding-makker for nye medarbejdere, efterår {year}",
             "kind": "cohort",
@@ -411,10 +440,11 @@ def _onboarding(year: int) -> _ProgrammeSeed:
                 _milestone("closing_event", date(year, 11, 25), "Afslutning af onboarding"),
             ],
             "coordinator_email": "hr@nordlys.example.com",
+            "coordinators": [{"name": "Lars Bech", "email": "hr@nordlys.example.com", "language": "da"}],
         },
         endpoints=(("standard", "Nyansat-formular via Microsoft Forms og Power Automate"),),
         people=(
-            _Person(
+            DemoPerson(
                 mentor,
                 "Birgitte Bødker",
                 "birgitte.boedker@nordlys.example.com",
@@ -425,7 +455,7 @@ def _onboarding(year: int) -> _ProgrammeSeed:
                 "Kundeservice",
                 capacity=2,
             ),
-            _Person(
+            DemoPerson(
                 mentor,
                 "Anders Thøgersen",
                 "anders.thoegersen@nordlys.example.com",
@@ -436,7 +466,7 @@ def _onboarding(year: int) -> _ProgrammeSeed:
                 "Logistik",
                 capacity=1,
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Freja Dahl",
                 "freja.dahl@nordlys.example.com",
@@ -446,7 +476,7 @@ def _onboarding(year: int) -> _ProgrammeSeed:
                 "Nordlys A/S",
                 "Salg",
             ),
-            _Person(
+            DemoPerson(
                 mentee,
                 "Mikkel Strøm",
                 "mikkel.stroem@nordlys.example.com",
@@ -460,7 +490,7 @@ def _onboarding(year: int) -> _ProgrammeSeed:
     )
 
 
-def _seeds(year: int) -> list[_ProgrammeSeed]:
+def programme_seeds(year: int) -> list[ProgrammeSeed]:
     return [
         _creative_cycle(year),
         _organisational(year),
@@ -470,19 +500,9 @@ def _seeds(year: int) -> list[_ProgrammeSeed]:
     ]
 
 
-_KIT_FOLDER = {
-    "typeform": "typeform",
-    "tally": "tally",
-    "jotform": "jotform",
-    "google-forms": "google-forms",
-    "standard": "microsoft-forms",
-}
-
-
 def mapping_template(source: str) -> FieldMapping:
     """The platform kit's mentee-signup field mapping for a form source."""
-    path = Path(__file__).resolve().parents[1] / "integrations" / _KIT_FOLDER[source] / "mapping.mentee-signup.json"
-    return FieldMapping.model_validate_json(path.read_bytes())
+    return FieldMapping.model_validate(kit_mapping(source, "mentee"))
 
 
 def seed_demo(storage: Storage, clock: Clock, base_url: str) -> DemoInfo:
@@ -490,7 +510,7 @@ def seed_demo(storage: Storage, clock: Clock, base_url: str) -> DemoInfo:
     now = clock.now()
     tenant, issued_key = bootstrap_tenant(storage, name=DEMO_TENANT_NAME, clock=clock, key_name="local demo")
     programmes = []
-    for seed in _seeds(now.year):
+    for seed in programme_seeds(now.year):
         programme = create_programme(storage, tenant_id=tenant.tenant_id, fields=seed.fields, clock=clock)
         endpoints = []
         for source, description in seed.endpoints:
@@ -534,7 +554,7 @@ def seed_demo(storage: Storage, clock: Clock, base_url: str) -> DemoInfo:
     )
 
 
-def _participant(programme: Programme, person: _Person, clock: Clock) -> Participant:
+def _participant(programme: Programme, person: DemoPerson, clock: Clock) -> Participant:
     now = clock.now()
     profile = Profile(
         role=person.role,

@@ -175,8 +175,9 @@ def mime_message(message: Message, *, sender: str) -> EmailMessage:
         email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
-    email["Content-Language"] = message.language
     email.set_content(message.body_text, charset="utf-8", cte="quoted-printable")
+    # After set_content, which drops every Content-* header set before it.
+    email["Content-Language"] = message.language
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition(";")[0].partition("/")
         params = dict(part.strip().split("=", 1) for part in attachment.content_type.split(";")[1:] if "=" in part)

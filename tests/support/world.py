@@ -29,6 +29,7 @@ from chalicelib.services.links import LinkAction
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.signing import StandardWebhooksVerifier
+from devtools.demo_forms import standard_headers
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 # Signs the one-click links of every test world: the first signs, both are accepted.
@@ -143,13 +144,7 @@ class TenantHandle:
 def signed_standard(
     secret: str, body: bytes, *, msg_id: str, at: datetime, content_type: str = "application/json"
 ) -> dict[str, str]:
-    timestamp = int(at.timestamp())
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": StandardWebhooksVerifier.sign(secret, msg_id, timestamp, body),
-        "Content-Type": content_type,
-    }
+    return standard_headers(secret, body, msg_id=msg_id, at=at, content_type=content_type)
 
 
 @contextmanager
