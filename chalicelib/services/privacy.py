@@ -11,7 +11,8 @@ What holds a person, and how each is found from their e-mail address:
 * in each programme they are in: event invitations (answers, attendance), survey
   requests (their answers; a partner's comment may name them), the record of which form
   response enrolled them, and matching runs' unmatched entries (a sentence naming them);
-* the HR sync's fingerprints, which remember their participant ids.
+* the HR sync's fingerprints, which remember their participant ids, its claims (which
+  employee a participant id belongs to) and its open invitations to them.
 
 Erasure releases their open pairs the way a withdrawal does (the partner is told and
 the place offered again), scrubs the rest, and leaves a tombstone (``services.erasures``)
@@ -37,6 +38,7 @@ from chalicelib.domain.matching_run import MatchRun, UnmatchedEntry
 from chalicelib.domain.message import Message
 from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant
+from chalicelib.domain.sync import OpenInvitation
 from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
@@ -212,12 +214,15 @@ def _forget_unmatched(entry: dict[str, Any], ids: frozenset[str], words: set[str
 def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
     """What becomes of a programme's items when the people ``ids`` (named by ``words``) are erased.
 
-    Their own invitations, survey requests and form-response records go; their entries in
-    matching runs keep the role and the reason's code (the run's figures stay true) but
-    lose their id, sentence and parameters; text others wrote or were shown that names them is scrubbed.
+    Their own invitations (to events, or the HR sync's to join), survey requests and
+    form-response records go; their entries in matching runs keep the role and the reason's
+    code (the run's figures stay true) but lose their id, sentence and parameters; text
+    others wrote or were shown that names them is scrubbed.
     """
 
     def rewrite(entity: DomainModel) -> DomainModel | None:
+        if isinstance(entity, OpenInvitation):
+            return None if entity.participant_id in ids else entity
         if isinstance(entity, Invitation | SurveyRequest | FormResponse):
             if entity.participant_id in ids:
                 return None
@@ -240,17 +245,19 @@ def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
 
 
 def _forget_synced(storage: Storage, tenant_id: str, ids: frozenset[str]) -> int:
-    """Drop the erased ids from the HR sync's fingerprints.
+    """Drop the erased ids from the HR sync's fingerprints and delete their claims; how many items changed.
 
     The fingerprint itself stays, so a person the HR system still lists unchanged is not invited again.
     """
     changed = []
+    unclaimed = 0
     for connector in storage.connectors.list(tenant_id):
         for person in storage.synced_people.list(tenant_id, connector.connector_id):
             kept = {programme: pid for programme, pid in person.participants.items() if pid not in ids}
             if kept != person.participants:
                 changed.append(person.model_copy(update={"participants": kept}))
-    return storage.synced_people.put_many(changed) if changed else 0
+        unclaimed += storage.synced_people.unclaim(tenant_id, connector.connector_id, ids)
+    return (storage.synced_people.put_many(changed) if changed else 0) + unclaimed
 
 
 def erase_person(
