@@ -7,7 +7,7 @@ What holds a person, and how each is found from their e-mail address:
 * pairs they are in (history, end reason, the explanation that quotes their goals, the
   mentee's goals and both people's contacts kept for nudges);
 * messages to them (the outbox's participant index) and about them (a partner's match
-  or pair-ended e-mail that names them: the tenant's outbox, read whole);
+  or pair-ended e-mail that names them or holds their id: the tenant's outbox, read whole);
 * in each programme they are in: event invitations (answers, attendance), survey
   requests (their answers; a partner's comment may name them), the record of which form
   response enrolled them, and matching runs' unmatched entries (a sentence naming them);
@@ -16,7 +16,10 @@ What holds a person, and how each is found from their e-mail address:
 
 Erasure releases their open pairs the way a withdrawal does (the partner is told and
 the place offered again), scrubs the rest, and leaves a tombstone (``services.erasures``)
-that turns a later replay or redelivery of their data into a no-op. The erasure record
+that turns a later replay or redelivery of their data into a no-op. Their participant ids
+are an unkeyed hash of the address, so wherever one stays on an item that must remain
+(a partner's pair, a run's figures, a meeting) it becomes ``ERASED_ID``, and an item
+whose own key holds one goes. The erasure record
 holds who asked, when and how many items went, never the person.
 """
 
@@ -25,7 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_plus
 
 from chalicelib.clock import Clock
@@ -38,6 +41,7 @@ from chalicelib.domain.matching_run import MatchRun, UnmatchedEntry
 from chalicelib.domain.message import Message
 from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant
+from chalicelib.domain.places import PlaceSlot
 from chalicelib.domain.sync import OpenInvitation
 from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.errors import NotFound, ValidationFailed
@@ -49,6 +53,7 @@ from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.storage.match_runs import RunPart
 from chalicelib.storage.offboarding import Rewrite, rewrite_programme
+from chalicelib.storage.registry import key_of
 from chalicelib.storage.repositories import Storage
 
 PARKED_STATES = (DeliveryState.RECEIVED, DeliveryState.RETRYING, DeliveryState.NEEDS_ATTENTION, DeliveryState.DEAD)
@@ -123,9 +128,12 @@ def _deliveries(storage: Storage, tenant_id: str, email: str, key: bytes | None)
     return [found[k] for k in sorted(found)]
 
 
-def _mentions(message: Message, words: set[str]) -> bool:
+def _mentions(message: Message, words: set[str], ids: set[str]) -> bool:
     text = f"{message.subject}\n{message.body_text}".lower()
-    return any(word in text for word in words)
+    if any(word in text for word in words):
+        return True
+    held = message.model_dump_json()
+    return any(participant_id in held for participant_id in ids)
 
 
 def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) -> Holdings:
@@ -144,7 +152,7 @@ def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) ->
     about = [
         m
         for m in storage.messages.for_tenant(tenant_id)
-        if m.participant_id not in ids and (m.recipient.lower() == address or _mentions(m, words))
+        if m.participant_id not in ids and (m.recipient.lower() == address or _mentions(m, words, ids))
     ]
     return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address, key))
 
@@ -211,16 +219,50 @@ def _forget_unmatched(entry: dict[str, Any], ids: frozenset[str], words: set[str
     return {**entry, "sentence": _scrub_text(str(entry.get("sentence", "")), words)}
 
 
+def _without_ids(value: Any, ids: frozenset[str]) -> Any:
+    if isinstance(value, str):
+        for erased in ids:
+            value = value.replace(erased, ERASED_ID)
+        return value
+    if isinstance(value, dict):
+        return {_without_ids(k, ids): _without_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_without_ids(v, ids) for v in value]
+    return value
+
+
+def unlinked(entity: DomainModel, ids: frozenset[str]) -> DomainModel | None:
+    """``entity`` with each of the erased ``ids`` replaced by ``ERASED_ID``, wherever it is held.
+
+    A participant id is an unkeyed hash of the address, so one left behind names the person
+    to anyone who knows it. None when the item's own key holds one: that item must go, as
+    it could only be stored again under a new key.
+    """
+    dumped = entity.model_dump()
+    cleared = _without_ids(dumped, ids)
+    if cleared == dumped:
+        return entity
+    replaced = type(entity).model_validate(cleared)
+    try:
+        if key_of(replaced) != key_of(entity):
+            return None
+    except TypeError:
+        # A whole entity a fake keeps as one (a matching run and its parts) has no key of its own.
+        pass
+    return replaced
+
+
 def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
     """What becomes of a programme's items when the people ``ids`` (named by ``words``) are erased.
 
     Their own invitations (to events, or the HR sync's to join), survey requests and
     form-response records go; their entries in matching runs keep the role and the reason's
     code (the run's figures stay true) but lose their id, sentence and parameters; text
-    others wrote or were shown that names them is scrubbed.
+    others wrote or were shown that names them is scrubbed; their place slots are freed;
+    their ids on what stays (pairs, runs, meetings, survey plans) become ``ERASED_ID``.
     """
 
-    def rewrite(entity: DomainModel) -> DomainModel | None:
+    def scrub(entity: DomainModel) -> DomainModel | None:
         if isinstance(entity, OpenInvitation):
             return None if entity.participant_id in ids else entity
         if isinstance(entity, Invitation | SurveyRequest | FormResponse):
@@ -240,6 +282,15 @@ def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
                 return entity
             return entity.model_copy(update={"unmatched": [UnmatchedEntry.model_validate(e) for e in after]})
         return entity
+
+    def rewrite(entity: DomainModel) -> DomainModel | None:
+        if isinstance(entity, Participant) and entity.participant_id in ids:
+            # Deleted through its repository afterwards, which also drops it from its indexes.
+            return entity
+        if isinstance(entity, PlaceSlot) and entity.holder_id in ids:
+            return None
+        kept = scrub(entity)
+        return None if kept is None else unlinked(kept, ids)
 
     return rewrite
 
@@ -295,6 +346,7 @@ def erase_person(
             release_pairs_of(storage, notifier, clock, programme, participant, reason=ERASED_REASON)
 
     held = holdings(storage, tenant_id, address, erasure_key)
+    ids = frozenset(p.participant_id for p in held.participants)
     words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
     for pair in held.pairs:
         update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None, "goals": [], "contacts": []}
@@ -308,10 +360,15 @@ def erase_person(
             storage.messages.delete(message)
             continue
         scrubbed = {"subject": _scrub_text(message.subject, words), "body_text": _scrub_text(message.body_text, words)}
-        storage.messages.save(message.model_copy(update=scrubbed))
+        kept = unlinked(message.model_copy(update=scrubbed), ids)
+        if kept is None:
+            storage.messages.delete(message)
+        else:
+            storage.messages.save(cast(Message, kept))
     for delivery in held.deliveries:
         delete_delivery(delivery, storage)
-    ids = frozenset(p.participant_id for p in held.participants)
+    # Aliases are found by their owner's id, which the programme's rewrite below replaces.
+    aliases = erase_aliases(storage, held.participants)
     programme_items = [0, 0]
     for programme_id in sorted({p.programme_id for p in held.participants}):
         replaced, deleted = rewrite_programme(storage, tenant_id, programme_id, forget_in_programme(ids, words))
@@ -331,7 +388,7 @@ def erase_person(
         "calendars_deleted": calendars,
         "programme_items_scrubbed": programme_items[0] + synced,
         "programme_items_deleted": programme_items[1],
-        "aliases_deleted": erase_aliases(storage, held.participants),
+        "aliases_deleted": aliases,
     }
     recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
     log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))

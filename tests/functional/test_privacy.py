@@ -33,7 +33,7 @@ from chalicelib.domain.sync import (
     Vendor,
 )
 from chalicelib.jobs import run_job
-from chalicelib.services import erasures
+from chalicelib.services import erasures, privacy
 from chalicelib.services.endpoints import IssuedEndpoint
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import dynamo_storage
@@ -186,7 +186,7 @@ def laura_everywhere(world: World, tenant_id: str, programme_id: str) -> str:
 
 
 def items_naming(table: Any, participant_id: str) -> list[str]:
-    """The entity types of the table's items that hold ``participant_id`` (pairs keep ids, by design)."""
+    """The entity types of the table's items that hold ``participant_id``, index attributes included."""
     found = []
     for item in json.loads(table_text(table)):
         if participant_id in json.dumps(item, ensure_ascii=False):
@@ -257,6 +257,8 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     world, table, outbox = table_world
     coordinator, issued, programme_id = matched_laura(world)
     laura_id = laura_everywhere(world, coordinator.tenant_id, programme_id)
+    (soren,) = world.storage.participants.by_email(coordinator.tenant_id, "soren@example.dk")
+    soren_id = soren.participant_id
     assert traces(table_text(table)) == [EMAIL, NAME.lower(), ANSWER]
     seeded = {"form_response", "invitation", "match_run_part", "survey_request", "synced_person"}
     assert seeded | {"synced_claim", "sync_invitation"} <= set(items_naming(table, laura_id))
@@ -274,7 +276,8 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     assert "pair_ended" in outbox_text(outbox) or "has left" in outbox_text(outbox)
     assert traces(table_text(table)) == []
     assert traces(outbox_text(outbox)) == []
-    assert set(items_naming(table, laura_id)) <= {"pair", "place_slot"}
+    assert items_naming(table, laura_id) == []
+    assert (pair.mentor_id, pair.mentee_id) == (soren_id, privacy.ERASED_ID)
     assert world.storage.synced_people.owners(coordinator.tenant_id, "con_hr", [laura_id]) == {}
     assert world.storage.sync_invitations.get(coordinator.tenant_id, programme_id, laura_id) is None
     (fingerprint,) = world.storage.synced_people.list(coordinator.tenant_id, "con_hr")
