@@ -67,9 +67,10 @@ _PARKED_SCAN = 10_000
 
 @dataclass(frozen=True)
 class Holdings:
-    """Everything one tenant holds about one address."""
+    """Everything one tenant holds about one person, known by the address asked about and the others found from it."""
 
     email: str
+    addresses: list[str]
     participants: list[Participant]
     pairs: list[Pair]
     messages_to: list[Message]
@@ -136,10 +137,35 @@ def _mentions(message: Message, words: set[str], ids: set[str]) -> bool:
     return any(participant_id in held for participant_id in ids)
 
 
+def _enrolments(storage: Storage, tenant_id: str, addresses: list[str]) -> list[Participant]:
+    found = {p.participant_id: p for a in addresses for p in storage.participants.by_email(tenant_id, a)}
+    return [found[k] for k in sorted(found)]
+
+
+def person_addresses(storage: Storage, tenant_id: str, address: str) -> list[str]:
+    """``address`` (normalised), then the person's other addresses: when it is a participant's alias,
+    the address they enrolled with, and every alias of the enrolments those addresses name.
+    """
+    owners = []
+    for programme in storage.programmes.list(tenant_id):
+        alias = storage.aliases.get(tenant_id, programme.programme_id, address)
+        owner = None if alias is None else storage.participants.get(tenant_id, alias.programme_id, alias.participant_id)
+        if owner is not None:
+            owners.append(owner.email)
+    enrolled = _enrolments(storage, tenant_id, list(dict.fromkeys([address, *owners])))
+    others = [p.email for p in enrolled] + [a.email for a in aliases_of(storage, enrolled)]
+    return list(dict.fromkeys(normalise_email(a) for a in [address, *others]))
+
+
 def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) -> Holdings:
-    """Find every item of the tenant that holds ``email`` or its owner's name (see the module docstring)."""
+    """Find every item of the tenant that holds ``email``, the person's other addresses or their name.
+
+    ``email`` may be one of a participant's aliases: the person is found through it.
+    See the module docstring.
+    """
     address = _email(email)
-    participants = storage.participants.by_email(tenant_id, address)
+    addresses = person_addresses(storage, tenant_id, address)
+    participants = _enrolments(storage, tenant_id, addresses)
     ids = {p.participant_id for p in participants}
     pairs = [
         pair
@@ -148,13 +174,15 @@ def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) ->
         if ids & {pair.mentor_id, pair.mentee_id}
     ]
     to = [m for pid in sorted(ids) for m in storage.messages.for_participant(tenant_id, pid)]
-    words = {address} | {p.profile.name.lower() for p in participants if p.profile.name}
+    words = set(addresses) | {p.profile.name.lower() for p in participants if p.profile.name}
     about = [
         m
         for m in storage.messages.for_tenant(tenant_id)
-        if m.participant_id not in ids and (m.recipient.lower() == address or _mentions(m, words, ids))
+        if m.participant_id not in ids and (m.recipient.lower() in addresses or _mentions(m, words, ids))
     ]
-    return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address, key))
+    found = {(d.endpoint_id, d.delivery_id): d for a in addresses for d in _deliveries(storage, tenant_id, a, key)}
+    deliveries = [found[k] for k in sorted(found)]
+    return Holdings(address, addresses, participants, pairs, to, about, deliveries)
 
 
 def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: bytes | None) -> dict[str, Any]:
@@ -191,12 +219,12 @@ def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: 
     }
 
 
-def erase_calendars(storage: Storage, *, tenant_id: str, email: str, participants: list[Participant]) -> int:
-    """Delete the calendar connections a person consented to, or that read their own address."""
+def erase_calendars(storage: Storage, *, tenant_id: str, addresses: list[str], participants: list[Participant]) -> int:
+    """Delete the calendar connections a person consented to, or that read one of their addresses."""
     ids = {participant.participant_id for participant in participants}
     gone = 0
     for connection in storage.calendars.list(tenant_id):
-        if connection.participant_id in ids or connection.calendar_id.strip().lower() == email:
+        if connection.participant_id in ids or connection.calendar_id.strip().lower() in addresses:
             storage.calendars.delete(connection)
             gone += 1
     return gone
@@ -323,8 +351,9 @@ def erase_person(
 ) -> Erasure:
     """Erase everything the tenant holds about one person and leave a tombstone; see the module docstring.
 
-    The tombstone is written first, so a delivery arriving while the erasure runs is
-    already a no-op; erasing again finishes an interrupted erasure.
+    ``email`` may be one of the person's aliases. Every address of theirs gets a tombstone,
+    written first, so a delivery arriving while the erasure runs is already a no-op; the
+    one asked about also records the counts. Erasing again finishes an interrupted erasure.
 
     Raises
     ------
@@ -333,21 +362,26 @@ def erase_person(
     """
     # ``erasure_key``: the container's, which later signups are checked against (``services.erasures``).
     address = _email(email)
-    tombstone = Erasure(
-        tenant_id=tenant_id,
-        subject=erasures.subject(erasure_key, tenant_id, address),
-        erased_by=erased_by,
-        erased_at=clock.now(),
-    )
-    storage.erasures.record(tombstone)
-    for participant in storage.participants.by_email(tenant_id, address):
+    addresses = person_addresses(storage, tenant_id, address)
+    tombstones = [
+        Erasure(
+            tenant_id=tenant_id,
+            subject=erasures.subject(erasure_key, tenant_id, a),
+            erased_by=erased_by,
+            erased_at=clock.now(),
+        )
+        for a in addresses
+    ]
+    for tombstone in reversed(tombstones):
+        storage.erasures.record(tombstone)
+    for participant in _enrolments(storage, tenant_id, addresses):
         programme = storage.programmes.get(tenant_id, participant.programme_id)
         if programme is not None:
             release_pairs_of(storage, notifier, clock, programme, participant, reason=ERASED_REASON)
 
     held = holdings(storage, tenant_id, address, erasure_key)
     ids = frozenset(p.participant_id for p in held.participants)
-    words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
+    words = set(held.addresses) | {p.profile.name.lower() for p in held.participants if p.profile.name}
     for pair in held.pairs:
         update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None, "goals": [], "contacts": []}
         if pair.end_reason is not None:
@@ -356,7 +390,7 @@ def erase_person(
     for message in held.messages_to:
         storage.messages.delete(message)
     for message in held.messages_about:
-        if message.recipient.lower() == address:
+        if message.recipient.lower() in held.addresses:
             storage.messages.delete(message)
             continue
         scrubbed = {"subject": _scrub_text(message.subject, words), "body_text": _scrub_text(message.body_text, words)}
@@ -378,19 +412,20 @@ def erase_person(
     for participant in held.participants:
         storage.participants.delete(participant)
 
-    calendars = erase_calendars(storage, tenant_id=tenant_id, email=address, participants=held.participants)
+    calendars = erase_calendars(storage, tenant_id=tenant_id, addresses=held.addresses, participants=held.participants)
     counts = {
         "participants": len(held.participants),
         "pairs_scrubbed": len(held.pairs),
-        "messages_deleted": len(held.messages_to) + sum(m.recipient.lower() == address for m in held.messages_about),
-        "messages_scrubbed": sum(m.recipient.lower() != address for m in held.messages_about),
+        "messages_deleted": len(held.messages_to)
+        + sum(m.recipient.lower() in held.addresses for m in held.messages_about),
+        "messages_scrubbed": sum(m.recipient.lower() not in held.addresses for m in held.messages_about),
         "deliveries_deleted": len(held.deliveries),
         "calendars_deleted": calendars,
         "programme_items_scrubbed": programme_items[0] + synced,
         "programme_items_deleted": programme_items[1],
         "aliases_deleted": aliases,
     }
-    recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
+    recorded = storage.erasures.record(tombstones[0].model_copy(update={"items": counts}))
     log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))
     return recorded
 
