@@ -26,12 +26,13 @@ holds who asked, when and how many items went, never the person.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import unquote_plus
 
 from chalicelib.clock import Clock
+from chalicelib.domain.calendars import CalendarConnection
 from chalicelib.domain.common import DomainModel, normalise_email
 from chalicelib.domain.erasure import Erasure
 from chalicelib.domain.events import Invitation
@@ -219,15 +220,34 @@ def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: 
     }
 
 
-def erase_calendars(storage: Storage, *, tenant_id: str, addresses: list[str], participants: list[Participant]) -> int:
-    """Delete the calendar connections a person consented to, or that read one of their addresses."""
+WatchStopper = Callable[[CalendarConnection], str | None]
+"""Stops a connection's channel or subscription at its vendor; why it could not be, or None (``calendars.renewal``)."""
+
+
+def erase_calendars(
+    storage: Storage,
+    *,
+    tenant_id: str,
+    addresses: list[str],
+    participants: list[Participant],
+    stop_watch: WatchStopper | None = None,
+) -> tuple[int, int]:
+    """Delete the calendar connections a person consented to, or that read one of their addresses.
+
+    Each watch is stopped at the vendor first, as a revocation does: a deleted connection
+    could no longer be found to stop it. A watch that would not stop is counted and lapses
+    by itself (a week at most), its pushes then naming no connection. Returns how many
+    connections went and how many watches were not stopped.
+    """
     ids = {participant.participant_id for participant in participants}
-    gone = 0
+    gone = not_stopped = 0
     for connection in storage.calendars.list(tenant_id):
         if connection.participant_id in ids or connection.calendar_id.strip().lower() in addresses:
+            if stop_watch is not None and connection.readable and stop_watch(connection) is not None:
+                not_stopped += 1
             storage.calendars.delete(connection)
             gone += 1
-    return gone
+    return gone, not_stopped
 
 
 def _scrub_text(text: str, words: set[str]) -> str:
@@ -348,6 +368,7 @@ def erase_person(
     email: str,
     erased_by: str,
     erasure_key: bytes | None,
+    stop_watch: WatchStopper | None = None,
 ) -> Erasure:
     """Erase everything the tenant holds about one person and leave a tombstone; see the module docstring.
 
@@ -360,6 +381,7 @@ def erase_person(
     ValidationFailed
         ``email`` is not an e-mail address.
     """
+    # ``stop_watch``: how the deployment stops a calendar's watch (None: no calendars are read).
     # ``erasure_key``: the container's, which later signups are checked against (``services.erasures``).
     address = _email(email)
     addresses = person_addresses(storage, tenant_id, address)
@@ -412,7 +434,9 @@ def erase_person(
     for participant in held.participants:
         storage.participants.delete(participant)
 
-    calendars = erase_calendars(storage, tenant_id=tenant_id, addresses=held.addresses, participants=held.participants)
+    calendars, watches_not_stopped = erase_calendars(
+        storage, tenant_id=tenant_id, addresses=held.addresses, participants=held.participants, stop_watch=stop_watch
+    )
     counts = {
         "participants": len(held.participants),
         "pairs_scrubbed": len(held.pairs),
@@ -421,6 +445,7 @@ def erase_person(
         "messages_scrubbed": sum(m.recipient.lower() not in held.addresses for m in held.messages_about),
         "deliveries_deleted": len(held.deliveries),
         "calendars_deleted": calendars,
+        "calendar_watches_not_stopped": watches_not_stopped,
         "programme_items_scrubbed": programme_items[0] + synced,
         "programme_items_deleted": programme_items[1],
         "aliases_deleted": aliases,
