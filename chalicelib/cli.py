@@ -235,6 +235,8 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
         )
         _print(out, held)
     elif args.command == "erase-person":
+        from chalicelib.calendars.renewal import stop_watch
+
         if not args.yes:
             out.write("erasure cannot be undone; add --yes to confirm\n")
             return 2
@@ -246,6 +248,7 @@ def run(argv: Sequence[str], container: Container, out: TextIO, *, refuse_local_
             email=args.email,
             erased_by="cli",
             erasure_key=container.erasure_key,
+            stop_watch=lambda connection: stop_watch(connection, container.calendar_apis, container.clock),
         )
         _print(out, privacy.erasure_summary(erasure))
     elif args.command == "backfill-pair-health":

@@ -13,6 +13,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import ApiContext, api_route
+from chalicelib.calendars.renewal import stop_watch
 from chalicelib.domain.tenant import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.services import archiving, privacy, tenants
@@ -106,6 +107,7 @@ def erase_person(ctx: ApiContext, body: EraseRequest) -> dict[str, Any]:
         email=body.email,
         erased_by=f"api key {ctx.key_id}",
         erasure_key=container.erasure_key,
+        stop_watch=lambda connection: stop_watch(connection, container.calendar_apis, container.clock),
     )
     return privacy.erasure_summary(erasure)
 

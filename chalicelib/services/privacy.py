@@ -7,27 +7,32 @@ What holds a person, and how each is found from their e-mail address:
 * pairs they are in (history, end reason, the explanation that quotes their goals, the
   mentee's goals and both people's contacts kept for nudges);
 * messages to them (the outbox's participant index) and about them (a partner's match
-  or pair-ended e-mail that names them: the tenant's outbox, read whole);
+  or pair-ended e-mail that names them or holds their id: the tenant's outbox, read whole);
 * in each programme they are in: event invitations (answers, attendance), survey
   requests (their answers; a partner's comment may name them), the record of which form
   response enrolled them, and matching runs' unmatched entries (a sentence naming them);
-* the HR sync's fingerprints, which remember their participant ids.
+* the HR sync's fingerprints, which remember their participant ids, its claims (which
+  employee a participant id belongs to) and its open invitations to them.
 
 Erasure releases their open pairs the way a withdrawal does (the partner is told and
 the place offered again), scrubs the rest, and leaves a tombstone (``services.erasures``)
-that turns a later replay or redelivery of their data into a no-op. The erasure record
+that turns a later replay or redelivery of their data into a no-op. Their participant ids
+are an unkeyed hash of the address, so wherever one stays on an item that must remain
+(a partner's pair, a run's figures, a meeting) it becomes ``ERASED_ID``, and an item
+whose own key holds one goes. The erasure record
 holds who asked, when and how many items went, never the person.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_plus
 
 from chalicelib.clock import Clock
+from chalicelib.domain.calendars import CalendarConnection
 from chalicelib.domain.common import DomainModel, normalise_email
 from chalicelib.domain.erasure import Erasure
 from chalicelib.domain.events import Invitation
@@ -37,6 +42,8 @@ from chalicelib.domain.matching_run import MatchRun, UnmatchedEntry
 from chalicelib.domain.message import Message
 from chalicelib.domain.pair import Pair
 from chalicelib.domain.participant import Participant
+from chalicelib.domain.places import PlaceSlot
+from chalicelib.domain.sync import OpenInvitation
 from chalicelib.domain.webhook import Delivery, DeliveryState
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.logging import log_event
@@ -47,6 +54,7 @@ from chalicelib.services.inbox.service import delete_delivery, with_body
 from chalicelib.services.matching.ending import release_pairs_of
 from chalicelib.storage.match_runs import RunPart
 from chalicelib.storage.offboarding import Rewrite, rewrite_programme
+from chalicelib.storage.registry import key_of
 from chalicelib.storage.repositories import Storage
 
 PARKED_STATES = (DeliveryState.RECEIVED, DeliveryState.RETRYING, DeliveryState.NEEDS_ATTENTION, DeliveryState.DEAD)
@@ -60,9 +68,10 @@ _PARKED_SCAN = 10_000
 
 @dataclass(frozen=True)
 class Holdings:
-    """Everything one tenant holds about one address."""
+    """Everything one tenant holds about one person, known by the address asked about and the others found from it."""
 
     email: str
+    addresses: list[str]
     participants: list[Participant]
     pairs: list[Pair]
     messages_to: list[Message]
@@ -121,15 +130,43 @@ def _deliveries(storage: Storage, tenant_id: str, email: str, key: bytes | None)
     return [found[k] for k in sorted(found)]
 
 
-def _mentions(message: Message, words: set[str]) -> bool:
+def _mentions(message: Message, words: set[str], ids: set[str]) -> bool:
     text = f"{message.subject}\n{message.body_text}".lower()
-    return any(word in text for word in words)
+    if any(word in text for word in words):
+        return True
+    held = message.model_dump_json()
+    return any(participant_id in held for participant_id in ids)
+
+
+def _enrolments(storage: Storage, tenant_id: str, addresses: list[str]) -> list[Participant]:
+    found = {p.participant_id: p for a in addresses for p in storage.participants.by_email(tenant_id, a)}
+    return [found[k] for k in sorted(found)]
+
+
+def person_addresses(storage: Storage, tenant_id: str, address: str) -> list[str]:
+    """``address`` (normalised), then the person's other addresses: when it is a participant's alias,
+    the address they enrolled with, and every alias of the enrolments those addresses name.
+    """
+    owners = []
+    for programme in storage.programmes.list(tenant_id):
+        alias = storage.aliases.get(tenant_id, programme.programme_id, address)
+        owner = None if alias is None else storage.participants.get(tenant_id, alias.programme_id, alias.participant_id)
+        if owner is not None:
+            owners.append(owner.email)
+    enrolled = _enrolments(storage, tenant_id, list(dict.fromkeys([address, *owners])))
+    others = [p.email for p in enrolled] + [a.email for a in aliases_of(storage, enrolled)]
+    return list(dict.fromkeys(normalise_email(a) for a in [address, *others]))
 
 
 def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) -> Holdings:
-    """Find every item of the tenant that holds ``email`` or its owner's name (see the module docstring)."""
+    """Find every item of the tenant that holds ``email``, the person's other addresses or their name.
+
+    ``email`` may be one of a participant's aliases: the person is found through it.
+    See the module docstring.
+    """
     address = _email(email)
-    participants = storage.participants.by_email(tenant_id, address)
+    addresses = person_addresses(storage, tenant_id, address)
+    participants = _enrolments(storage, tenant_id, addresses)
     ids = {p.participant_id for p in participants}
     pairs = [
         pair
@@ -138,13 +175,15 @@ def holdings(storage: Storage, tenant_id: str, email: str, key: bytes | None) ->
         if ids & {pair.mentor_id, pair.mentee_id}
     ]
     to = [m for pid in sorted(ids) for m in storage.messages.for_participant(tenant_id, pid)]
-    words = {address} | {p.profile.name.lower() for p in participants if p.profile.name}
+    words = set(addresses) | {p.profile.name.lower() for p in participants if p.profile.name}
     about = [
         m
         for m in storage.messages.for_tenant(tenant_id)
-        if m.participant_id not in ids and (m.recipient.lower() == address or _mentions(m, words))
+        if m.participant_id not in ids and (m.recipient.lower() in addresses or _mentions(m, words, ids))
     ]
-    return Holdings(address, participants, pairs, to, about, _deliveries(storage, tenant_id, address, key))
+    found = {(d.endpoint_id, d.delivery_id): d for a in addresses for d in _deliveries(storage, tenant_id, a, key)}
+    deliveries = [found[k] for k in sorted(found)]
+    return Holdings(address, addresses, participants, pairs, to, about, deliveries)
 
 
 def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: bytes | None) -> dict[str, Any]:
@@ -181,15 +220,34 @@ def export_person(storage: Storage, *, tenant_id: str, email: str, erasure_key: 
     }
 
 
-def erase_calendars(storage: Storage, *, tenant_id: str, email: str, participants: list[Participant]) -> int:
-    """Delete the calendar connections a person consented to, or that read their own address."""
+WatchStopper = Callable[[CalendarConnection], str | None]
+"""Stops a connection's channel or subscription at its vendor; why it could not be, or None (``calendars.renewal``)."""
+
+
+def erase_calendars(
+    storage: Storage,
+    *,
+    tenant_id: str,
+    addresses: list[str],
+    participants: list[Participant],
+    stop_watch: WatchStopper | None = None,
+) -> tuple[int, int]:
+    """Delete the calendar connections a person consented to, or that read one of their addresses.
+
+    Each watch is stopped at the vendor first, as a revocation does: a deleted connection
+    could no longer be found to stop it. A watch that would not stop is counted and lapses
+    by itself (a week at most), its pushes then naming no connection. Returns how many
+    connections went and how many watches were not stopped.
+    """
     ids = {participant.participant_id for participant in participants}
-    gone = 0
+    gone = not_stopped = 0
     for connection in storage.calendars.list(tenant_id):
-        if connection.participant_id in ids or connection.calendar_id.strip().lower() == email:
+        if connection.participant_id in ids or connection.calendar_id.strip().lower() in addresses:
+            if stop_watch is not None and connection.readable and stop_watch(connection) is not None:
+                not_stopped += 1
             storage.calendars.delete(connection)
             gone += 1
-    return gone
+    return gone, not_stopped
 
 
 def _scrub_text(text: str, words: set[str]) -> str:
@@ -209,15 +267,52 @@ def _forget_unmatched(entry: dict[str, Any], ids: frozenset[str], words: set[str
     return {**entry, "sentence": _scrub_text(str(entry.get("sentence", "")), words)}
 
 
+def _without_ids(value: Any, ids: frozenset[str]) -> Any:
+    if isinstance(value, str):
+        for erased in ids:
+            value = value.replace(erased, ERASED_ID)
+        return value
+    if isinstance(value, dict):
+        return {_without_ids(k, ids): _without_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_without_ids(v, ids) for v in value]
+    return value
+
+
+def unlinked(entity: DomainModel, ids: frozenset[str]) -> DomainModel | None:
+    """``entity`` with each of the erased ``ids`` replaced by ``ERASED_ID``, wherever it is held.
+
+    A participant id is an unkeyed hash of the address, so one left behind names the person
+    to anyone who knows it. None when the item's own key holds one: that item must go, as
+    it could only be stored again under a new key.
+    """
+    dumped = entity.model_dump()
+    cleared = _without_ids(dumped, ids)
+    if cleared == dumped:
+        return entity
+    replaced = type(entity).model_validate(cleared)
+    try:
+        if key_of(replaced) != key_of(entity):
+            return None
+    except TypeError:
+        # A whole entity a fake keeps as one (a matching run and its parts) has no key of its own.
+        pass
+    return replaced
+
+
 def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
     """What becomes of a programme's items when the people ``ids`` (named by ``words``) are erased.
 
-    Their own invitations, survey requests and form-response records go; their entries in
-    matching runs keep the role and the reason's code (the run's figures stay true) but
-    lose their id, sentence and parameters; text others wrote or were shown that names them is scrubbed.
+    Their own invitations (to events, or the HR sync's to join), survey requests and
+    form-response records go; their entries in matching runs keep the role and the reason's
+    code (the run's figures stay true) but lose their id, sentence and parameters; text
+    others wrote or were shown that names them is scrubbed; their place slots are freed;
+    their ids on what stays (pairs, runs, meetings, survey plans) become ``ERASED_ID``.
     """
 
-    def rewrite(entity: DomainModel) -> DomainModel | None:
+    def scrub(entity: DomainModel) -> DomainModel | None:
+        if isinstance(entity, OpenInvitation):
+            return None if entity.participant_id in ids else entity
         if isinstance(entity, Invitation | SurveyRequest | FormResponse):
             if entity.participant_id in ids:
                 return None
@@ -236,21 +331,32 @@ def forget_in_programme(ids: frozenset[str], words: set[str]) -> Rewrite:
             return entity.model_copy(update={"unmatched": [UnmatchedEntry.model_validate(e) for e in after]})
         return entity
 
+    def rewrite(entity: DomainModel) -> DomainModel | None:
+        if isinstance(entity, Participant) and entity.participant_id in ids:
+            # Deleted through its repository afterwards, which also drops it from its indexes.
+            return entity
+        if isinstance(entity, PlaceSlot) and entity.holder_id in ids:
+            return None
+        kept = scrub(entity)
+        return None if kept is None else unlinked(kept, ids)
+
     return rewrite
 
 
 def _forget_synced(storage: Storage, tenant_id: str, ids: frozenset[str]) -> int:
-    """Drop the erased ids from the HR sync's fingerprints.
+    """Drop the erased ids from the HR sync's fingerprints and delete their claims; how many items changed.
 
     The fingerprint itself stays, so a person the HR system still lists unchanged is not invited again.
     """
     changed = []
+    unclaimed = 0
     for connector in storage.connectors.list(tenant_id):
         for person in storage.synced_people.list(tenant_id, connector.connector_id):
             kept = {programme: pid for programme, pid in person.participants.items() if pid not in ids}
             if kept != person.participants:
                 changed.append(person.model_copy(update={"participants": kept}))
-    return storage.synced_people.put_many(changed) if changed else 0
+        unclaimed += storage.synced_people.unclaim(tenant_id, connector.connector_id, ids)
+    return (storage.synced_people.put_many(changed) if changed else 0) + unclaimed
 
 
 def erase_person(
@@ -262,33 +368,42 @@ def erase_person(
     email: str,
     erased_by: str,
     erasure_key: bytes | None,
+    stop_watch: WatchStopper | None = None,
 ) -> Erasure:
     """Erase everything the tenant holds about one person and leave a tombstone; see the module docstring.
 
-    The tombstone is written first, so a delivery arriving while the erasure runs is
-    already a no-op; erasing again finishes an interrupted erasure.
+    ``email`` may be one of the person's aliases. Every address of theirs gets a tombstone,
+    written first, so a delivery arriving while the erasure runs is already a no-op; the
+    one asked about also records the counts. Erasing again finishes an interrupted erasure.
 
     Raises
     ------
     ValidationFailed
         ``email`` is not an e-mail address.
     """
+    # ``stop_watch``: how the deployment stops a calendar's watch (None: no calendars are read).
     # ``erasure_key``: the container's, which later signups are checked against (``services.erasures``).
     address = _email(email)
-    tombstone = Erasure(
-        tenant_id=tenant_id,
-        subject=erasures.subject(erasure_key, tenant_id, address),
-        erased_by=erased_by,
-        erased_at=clock.now(),
-    )
-    storage.erasures.record(tombstone)
-    for participant in storage.participants.by_email(tenant_id, address):
+    addresses = person_addresses(storage, tenant_id, address)
+    tombstones = [
+        Erasure(
+            tenant_id=tenant_id,
+            subject=erasures.subject(erasure_key, tenant_id, a),
+            erased_by=erased_by,
+            erased_at=clock.now(),
+        )
+        for a in addresses
+    ]
+    for tombstone in reversed(tombstones):
+        storage.erasures.record(tombstone)
+    for participant in _enrolments(storage, tenant_id, addresses):
         programme = storage.programmes.get(tenant_id, participant.programme_id)
         if programme is not None:
             release_pairs_of(storage, notifier, clock, programme, participant, reason=ERASED_REASON)
 
     held = holdings(storage, tenant_id, address, erasure_key)
-    words = {address} | {p.profile.name.lower() for p in held.participants if p.profile.name}
+    ids = frozenset(p.participant_id for p in held.participants)
+    words = set(held.addresses) | {p.profile.name.lower() for p in held.participants if p.profile.name}
     for pair in held.pairs:
         update: dict[str, Any] = {"explanation": None, "reasons": [], "score": None, "goals": [], "contacts": []}
         if pair.end_reason is not None:
@@ -297,14 +412,19 @@ def erase_person(
     for message in held.messages_to:
         storage.messages.delete(message)
     for message in held.messages_about:
-        if message.recipient.lower() == address:
+        if message.recipient.lower() in held.addresses:
             storage.messages.delete(message)
             continue
         scrubbed = {"subject": _scrub_text(message.subject, words), "body_text": _scrub_text(message.body_text, words)}
-        storage.messages.save(message.model_copy(update=scrubbed))
+        kept = unlinked(message.model_copy(update=scrubbed), ids)
+        if kept is None:
+            storage.messages.delete(message)
+        else:
+            storage.messages.save(cast(Message, kept))
     for delivery in held.deliveries:
         delete_delivery(delivery, storage)
-    ids = frozenset(p.participant_id for p in held.participants)
+    # Aliases are found by their owner's id, which the programme's rewrite below replaces.
+    aliases = erase_aliases(storage, held.participants)
     programme_items = [0, 0]
     for programme_id in sorted({p.programme_id for p in held.participants}):
         replaced, deleted = rewrite_programme(storage, tenant_id, programme_id, forget_in_programme(ids, words))
@@ -314,19 +434,23 @@ def erase_person(
     for participant in held.participants:
         storage.participants.delete(participant)
 
-    calendars = erase_calendars(storage, tenant_id=tenant_id, email=address, participants=held.participants)
+    calendars, watches_not_stopped = erase_calendars(
+        storage, tenant_id=tenant_id, addresses=held.addresses, participants=held.participants, stop_watch=stop_watch
+    )
     counts = {
         "participants": len(held.participants),
         "pairs_scrubbed": len(held.pairs),
-        "messages_deleted": len(held.messages_to) + sum(m.recipient.lower() == address for m in held.messages_about),
-        "messages_scrubbed": sum(m.recipient.lower() != address for m in held.messages_about),
+        "messages_deleted": len(held.messages_to)
+        + sum(m.recipient.lower() in held.addresses for m in held.messages_about),
+        "messages_scrubbed": sum(m.recipient.lower() not in held.addresses for m in held.messages_about),
         "deliveries_deleted": len(held.deliveries),
         "calendars_deleted": calendars,
+        "calendar_watches_not_stopped": watches_not_stopped,
         "programme_items_scrubbed": programme_items[0] + synced,
         "programme_items_deleted": programme_items[1],
-        "aliases_deleted": erase_aliases(storage, held.participants),
+        "aliases_deleted": aliases,
     }
-    recorded = storage.erasures.record(tombstone.model_copy(update={"items": counts}))
+    recorded = storage.erasures.record(tombstones[0].model_copy(update={"items": counts}))
     log_event("person erased", tenant_id=tenant_id, count=sum(counts.values()))
     return recorded
 

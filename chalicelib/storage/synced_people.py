@@ -42,6 +42,10 @@ class SyncedPersonRepository(ABC):
     def owners(self, tenant_id: str, connector_id: str, participant_ids: Iterable[str]) -> dict[str, str]:
         """The employee id each of the participants is claimed by, for those claimed."""
 
+    @abstractmethod
+    def unclaim(self, tenant_id: str, connector_id: str, participant_ids: Iterable[str]) -> int:
+        """Delete the claims of these participants (they were erased); how many there were."""
+
 
 def synced_person_key(tenant_id: str, connector_id: str, external_id: str) -> dict[str, str]:
     return {PK: keys.synced_people_pk(tenant_id, connector_id), SK: keys.synced_person_sk(external_id)}
@@ -110,6 +114,13 @@ class DynamoSyncedPeople(DynamoRepository, SyncedPersonRepository):
                 found[participant_id] = claim.external_id
         return found
 
+    def unclaim(self, tenant_id: str, connector_id: str, participant_ids: Iterable[str]) -> int:
+        claimed = self.owners(tenant_id, connector_id, participant_ids)
+        with self._table.batch_writer() as batch:
+            for participant_id in claimed:
+                batch.delete_item(Key=synced_claim_key(tenant_id, connector_id, participant_id))
+        return len(claimed)
+
 
 class InMemorySyncedPeople(SyncedPersonRepository):
     def __init__(self) -> None:
@@ -151,3 +162,10 @@ class InMemorySyncedPeople(SyncedPersonRepository):
             if claim is not None:
                 found[participant_id] = claim.external_id
         return found
+
+    def unclaim(self, tenant_id: str, connector_id: str, participant_ids: Iterable[str]) -> int:
+        doomed = {(tenant_id, connector_id, participant_id) for participant_id in participant_ids}
+        gone = [key for key in self.claims if key in doomed]
+        for key in gone:
+            del self.claims[key]
+        return len(gone)

@@ -147,3 +147,26 @@ def test_claims_name_each_participants_employee_and_are_forgotten_with_their_con
     assert [p.external_id for p in listed] == ["emp-1"]
     assert storage.synced_people.owners("ten_a", "con_1", ["par_3"]) == {}
     assert storage.synced_people.owners("ten_a", "con_2", ["par_3"]) == {"par_3": "emp-3"}
+
+
+def test_an_erased_participant_s_claims_are_deleted_and_others_kept(storage: Storage) -> None:
+    # GIVEN two participants claimed by their employees under one connector
+    storage.synced_people.claim_many(
+        SyncedClaim(
+            tenant_id="ten_a",
+            connector_id="con_1",
+            participant_id=participant_id,
+            external_id=f"emp-{participant_id}",
+            expires_at=NOW + timedelta(days=400),
+        )
+        for participant_id in ("par_erased", "par_kept")
+    )
+
+    # WHEN the first one's claims are deleted, once and again
+    first = storage.synced_people.unclaim("ten_a", "con_1", ["par_erased", "par_unknown"])
+    again = storage.synced_people.unclaim("ten_a", "con_1", ["par_erased"])
+
+    # THEN only the erased participant's claim went, and a second deletion finds nothing
+    assert (first, again) == (1, 0)
+    owners = storage.synced_people.owners("ten_a", "con_1", ["par_erased", "par_kept"])
+    assert owners == {"par_kept": "emp-par_kept"}

@@ -12,9 +12,10 @@ import pytest
 from chalicelib.domain.meetings import MeetingEvent, MeetingEventStatus, MeetingStatus
 from chalicelib.domain.webhook import Purpose
 from chalicelib.registry import source_registry
+from chalicelib.services.erasures import erased as erased_
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.services.meetings import BY_HAND, apply_meeting_event
-from chalicelib.services.privacy import erase_person, export_person
+from chalicelib.services.privacy import ERASED_ID, erase_person, export_person
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import calendly
 from tests.support.events import load_event_json as event_json
@@ -162,6 +163,34 @@ def test_a_persons_export_holds_their_aliases_and_erasure_deletes_them_keeping_t
     assert erasure.items["aliases_deleted"] == 1
     left = world.storage.aliases.of_programme(coordinator.tenant_id, programme_id)
     assert [a.email for a in left] == ["jelena@home.example"]
+
+
+def test_an_erasure_asked_by_one_of_the_person_s_aliases_finds_and_erases_them_under_every_address(
+    world: World,
+) -> None:
+    # GIVEN a running pair whose mentee also writes from an alias
+    coordinator = world.tenant()
+    programme_id = coordinator.programme()
+    pair = _running_pair(coordinator, programme_id)
+    coordinator.post(_aliases_path(programme_id, pair.mentee_id), {"email": "ona@home.example"})
+
+    # WHEN the coordinator exports, then erases, the person by the alias address
+    exported = coordinator.post(f"{V1}/people/export", {"email": "ONA@home.example"})
+    erased = coordinator.post(f"{V1}/people/erase", {"email": "ona@home.example", "confirm": True})
+
+    # THEN the alias led to the mentee: exported, erased, their pair released, and both addresses tombstoned
+    assert exported.status_code == 200, exported.json_body
+    assert [p["profile"]["email"] for p in exported.json_body["participants"]] == [MENTEE]
+    assert erased.status_code == 200, erased.json_body
+    assert (erased.json_body["items"]["participants"], erased.json_body["items"]["aliases_deleted"]) == (1, 1)
+    assert world.storage.participants.by_email(coordinator.tenant_id, MENTEE) == []
+    assert world.storage.aliases.of_programme(coordinator.tenant_id, programme_id) == []
+    kept = world.storage.pairs.get(coordinator.tenant_id, programme_id, pair.pair_id)
+    assert kept is not None
+    assert (kept.mentee_id, kept.status.value) == (ERASED_ID, "ended_early")
+    key, tenant_id = world.container.erasure_key, coordinator.tenant_id
+    tombstoned = [erased_(world.storage, key, tenant_id, a) is not None for a in (MENTEE, "ona@home.example")]
+    assert tombstoned == [True, True]
 
 
 def test_a_group_event_counts_for_a_pair_met_by_addresses_and_for_one_whose_mentee_came_by_alias(

@@ -203,3 +203,27 @@ def test_the_operator_archives_a_programme_with_the_cli_only_when_confirmed(worl
     assert (unconfirmed, left_open) == (2, None)
     assert confirmed == 0
     assert json.loads(out.getvalue())["scrub_at"].startswith("2026-11-30")
+
+
+def test_an_archived_programme_cannot_be_reopened_or_scheduled_for_matching_but_can_be_renamed(world: World) -> None:
+    # GIVEN an archived programme
+    coordinator, programme_id, _people, _issued = running_programme(world)
+    assert coordinator.post(f"{V1}/programmes/{programme_id}/archive").status_code == 200
+    path = f"{V1}/programmes/{programme_id}"
+
+    # WHEN the coordinator tries to open it again, to clear its archive date, to set a matching date, then renames it
+    reopened = coordinator.patch(path, {"status": "open"})
+    unarchived = coordinator.patch(path, {"archived_at": None})
+    scheduled = coordinator.patch(path, {"matching_date": "2031-01-01"})
+    renamed = coordinator.patch(path, {"name": "Mentorski program 2026 (arhiva)"})
+
+    # THEN each reopening is refused with the reason and changes nothing; the new name is kept
+    assert [a.status_code for a in (reopened, unarchived, scheduled)] == [409, 409, 409]
+    assert reopened.json_body["error"] == "conflict"
+    assert "archived and cannot be reopened" in reopened.json_body["message"]
+    assert renamed.status_code == 200, renamed.json_body
+    stored = world.storage.programmes.get(coordinator.tenant_id, programme_id)
+    assert stored is not None
+    assert (stored.status.value, stored.matching_date) == ("closed", None)
+    assert stored.name == "Mentorski program 2026 (arhiva)"
+    assert stored.archived_at is not None

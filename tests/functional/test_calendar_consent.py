@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 from chalicelib.domain.calendars import ConnectionState, Grant, Provider
 from chalicelib.domain.participant import participant_id_for
 from chalicelib.services.privacy import erase_person
-from tests.functional.calendar_scene import MENTEE, CalendarScene, calendar_scene
+from tests.functional.calendar_scene import MENTEE, MENTOR, CalendarScene, calendar_scene
 
 AUTH_CODE = "4/0AVG7fiQ-consent-code"
 
@@ -102,3 +102,39 @@ def test_erasing_a_person_deletes_the_calendar_connections_they_consented_to() -
         assert [c.connection_id for c in scene.world.storage.calendars.list(scene.tenant.tenant_id)] == [
             scene.connection_id
         ]
+
+
+def test_erasing_a_person_stops_their_calendar_s_google_channel_before_deleting_the_connection() -> None:
+    with calendar_scene(Provider.GOOGLE) as scene:
+        # GIVEN the mentor's calendar is connected and its channel open at Google
+        scene.renew()
+        channel = scene.connection.watch_id
+        assert channel is not None
+
+        # WHEN the coordinator erases the mentor
+        erased = scene.tenant.post("/api/v1/people/erase", {"email": MENTOR, "confirm": True})
+
+        # THEN Google was asked to stop that channel, and the connection is gone
+        assert erased.status_code == 200, erased.body
+        assert scene.vendors.google.stopped == [channel]
+        items = json.loads(erased.body)["items"]
+        assert (items["calendars_deleted"], items["calendar_watches_not_stopped"]) == (1, 0)
+        assert scene.world.storage.calendars.list(scene.tenant.tenant_id) == []
+
+
+def test_a_graph_subscription_that_will_not_stop_is_noted_and_the_erasure_still_completes() -> None:
+    with calendar_scene(Provider.MICROSOFT) as scene:
+        # GIVEN the mentor's calendar subscription at Graph, and Graph failing to delete it
+        scene.renew()
+        scene.vendors.graph.delete_failures = 1
+
+        # WHEN the coordinator erases the mentor
+        erased = scene.tenant.post("/api/v1/people/erase", {"email": MENTOR, "confirm": True})
+
+        # THEN the erasure completes and counts the watch left to lapse by itself
+        assert erased.status_code == 200, erased.body
+        items = json.loads(erased.body)["items"]
+        assert (items["participants"], items["calendars_deleted"], items["calendar_watches_not_stopped"]) == (1, 1, 1)
+        assert scene.world.storage.calendars.list(scene.tenant.tenant_id) == []
+        assert scene.world.storage.participants.by_email(scene.tenant.tenant_id, MENTOR) == []
+        assert len(scene.vendors.graph.subscriptions) == 1

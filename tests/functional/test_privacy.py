@@ -22,9 +22,18 @@ from chalicelib.domain.feedback import Respondent, SurveyRequest
 from chalicelib.domain.matching_run import MatchRun, RunFigures, UnmatchedEntry
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.programme import SurveyKind
-from chalicelib.domain.sync import CredentialRef, FieldMap, SecretStore, SyncConnector, SyncedPerson, Vendor
+from chalicelib.domain.sync import (
+    CredentialRef,
+    FieldMap,
+    OpenInvitation,
+    SecretStore,
+    SyncConnector,
+    SyncedClaim,
+    SyncedPerson,
+    Vendor,
+)
 from chalicelib.jobs import run_job
-from chalicelib.services import erasures
+from chalicelib.services import erasures, privacy
 from chalicelib.services.endpoints import IssuedEndpoint
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import dynamo_storage
@@ -97,7 +106,8 @@ def laura_everywhere(world: World, tenant_id: str, programme_id: str) -> str:
     """Laura also in what the programme keeps beside her record; her participant id.
 
     An earlier run that left her unmatched, her survey answer and Søren's naming her,
-    her answer and attendance of a kick-off, and the HR sync's fingerprint of her.
+    her answer and attendance of a kick-off, and the HR sync's fingerprint of her, its claim
+    that her participant id is her employee's and its open invitation to her.
     """
     (laura,) = world.storage.participants.by_email(tenant_id, EMAIL)
     (pair,) = world.storage.pairs.list(tenant_id, programme_id)
@@ -158,11 +168,25 @@ def laura_everywhere(world: World, tenant_id: str, programme_id: str) -> str:
             )
         ]
     )  # fmt: skip
+    world.storage.synced_people.claim_many(
+        [
+            SyncedClaim(
+                tenant_id=tenant_id, connector_id="con_hr", participant_id=laura.participant_id,
+                external_id="emp-laura", expires_at=later,
+            )
+        ]
+    )  # fmt: skip
+    world.storage.sync_invitations.add(
+        OpenInvitation.sent(
+            tenant_id=tenant_id, programme_id=programme_id, participant_id=laura.participant_id,
+            connector_id="con_hr", at=now,
+        )
+    )  # fmt: skip
     return laura.participant_id
 
 
 def items_naming(table: Any, participant_id: str) -> list[str]:
-    """The entity types of the table's items that hold ``participant_id`` (pairs keep ids, by design)."""
+    """The entity types of the table's items that hold ``participant_id``, index attributes included."""
     found = []
     for item in json.loads(table_text(table)):
         if participant_id in json.dumps(item, ensure_ascii=False):
@@ -233,10 +257,11 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     world, table, outbox = table_world
     coordinator, issued, programme_id = matched_laura(world)
     laura_id = laura_everywhere(world, coordinator.tenant_id, programme_id)
+    (soren,) = world.storage.participants.by_email(coordinator.tenant_id, "soren@example.dk")
+    soren_id = soren.participant_id
     assert traces(table_text(table)) == [EMAIL, NAME.lower(), ANSWER]
-    assert {"form_response", "invitation", "match_run_part", "survey_request", "synced_person"} <= set(
-        items_naming(table, laura_id)
-    )
+    seeded = {"form_response", "invitation", "match_run_part", "survey_request", "synced_person"}
+    assert seeded | {"synced_claim", "sync_invitation"} <= set(items_naming(table, laura_id))
 
     # WHEN the coordinator erases her, then the messages are sent
     erased = coordinator.post(f"{V1}/people/erase", {"email": EMAIL, "confirm": True})
@@ -251,7 +276,12 @@ def test_after_erasure_nothing_of_laura_is_left_and_her_replays_change_nothing(
     assert "pair_ended" in outbox_text(outbox) or "has left" in outbox_text(outbox)
     assert traces(table_text(table)) == []
     assert traces(outbox_text(outbox)) == []
-    assert set(items_naming(table, laura_id)) <= {"pair", "place_slot"}
+    assert items_naming(table, laura_id) == []
+    assert (pair.mentor_id, pair.mentee_id) == (soren_id, privacy.ERASED_ID)
+    assert world.storage.synced_people.owners(coordinator.tenant_id, "con_hr", [laura_id]) == {}
+    assert world.storage.sync_invitations.get(coordinator.tenant_id, programme_id, laura_id) is None
+    (fingerprint,) = world.storage.synced_people.list(coordinator.tenant_id, "con_hr")
+    assert fingerprint.participants == {}
     run = world.storage.runs.get(coordinator.tenant_id, programme_id, "run_before_soren")
     assert run is not None
     assert [(e.participant_id, e.code, e.params) for e in run.unmatched] == [("erased", "no_mentors", {})]

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from chalicelib.domain.events import Invitation
 from chalicelib.domain.matching_run import MatchRun, RunFigures, UnmatchedEntry
-from chalicelib.services.privacy import ERASED_ID, ERASED_SENTENCE, forget_in_programme
+from chalicelib.domain.pair import Pair
+from chalicelib.domain.places import PlaceSlot
+from chalicelib.services.privacy import ERASED_ID, ERASED_SENTENCE, forget_in_programme, unlinked
 from chalicelib.storage.match_runs import RunPart
+from tests.support import builders
 from tests.support.builders import at
 
 LAURA = "par_laura"
@@ -82,3 +85,36 @@ def test_a_run_part_as_the_table_keeps_it_is_rewritten_the_same_way_and_her_invi
     assert "Čiurlionytė" not in str(rewritten.unmatched)
     assert kept[0] is None
     assert kept[1] is invitations[1]
+
+
+def test_her_id_on_a_pair_that_stays_becomes_the_erased_marker_and_her_place_slot_goes() -> None:
+    # GIVEN Søren's pair with Laura, Laura's place slot and another mentee's
+    pair = builders.pair("ten_a", "prg_1", "pair_1", mentor_id=SOREN, mentee_id=LAURA)
+    slots = [
+        PlaceSlot(tenant_id="ten_a", programme_id="prg_1", index=i, holder_id=who, claimed_at=at(0))
+        for i, who in enumerate((LAURA, "par_ana"))
+    ]
+
+    # WHEN erasure rewrites them
+    rewritten = FORGET(pair)
+    kept = [FORGET(slot) for slot in slots]
+
+    # THEN the pair keeps Søren and its history but no longer holds her id; her slot is freed
+    assert isinstance(rewritten, Pair)
+    assert (rewritten.pair_id, rewritten.mentor_id, rewritten.mentee_id) == ("pair_1", SOREN, ERASED_ID)
+    assert LAURA not in rewritten.model_dump_json()
+    assert kept == [None, slots[1]]
+
+
+def test_an_item_whose_own_key_holds_her_id_is_dropped_rather_than_stored_again_under_a_new_key() -> None:
+    # GIVEN her invitation, whose sort key is made of the event and her id
+    invitation = Invitation(
+        tenant_id="ten_a", programme_id="prg_1", event_id="evt_1", participant_id=LAURA,
+        invited_at=at(0), expires_at=at(0) + timedelta(days=30),
+    )  # fmt: skip
+
+    # WHEN her id is taken out of it
+    cleared = unlinked(invitation, frozenset({LAURA}))
+
+    # THEN it cannot stay
+    assert cleared is None
