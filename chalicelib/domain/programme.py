@@ -48,7 +48,12 @@ class ReminderPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nudge_after_days: int | None = Field(default=None, ge=1, le=365, description="Default: the meeting cadence.")
+    nudge_after_days: int | None = Field(
+        default=None, ge=1, le=365, description="Days of silence before the first nudge. Default: cadence plus grace."
+    )
+    nudge_grace_days: int = Field(
+        default=3, ge=0, le=365, description="Days past the meeting cadence a pair may stay silent before it is nudged."
+    )
     escalate_after_days: int = Field(default=90, ge=1, le=3650)
     close_after_escalation_days: int | None = Field(default=7, ge=1, le=3650)
     milestone_notice_days: list[Annotated[int, Field(ge=0, le=365)]] = Field(

@@ -45,7 +45,12 @@ WINDOW = SendWindow()
 
 
 def ladder_of(programme: Programme) -> Ladder:
-    return Ladder.starting_at(programme.reminders.nudge_after_days)
+    policy = programme.reminders
+    return Ladder.for_rhythm(
+        cadence_days=programme.meeting_cadence_days,
+        grace_days=policy.nudge_grace_days,
+        first_day=policy.nudge_after_days,
+    )
 
 
 def nudge_check_at(programme: Programme, pair: Pair, health: PairHealth, now: datetime) -> PairHealth:

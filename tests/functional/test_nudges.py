@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.domain.message import Message
@@ -16,11 +18,18 @@ COORDINATOR = "koordinatorka@example.rs"
 BELGRADE = ZoneInfo("Europe/Belgrade")
 
 
+# Meetings every 11 days and the default 3 days' grace: the first nudge falls on day 14 of silence.
+CADENCE_FOR_DAY_14 = 11
+
+
 def _pair(world: World, **programme: object) -> tuple[TenantHandle, str, str, str, str]:
     coordinator = world.tenant()
-    programme_id = coordinator.programme(
-        coordinator_email=COORDINATOR, timezone="Europe/Belgrade", meeting_cadence_days=30, **programme
-    )
+    fields: dict[str, object] = {
+        "coordinator_email": COORDINATOR,
+        "timezone": "Europe/Belgrade",
+        "meeting_cadence_days": CADENCE_FOR_DAY_14,
+    }
+    programme_id = coordinator.programme(**(fields | programme))
     mentor = coordinator.enrol(programme_id, "mentor", "Jelena Đorđević", "jelena@example.rs", language="sr")
     mentee = coordinator.enrol(programme_id, "mentee", "Ona Čiurlionytė", "ona@example.lt", language="en")
     run = coordinator.post(f"{V1}/programmes/{programme_id}/matching-runs", {}).json_body
@@ -34,15 +43,31 @@ def _nudges(world: World, participant_id: str, tenant_id: str) -> list[Message]:
     return sorted((m for m in found if m.template == "nudge"), key=lambda m: m.created_at)
 
 
+def _started_at(world: World, tenant_id: str, programme_id: str, pair_id: str) -> datetime:
+    pair = world.storage.pairs.get(tenant_id, programme_id, pair_id)
+    assert pair is not None
+    assert pair.started_at is not None
+    return pair.started_at
+
+
+def _days_after(start: datetime, messages: list[Message]) -> list[int]:
+    return [(m.created_at - start) // timedelta(days=1) for m in messages]
+
+
+def _climb(world: World, days: int) -> None:
+    """The health job every six hours, twice each time (a sweep run again must send nothing new)."""
+    for _ in range(days * 4):
+        world.clock.advance(timedelta(hours=6))
+        run_job("check-meeting-health", world.container)
+        run_job("check-meeting-health", world.container)
+
+
 def test_a_silent_pair_is_nudged_at_14_21_and_28_days_each_once_then_the_coordinator_is_told(world: World) -> None:
     # GIVEN a pair approved today that never meets
     coordinator, _programme_id, _pair_id, mentor, mentee = _pair(world)
 
     # WHEN the health job runs every six hours, twice each time, for 40 days
-    for _ in range(40 * 4):
-        world.clock.advance(timedelta(hours=6))
-        run_job("check-meeting-health", world.container)
-        run_job("check-meeting-health", world.container)
+    _climb(world, 40)
 
     # THEN each person got three nudges in their language, each in their weekday window, and the coordinator one note
     for person, language in ((mentor, "sr"), (mentee, "en")):
@@ -55,6 +80,49 @@ def test_a_silent_pair_is_nudged_at_14_21_and_28_days_each_once_then_the_coordin
         )
     escalations = [m for m in world.storage.messages.by_state("pending") if m.template == "nudge_coordinator"]  # type: ignore[arg-type]
     assert [m.recipient for m in escalations] == [COORDINATOR]
+
+
+@pytest.mark.parametrize("cadence", [7, 30], ids=["weekly", "monthly"])
+def test_the_first_nudge_falls_at_the_cadence_plus_grace_days_then_weekly_then_the_coordinator(
+    world: World, cadence: int
+) -> None:
+    # GIVEN a pair of a programme meeting every `cadence` days (default grace: 3 days), approved now, that never meets
+    coordinator, programme_id, pair_id, mentor, mentee = _pair(world, meeting_cadence_days=cadence)
+    started_at = _started_at(world, coordinator.tenant_id, programme_id, pair_id)
+    first = cadence + 3
+
+    # WHEN the health job runs until a day before the first step
+    _climb(world, first - 1)
+
+    # THEN nobody has been nudged yet
+    assert _nudges(world, mentor, coordinator.tenant_id) == []
+
+    # WHEN it runs on for four more weeks
+    _climb(world, 29)
+
+    # THEN each person heard each step once, on its day, and the coordinator a week after the last
+    for person in (mentor, mentee):
+        assert _days_after(started_at, _nudges(world, person, coordinator.tenant_id)) == [
+            first,
+            first + 7,
+            first + 14,
+        ]
+    escalations = [m for m in world.storage.messages.by_state("pending") if m.template == "nudge_coordinator"]  # type: ignore[arg-type]
+    assert _days_after(started_at, escalations) == [first + 21]
+
+
+def test_a_programmes_own_first_nudge_day_wins_over_its_cadence(world: World) -> None:
+    # GIVEN a programme meeting monthly that wants silent pairs nudged from day 10
+    coordinator, programme_id, pair_id, mentor, _mentee = _pair(
+        world, meeting_cadence_days=30, reminders={"nudge_after_days": 10}
+    )
+    started_at = _started_at(world, coordinator.tenant_id, programme_id, pair_id)
+
+    # WHEN the health job runs for four weeks
+    _climb(world, 28)
+
+    # THEN the mentor was nudged on days 10, 17 and 24
+    assert _days_after(started_at, _nudges(world, mentor, coordinator.tenant_id)) == [10, 17, 24]
 
 
 def test_a_booked_meeting_stops_the_ladder(world: World) -> None:
