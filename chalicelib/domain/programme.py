@@ -150,6 +150,12 @@ class Programme(DomainModel):
                 return coordinator
         return self.coordinators[0] if self.coordinators else None
 
+    def coordinator_addresses(self) -> list[tuple[str, str]]:
+        """Whom a message for the coordinators goes to, each in their language: the named ones, else the old address."""
+        if self.coordinators:
+            return [(c.email, c.language) for c in self.coordinators]
+        return [(self.coordinator_email, self.default_language)] if self.coordinator_email else []
+
     @property
     def reply_to(self) -> str | None:
         """The address replies to the programme's messages reach."""

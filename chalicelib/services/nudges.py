@@ -31,7 +31,6 @@ from chalicelib.domain.participant import Participant
 from chalicelib.logging import log_event
 from chalicelib.notify.ics import reader_zone
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.services.feedback import coordinator_addresses
 from chalicelib.storage import keys
 
 if TYPE_CHECKING:
@@ -101,7 +100,7 @@ def nudge_pair(
 def _tell_coordinator(
     storage: Storage, notifier: Notifier, programme: Programme, pair: Pair, key: str, days: int, now: datetime
 ) -> int:
-    recipients = coordinator_addresses(programme)
+    recipients = programme.coordinator_addresses()
     if not recipients:
         log_event("silent pair without coordinator", tenant_id=pair.tenant_id, pair_id=pair.pair_id)
         return 0
