@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.domain.message import Message
+from chalicelib.domain.nudges import SendWindow
 from chalicelib.jobs import run_job
+from chalicelib.services.meetings import CONFIRM_TEMPLATE
+from chalicelib.settings import Settings
+from chalicelib.storage.repositories import Storage
 from tests.support import builders
-from tests.support.world import V1, TenantHandle, World
+from tests.support.world import START, TEST_LINK_KEYS, V1, TenantHandle, World, world_with
 
 COORDINATOR = "koordinatorka@example.rs"
 # The mentee gave no time zone: the programme's is hers.
@@ -52,6 +57,15 @@ def _started_at(world: World, tenant_id: str, programme_id: str, pair_id: str) -
 
 def _days_after(start: datetime, messages: list[Message]) -> list[int]:
     return [(m.created_at - start) // timedelta(days=1) for m in messages]
+
+
+def _local_days(messages: list[Message]) -> list[date]:
+    return [m.created_at.astimezone(BELGRADE).date() for m in messages]
+
+
+def _window_day(start: datetime, days: int) -> date:
+    """The local day a step falling ``days`` after ``start`` goes out: its own, or the next weekday."""
+    return SendWindow().next_open(start + timedelta(days=days), BELGRADE).astimezone(BELGRADE).date()
 
 
 def _climb(world: World, days: int) -> None:
@@ -100,15 +114,12 @@ def test_the_first_nudge_falls_at_the_cadence_plus_grace_days_then_weekly_then_t
     # WHEN it runs on for four more weeks
     _climb(world, 29)
 
-    # THEN each person heard each step once, on its day, and the coordinator a week after the last
+    # THEN each person heard each step once, on its day (or the next weekday), and the coordinator a week after the last
+    steps = [_window_day(started_at, first + 7 * n) for n in range(3)]
     for person in (mentor, mentee):
-        assert _days_after(started_at, _nudges(world, person, coordinator.tenant_id)) == [
-            first,
-            first + 7,
-            first + 14,
-        ]
+        assert _local_days(_nudges(world, person, coordinator.tenant_id)) == steps
     escalations = [m for m in world.storage.messages.by_state("pending") if m.template == "nudge_coordinator"]  # type: ignore[arg-type]
-    assert _days_after(started_at, escalations) == [first + 21]
+    assert _local_days(escalations) == [_window_day(started_at, first + 21)]
 
 
 def test_a_programmes_own_first_nudge_day_wins_over_its_cadence(world: World) -> None:
@@ -210,3 +221,34 @@ def test_a_persons_export_holds_their_pairs_without_the_partners_contact(world: 
     # THEN her pair is there, and nothing of the mentor's address
     assert len(export["pairs"]) == 1
     assert "jelena@example.rs" not in str(export["pairs"])
+
+
+@pytest.fixture
+def asking_world(storage: Storage) -> Iterator[World]:
+    """A deployment that can ask pairs "did you meet?" (it has link keys and a public address)."""
+    settings = Settings(link_keys=TEST_LINK_KEYS, public_base_url="https://mentorflow.example.org")
+    with world_with(storage, settings=settings) as built:
+        yield built
+
+
+def test_a_pair_that_meets_before_a_weekend_nudge_goes_out_is_only_asked_whether_it_met(asking_world: World) -> None:
+    # GIVEN a pair meeting every 8 days, so its first nudge falls on day 11: Saturday, outside the send window
+    world = asking_world
+    assert START.weekday() == 1  # a Tuesday
+    coordinator, programme_id, pair_id, mentor, mentee = _pair(world, meeting_cadence_days=8)
+    _climb(world, 12)
+    assert world.clock.now().weekday() == 6  # Sunday
+    # AND on Sunday the coordinator books them a meeting for Monday 07:00 Belgrade time, before the window opens
+    monday_seven = datetime(2026, 9, 14, 7, 0, tzinfo=BELGRADE)
+    booked = coordinator.post(
+        f"{V1}/programmes/{programme_id}/pairs/{pair_id}/meetings", {"starts_at": monday_seven.isoformat()}
+    )
+    assert booked.status_code == 201, booked.json_body
+
+    # WHEN the health job runs on through Monday
+    _climb(world, 1)
+
+    # THEN on Monday both are asked whether they met, and no nudge about the silence the meeting ended waits to go
+    for person in (mentor, mentee):
+        messages = world.storage.messages.for_participant(coordinator.tenant_id, person)
+        assert [m.template for m in messages if m.template in (CONFIRM_TEMPLATE, "nudge")] == [CONFIRM_TEMPLATE]
