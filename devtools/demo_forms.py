@@ -63,9 +63,6 @@ def standard_headers(
 def _selector(rule: Any) -> tuple[str, str] | None:
     if not isinstance(rule, dict) or "constant" in rule:
         return None
-    if rule.get("labels"):
-        # Any of a question's titles selects it; the form asks with the first.
-        return "label", str(rule["labels"][0])
     for kind in ("ref", "label", "id"):
         if kind in rule:
             return kind, str(rule[kind])
