@@ -60,9 +60,18 @@ def standard_headers(
     }
 
 
-def _selector(rule: Any) -> tuple[str, str] | None:
+# The order in which the kits list a question's titles in ``labels``.
+_LABEL_LANGUAGES = ("en", "sl", "da", "lt", "sr")
+
+
+def _selector(rule: Any, language: str | None = None) -> tuple[str, str] | None:
     if not isinstance(rule, dict) or "constant" in rule:
         return None
+    if isinstance(rule.get("labels"), list) and rule["labels"]:
+        # The form is written in the programme's language, as its respondents would see it.
+        titles = rule["labels"]
+        index = _LABEL_LANGUAGES.index(language) if language in _LABEL_LANGUAGES else 0
+        return "label", str(titles[index] if index < len(titles) else titles[0])
     for kind in ("ref", "label", "id"):
         if kind in rule:
             return kind, str(rule[kind])
@@ -82,7 +91,7 @@ def form_answers(mapping: dict[str, Any], profile: dict[str, Any]) -> list[tuple
     """(selector kind, selector, answer) for every profile field the mapping reads and the person gave."""
     answers = []
     for field, rule in mapping.items():
-        selected = _selector(rule)
+        selected = _selector(rule, profile.get("language"))
         if selected is None or profile.get(field) is None:
             continue
         answers.append((*selected, _as_choice(rule, profile[field])))
