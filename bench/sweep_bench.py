@@ -66,6 +66,8 @@ def build(pairs: int, due_share: float) -> tuple[Any, Any, int]:
             tenant_id="ten_bench",
             name="Bench",
             timezone="Europe/Belgrade",
+            # Meetings every 11 days and 3 days' grace: the due pairs reach their first nudge on day 14.
+            meeting_cadence_days=11,
             coordinator_email="coordinator@example.org",
             created_at=START,
             updated_at=START,

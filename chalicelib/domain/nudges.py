@@ -1,6 +1,8 @@
 """Nudges for silent pairs: a ladder of reminders by days of silence, then the coordinator, in a send window.
 
-Silence counts from the pair's last held meeting, or from its start. A pair with a
+Silence counts from the pair's last held meeting, or from its start. The first nudge
+falls when the pair has missed its meeting cadence by some grace days, the later ones
+a week apart. A pair with a
 meeting booked is never nudged. Each step is sent once per silence: a meeting held
 restarts the ladder. A nudge waits for the recipient's send window (weekdays 09:00 to
 18:00 local time by default), computed on local wall time so a daylight-saving change
@@ -35,6 +37,16 @@ class Ladder:
         if first_day is None:
             return cls()
         return cls(tuple(first_day + 7 * n for n in range(len(DEFAULT_LADDER_DAYS))))
+
+    @classmethod
+    def for_rhythm(cls, *, cadence_days: int, grace_days: int, first_day: int | None = None) -> Ladder:
+        """A pair's ladder: first nudge at ``first_day`` when one is set, else once the cadence plus grace has passed.
+
+        A pair that meets weekly is looked after within days; one that meets monthly is
+        left alone for a month, so a fixed first step would be too late for one and too
+        early for the other.
+        """
+        return cls.starting_at(first_day if first_day is not None else cadence_days + grace_days)
 
     def steps(self, since: datetime) -> list[tuple[str, datetime]]:
         """Every step (``nudge1``…, then ``coordinator``) with the time it falls due."""

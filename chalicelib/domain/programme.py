@@ -48,7 +48,12 @@ class ReminderPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nudge_after_days: int | None = Field(default=None, ge=1, le=365, description="Default: the meeting cadence.")
+    nudge_after_days: int | None = Field(
+        default=None, ge=1, le=365, description="Days of silence before the first nudge. Default: cadence plus grace."
+    )
+    nudge_grace_days: int = Field(
+        default=3, ge=0, le=365, description="Days past the meeting cadence a pair may stay silent before it is nudged."
+    )
     escalate_after_days: int = Field(default=90, ge=1, le=3650)
     close_after_escalation_days: int | None = Field(default=7, ge=1, le=3650)
     milestone_notice_days: list[Annotated[int, Field(ge=0, le=365)]] = Field(
@@ -144,6 +149,12 @@ class Programme(DomainModel):
             if coordinator.language == language:
                 return coordinator
         return self.coordinators[0] if self.coordinators else None
+
+    def coordinator_addresses(self) -> list[tuple[str, str]]:
+        """Whom a message for the coordinators goes to, each in their language: the named ones, else the old address."""
+        if self.coordinators:
+            return [(c.email, c.language) for c in self.coordinators]
+        return [(self.coordinator_email, self.default_language)] if self.coordinator_email else []
 
     @property
     def reply_to(self) -> str | None:

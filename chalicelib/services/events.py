@@ -133,7 +133,7 @@ def invite_audience(
 ) -> int:
     """Invite everyone in the event's audience who is not invited yet (people who joined since are added)."""
     if event.audience is Audience.COORDINATORS:
-        return _invite_coordinator(notifier, clock, programme, event)
+        return _invite_coordinators(notifier, clock, programme, event)
     invited = 0
     now = clock.now()
     for person in _audience(storage, programme, event.audience):
@@ -151,21 +151,22 @@ def invite_audience(
     return invited
 
 
-def _invite_coordinator(notifier: Notifier, clock: Clock, programme: Programme, event: ProgrammeEvent) -> int:
-    if not programme.coordinator_email:
-        return 0
+def _invite_coordinators(notifier: Notifier, clock: Clock, programme: Programme, event: ProgrammeEvent) -> int:
     zone = reader_zone(programme.timezone)
-    queued = notifier.queue_to_address(
-        tenant_id=event.tenant_id,
-        email=programme.coordinator_email,
-        language=programme.default_language,
-        programme=programme,
-        template="event_invitation",
-        context=_context(event, None),
-        idempotency_key=f"event:{event.event_id}:coordinator:invite",
-        attachments=[_ics(event, "coordinator", zone, clock)],
-    )
-    return 1 if queued is not None else 0
+    invited = 0
+    for email, language in programme.coordinator_addresses():
+        queued = notifier.queue_to_address(
+            tenant_id=event.tenant_id,
+            email=email,
+            language=language,
+            programme=programme,
+            template="event_invitation",
+            context=_context(event, None),
+            idempotency_key=f"event:{event.event_id}:coordinator:{email.lower()}:invite",
+            attachments=[_ics(event, "coordinator", zone, clock)],
+        )
+        invited += queued is not None
+    return invited
 
 
 def _context(event: ProgrammeEvent, link: str | None) -> dict[str, object]:

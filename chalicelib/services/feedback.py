@@ -313,16 +313,9 @@ def record_answer(
     return Recorded(stored=stored, request=request)
 
 
-def coordinator_addresses(programme: Programme) -> list[tuple[str, str]]:
-    """Whom a coordinator's message goes to, each with their language: the named coordinators, else the old address."""
-    if programme.coordinators:
-        return [(c.email, c.language) for c in programme.coordinators]
-    return [(programme.coordinator_email, programme.default_language)] if programme.coordinator_email else []
-
-
 def _alert_coordinator(storage: Storage, notifier: Notifier, request: SurveyRequest) -> None:
     programme = storage.programmes.get(request.tenant_id, request.programme_id)
-    recipients = coordinator_addresses(programme) if programme is not None else []
+    recipients = programme.coordinator_addresses() if programme is not None else []
     if programme is None or not recipients:
         log_event("survey alert without coordinator", tenant_id=request.tenant_id, survey_id=request.survey_id)
         return

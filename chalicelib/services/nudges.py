@@ -4,10 +4,11 @@ The health sweep reads each pair whose check time has come from the pair-health 
 and recomputes its health; ``nudge_check_at`` makes the pair come due again at its next
 ladder step, and ``nudge_pair`` sends the step it has reached. Messages are keyed by
 pair, silence start and step, so a sweep run twice or killed midway sends each step
-once; each waits for its recipient's send window. The two people are read from the
-pair's ``contacts`` (set at approval, refreshed by ``refresh_contacts`` when a person's
-profile changes, emptied by erasure), so a sweep reads no participant; a pair approved
-before pairs carried contacts reads its two people instead.
+once. Each is queued only inside its recipient's send window: the pair comes due again
+when a shut window opens, and is decided on as it is then. The two people are read from
+the pair's ``contacts`` (set at approval, refreshed by ``refresh_contacts`` when a
+person's profile changes, emptied by erasure), so a sweep reads no participant; a pair
+approved before pairs carried contacts reads its two people instead.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from chalicelib.domain.participant import Participant
 from chalicelib.logging import log_event
 from chalicelib.notify.ics import reader_zone
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.services.feedback import coordinator_addresses
 from chalicelib.storage import keys
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from chalicelib.domain.meetings import PairHealth
     from chalicelib.domain.pair import Pair
     from chalicelib.domain.programme import Programme
@@ -45,17 +47,38 @@ WINDOW = SendWindow()
 
 
 def ladder_of(programme: Programme) -> Ladder:
-    return Ladder.starting_at(programme.reminders.nudge_after_days)
+    policy = programme.reminders
+    return Ladder.for_rhythm(
+        cadence_days=programme.meeting_cadence_days,
+        grace_days=policy.nudge_grace_days,
+        first_day=policy.nudge_after_days,
+    )
 
 
 def nudge_check_at(programme: Programme, pair: Pair, health: PairHealth, now: datetime) -> PairHealth:
-    """``health`` with its next check no later than the pair's next ladder step (while nothing is booked)."""
+    """``health`` with its next check no later than the pair's next ladder step (while nothing is booked).
+
+    A step reached while a recipient's send window is shut brings the pair back when it opens.
+    """
     if health.next_booked_at is not None or not pair.running:
         return health
-    step_at = next_step_at(ladder_of(programme), silence_since(pair.started_at, health.last_met_at), now)
+    ladder = ladder_of(programme)
+    since = silence_since(pair.started_at, health.last_met_at)
+    moments = [next_step_at(ladder, since, now)]
+    reached = due_step(ladder, since, now, booked=False)
+    if reached is not None:
+        moments.extend(opens for opens in _window_openings(programme, pair, reached, now) if opens > now)
+    step_at = min((moment for moment in moments if moment is not None), default=None)
     if step_at is None or (health.check_at is not None and health.check_at <= step_at):
         return health
     return replace(health, check_at=step_at)
+
+
+def _window_openings(programme: Programme, pair: Pair, step: str, now: datetime) -> list[datetime]:
+    """When the send window of each recipient of ``step`` next opens (``now`` where it is open)."""
+    if step == "coordinator" or not pair.contacts:
+        return [WINDOW.next_open(now, reader_zone(programme.timezone))]
+    return [WINDOW.next_open(now, reader_zone(c.timezone, programme.timezone)) for c in pair.contacts]
 
 
 def nudge_pair(
@@ -75,9 +98,8 @@ def nudge_pair(
     mentor, mentee = _people(storage, pair, now)
     queued = 0
     for person, other in ((mentor, mentee), (mentee, mentor)):
-        if person is None or other is None:
+        if person is None or other is None or _window_shut(now, reader_zone(person.timezone, programme.timezone)):
             continue
-        zone = reader_zone(person.timezone, programme.timezone)
         message = notifier.queue(
             tenant_id=pair.tenant_id,
             recipient=recipient_of(person, tenant_id=pair.tenant_id, programme_id=pair.programme_id, at=now),
@@ -85,7 +107,6 @@ def nudge_pair(
             template="nudge",
             context={"other_name": other.name, "days": str(days), "last_rung": step == "nudge3"},
             idempotency_key=f"{key}:{person.participant_id}",
-            not_before=WINDOW.next_open(now, zone),
         )
         queued += message is not None
     if queued:
@@ -96,9 +117,11 @@ def nudge_pair(
 def _tell_coordinator(
     storage: Storage, notifier: Notifier, programme: Programme, pair: Pair, key: str, days: int, now: datetime
 ) -> int:
-    recipients = coordinator_addresses(programme)
+    recipients = programme.coordinator_addresses()
     if not recipients:
         log_event("silent pair without coordinator", tenant_id=pair.tenant_id, pair_id=pair.pair_id)
+        return 0
+    if _window_shut(now, reader_zone(programme.timezone)):
         return 0
     mentor, mentee = _people(storage, pair, now)
     queued = 0
@@ -116,10 +139,19 @@ def _tell_coordinator(
                 "pair_id": pair.pair_id,
             },
             idempotency_key=f"{key}:{email.lower()}",
-            not_before=WINDOW.next_open(now, reader_zone(programme.timezone)),
         )
         queued += message is not None
     return queued
+
+
+def _window_shut(now: datetime, zone: ZoneInfo) -> bool:
+    """Whether ``now`` is outside the send window in ``zone``.
+
+    A nudge is queued only inside its window, never ahead of it: a pair that meets before
+    the window opens must not then hear about the silence the meeting ended, on the same
+    morning as it is asked whether it met (the health sweep comes back at the opening).
+    """
+    return WINDOW.next_open(now, zone) > now
 
 
 def _people(storage: Storage, pair: Pair, now: datetime) -> tuple[Contact | None, Contact | None]:

@@ -425,14 +425,14 @@ def _withdraw(run: _Run, participant: Participant) -> None:
     )
     run.figures.withdrawn += 1
     programme = run.programmes.get(participant.programme_id)
-    if programme is not None and programme.coordinator_email:
-        # The coordinator hears of every leaver in the programme's language; the partner was told by the withdrawal.
+    # Each coordinator hears of every leaver in their language; the partner was told by the withdrawal.
+    for email, language in programme.coordinator_addresses() if programme is not None else []:
         run.notifier.queue_to_address(
-            tenant_id=programme.tenant_id,
-            email=programme.coordinator_email,
-            language=programme.default_language,
+            tenant_id=participant.tenant_id,
+            email=email,
+            language=language,
             template="sync_participant_left",
             context={"participant_name": participant.profile.name, "had_pair": had_pair},
-            idempotency_key=f"sync_participant_left:{participant.participant_id}",
+            idempotency_key=f"sync_participant_left:{participant.participant_id}:{email.lower()}",
             programme=programme,
         )

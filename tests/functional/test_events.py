@@ -216,3 +216,37 @@ def test_the_coordinators_record_of_attendance_wins_over_the_persons_word(world:
     stored = world.storage.events.get_invitation(coordinator.tenant_id, programme_id, event_id, mentor)
     assert stored is not None
     assert (stored.attended, stored.attendance_by) == (False, "coordinator")
+
+
+def test_an_event_for_the_coordinators_invites_each_named_coordinator_in_their_language(world: World) -> None:
+    # GIVEN a programme run by a Slovenian and a Danish coordinator, with an old single address left over
+    coordinator = world.tenant()
+    programme_id = coordinator.programme(
+        timezone="Europe/Belgrade",
+        languages=["sr", "sl", "da"],
+        coordinator_email="stari@example.rs",
+        coordinators=[
+            {"name": "Mojca Kranjc", "email": "mojca@example.si", "language": "sl"},
+            {"name": "Mette Holm", "email": "mette@example.dk", "language": "da"},
+        ],
+    )
+    body = {
+        "kind": "supervision",
+        "title": "Supervizija",
+        "audience": "coordinators",
+        "starts_at": TRAINING_AT.isoformat(),
+        "ends_at": (TRAINING_AT + timedelta(hours=1)).isoformat(),
+        "place": "Kulturni centar, Beograd",
+    }
+
+    # WHEN the coordinator creates a supervision for the coordinators
+    created = coordinator.post(f"{V1}/programmes/{programme_id}/events", body)
+    assert created.status_code == 201, created.json_body
+
+    # THEN each named coordinator is invited once, in their language, with a calendar file; the old address is not
+    invitations = [m for m in world.storage.messages.by_state("pending") if m.template == "event_invitation"]  # type: ignore[arg-type]
+    assert sorted((m.recipient, m.language, len(m.attachments)) for m in invitations) == [
+        ("mette@example.dk", "da", 1),
+        ("mojca@example.si", "sl", 1),
+    ]
+    assert created.json_body["invited"] == 2

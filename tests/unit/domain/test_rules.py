@@ -126,6 +126,24 @@ def test_a_programme_cycle_cannot_end_before_it_starts() -> None:
         )
 
 
+def test_messages_for_the_coordinators_go_to_the_named_ones_else_to_the_old_single_address() -> None:
+    # GIVEN a programme naming two coordinators beside an old address, and one with the old address alone
+    fields = {"tenant_id": "t", "name": "P", "languages": ["sr", "da"], "default_language": "sr"}
+    named = Programme(
+        **fields,
+        coordinator_email="stari@example.rs",
+        coordinators=[{"name": "Mette Holm", "email": "mette@example.dk", "language": "da"}],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    old = Programme(**fields, coordinator_email="stari@example.rs", created_at=NOW, updated_at=NOW)
+
+    # WHEN their coordinators' addresses are asked
+    # THEN the named ones win, each in their language; else the old address in the programme's language
+    assert named.coordinator_addresses() == [("mette@example.dk", "da")]
+    assert old.coordinator_addresses() == [("stari@example.rs", "sr")]
+
+
 def test_rotating_a_secret_keeps_the_old_one_valid_only_for_the_grace_period() -> None:
     # GIVEN
     endpoint = WebhookEndpoint(

@@ -31,6 +31,15 @@ def test_a_programme_can_start_the_ladder_later_with_the_same_weekly_steps() -> 
     assert Ladder.starting_at(30).nudge_days == (30, 37, 44)
 
 
+def test_the_first_nudge_falls_when_the_cadence_and_its_grace_days_have_passed() -> None:
+    assert Ladder.for_rhythm(cadence_days=7, grace_days=3).nudge_days == (10, 17, 24)
+    assert Ladder.for_rhythm(cadence_days=30, grace_days=3).nudge_days == (33, 40, 47)
+
+
+def test_a_first_nudge_day_the_programme_sets_wins_over_its_cadence() -> None:
+    assert Ladder.for_rhythm(cadence_days=30, grace_days=3, first_day=10).nudge_days == (10, 17, 24)
+
+
 def test_the_send_window_waits_for_monday_morning_local_time() -> None:
     # GIVEN Saturday 24 October 2026, 22:00 in Belgrade
     saturday_night = datetime(2026, 10, 24, 20, 0, tzinfo=UTC)

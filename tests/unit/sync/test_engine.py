@@ -159,6 +159,37 @@ def test_a_mentor_who_leaves_is_withdrawn_and_the_mentee_told_and_rematched(scen
     assert "Njen mentorski par je završen" in told[0].body_text
 
 
+def test_a_leaver_is_told_to_each_named_coordinator_in_their_language(scene: Scene) -> None:
+    # GIVEN a programme run by a Serbian and a Slovenian coordinator, and a mentee enrolled by the HR sync
+    scene.programme = programme_service.update_programme(
+        scene.storage,
+        tenant_id=TENANT,
+        programme_id=scene.programme_id,
+        changes={
+            "coordinator_email": "stari@kcb.rs",
+            "coordinators": [
+                {"name": "Vesna Ilić", "email": "vesna@kcb.rs", "language": "sr"},
+                {"name": "Mojca Kranjc", "email": "mojca@kcb.si", "language": "sl"},
+            ],
+        },
+        expected_version=None,
+        clock=scene.clock,
+    )
+    _connect(scene, departments=["Umetnost"], started_within_days=30)
+    org = FakeOrganisation()
+    org.add(employee(1, "Milica Đorđević", "milica@kcb.rs", hireDate="2026-08-20"))
+    _sync(scene, org)
+
+    # WHEN her termination reaches the next sync, which then runs again
+    org.update(1, terminationDate="2026-08-31", status="Inactive")
+    _sync(scene, org)
+    _sync(scene, org)
+
+    # THEN each named coordinator is told once, in their language, and the old address is not
+    told = [m for m in scene.storage.messages.all if m.template == "sync_participant_left"]  # type: ignore[attr-defined]
+    assert sorted((m.recipient, m.language) for m in told) == [("mojca@kcb.si", "sl"), ("vesna@kcb.rs", "sr")]
+
+
 def test_a_termination_of_someone_who_signed_up_by_form_is_found_by_e_mail(scene: Scene) -> None:
     # GIVEN a mentee who joined through the signup form, whom the HR sync has never seen
     _connect(scene, departments=["Nobody"])
