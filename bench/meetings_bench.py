@@ -94,6 +94,7 @@ def run(kind: str, notifications: int, pairs: int) -> Run:
     from chalicelib.services import endpoints, programmes, tenants
     from chalicelib.settings import Settings
     from chalicelib.storage.endpoints import CachedEndpoints
+    from chalicelib.storage.programmes import CachedProgrammes
     from chalicelib.webhooks.sources import calcom
     from tests.support.pairs import stored_pair
 
@@ -121,8 +122,9 @@ def run(kind: str, notifications: int, pairs: int) -> Run:
         bodies = [notification(i, pairs) for i in range(notifications)]
         path = f"/hooks/calcom/{issued.endpoint.endpoint_id}"
 
-        # As the deployed container builds its storage: endpoints kept briefly by the warm process.
+        # As the deployed container builds its storage: endpoints and programmes kept briefly by the warm process.
         storage.endpoints = CachedEndpoints(storage.endpoints)
+        storage.programmes = CachedProgrammes(storage.programmes)
         use_container(Container(settings=Settings(), clock=clock, _storage=storage))
         route_ms: list[float] = []
         states: Counter[str] = Counter()

@@ -57,11 +57,14 @@ class Container:
     def storage(self) -> Storage:
         if self._storage is None:
             from chalicelib.storage.endpoints import CachedEndpoints
+            from chalicelib.storage.programmes import CachedProgrammes
             from chalicelib.storage.repositories import dynamo_storage
 
             storage = dynamo_storage(self.dynamodb_resource().Table(self.settings.table_name))
-            # Kept for the life of the warm Lambda: every webhook request reads its endpoint.
+            # Kept for the life of the warm Lambda: every webhook request reads its endpoint,
+            # every meeting notification its programme.
             storage.endpoints = CachedEndpoints(storage.endpoints)
+            storage.programmes = CachedProgrammes(storage.programmes)
             self._storage = storage
         return self._storage
 

@@ -74,8 +74,10 @@ def health_policy(programme: Programme) -> HealthPolicy:
     )
 
 
-def find_programme(storage: Storage, tenant_id: str, programme_id: str) -> Programme:
-    programme = storage.programmes.get(tenant_id, programme_id)
+def find_programme(storage: Storage, tenant_id: str, programme_id: str, *, recent: bool = False) -> Programme:
+    """The programme; ``recent``: as read moments ago by this process, if it was (``CachedProgrammes``)."""
+    repository = storage.programmes
+    programme = repository.recent(tenant_id, programme_id) if recent else repository.get(tenant_id, programme_id)
     if programme is None:
         raise NotFound("no such programme")
     return programme
@@ -122,8 +124,9 @@ def apply_meeting_event(
         Others kept writing the same meeting or pair (the inbox retries the delivery).
     """
     pairs = pairs_of_event(storage, tenant_id, programme_id, event)
-    # Strangers' events, the most common kind on a shared booking page, stop here.
-    programme = find_programme(storage, tenant_id, programme_id) if pairs else None
+    # Strangers' events, the most common kind on a shared booking page, stop here. The health
+    # rules may be a few seconds old in a warm process (``CachedProgrammes``); the health job reads afresh.
+    programme = find_programme(storage, tenant_id, programme_id, recent=True) if pairs else None
     changed: list[str] = []
     health: dict[str, str] = {}
     for pair in pairs:

@@ -254,7 +254,13 @@ def begin(storage: Storage) -> Unit:
     for field in dataclasses.fields(storage):
         repository = getattr(storage, field.name)
         on_table = isinstance(repository, DynamoRepository) and repository._table is table
-        repositories[field.name] = type(repository)(buffered) if on_table else repository
+        inner: Any = getattr(repository, "inner", None)
+        if on_table:
+            repository = type(repository)(buffered)
+        # A warm-process cache stays in front, with the unit's view of the table behind it.
+        elif hasattr(repository, "over") and getattr(inner, "_table", None) is table:
+            repository = repository.over(type(inner)(buffered))
+        repositories[field.name] = repository
     return Unit(type(storage)(**repositories), buffered)
 
 

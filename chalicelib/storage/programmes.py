@@ -1,10 +1,21 @@
-"""Programmes: the repository, the item layout (sparse matching-date index), DynamoDB and the in-memory fake."""
+"""Programmes: the repository, the item layout (sparse matching-date index), DynamoDB, the in-memory fake, a cache.
+
+``CachedProgrammes`` keeps programmes read for a short while in a warm process, for
+``recent``: every meeting notification of a pair needs its programme's health rules
+(cadence, escalation, reminders), which rarely change. A save through the same process
+forgets the programme at once; another process (another warm Lambda) may go on using what
+it read for up to ``PROGRAMME_CACHE_TTL``, so a changed cadence or reminder setting takes
+effect on meeting notifications everywhere within that time (the health job reads afresh).
+"""
 
 from __future__ import annotations
 
 import builtins
+import threading
+import time
 from abc import ABC, abstractmethod
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from chalicelib.domain.programme import Programme, ProgrammeStatus
 from chalicelib.storage import keys
@@ -19,6 +30,10 @@ class ProgrammeRepository(ABC):
 
     @abstractmethod
     def get(self, tenant_id: str, programme_id: str) -> Programme | None: ...
+
+    def recent(self, tenant_id: str, programme_id: str) -> Programme | None:
+        """Like ``get``, but a programme read moments ago may be answered again (``CachedProgrammes``)."""
+        return self.get(tenant_id, programme_id)
 
     @abstractmethod
     def list(self, tenant_id: str) -> list[Programme]: ...
@@ -111,3 +126,64 @@ class InMemoryProgrammes(ProgrammeRepository):
             lambda p: bool(p.coordinators) and p.status is not ProgrammeStatus.CLOSED,
             lambda p: (p.tenant_id, p.programme_id),
         )
+
+
+PROGRAMME_CACHE_TTL = timedelta(seconds=30)
+
+
+class CachedProgrammes(ProgrammeRepository):
+    """A programme repository whose ``recent`` answers from what it read in the last ``ttl``.
+
+    ``get`` always reads (and refreshes the cache), so admin reads and versioned updates see
+    the stored programme; ``save`` forgets it. A programme that does not exist is not cached.
+    """
+
+    def __init__(
+        self,
+        inner: ProgrammeRepository,
+        *,
+        ttl: timedelta = PROGRAMME_CACHE_TTL,
+        monotonic: Callable[[], float] = time.monotonic,
+        _kept: dict[tuple[str, str], tuple[float, Programme]] | None = None,
+    ) -> None:
+        self.inner = inner
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[str, str], tuple[float, Programme]] = {} if _kept is None else _kept
+
+    def over(self, inner: ProgrammeRepository) -> CachedProgrammes:
+        """The same cache in front of another repository (a unit of work's view of the same table)."""
+        return CachedProgrammes(inner, ttl=self._ttl, monotonic=self._monotonic, _kept=self._kept)
+
+    def save(self, programme: Programme) -> Programme:
+        try:
+            return self.inner.save(programme)
+        finally:
+            with self._lock:
+                self._kept.pop((programme.tenant_id, programme.programme_id), None)
+
+    def get(self, tenant_id: str, programme_id: str) -> Programme | None:
+        found = self.inner.get(tenant_id, programme_id)
+        with self._lock:
+            if found is None:
+                self._kept.pop((tenant_id, programme_id), None)
+            else:
+                self._kept[(tenant_id, programme_id)] = (self._monotonic() + self._ttl.total_seconds(), found)
+        return None if found is None else found.model_copy(deep=True)
+
+    def recent(self, tenant_id: str, programme_id: str) -> Programme | None:
+        with self._lock:
+            kept = self._kept.get((tenant_id, programme_id))
+        if kept is not None and kept[0] > self._monotonic():
+            return kept[1].model_copy(deep=True)
+        return self.get(tenant_id, programme_id)
+
+    def list(self, tenant_id: str) -> builtins.list[Programme]:
+        return self.inner.list(tenant_id)
+
+    def due_for_matching(self, on_or_before: datetime) -> builtins.list[Programme]:
+        return self.inner.due_for_matching(on_or_before)
+
+    def coordinated(self) -> builtins.list[Programme]:
+        return self.inner.coordinated()

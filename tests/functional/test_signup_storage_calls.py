@@ -17,7 +17,7 @@ from chalicelib.notify.outbox import Notifier
 from chalicelib.services.enrolment import onboard
 from chalicelib.storage.endpoints import CachedEndpoints
 from chalicelib.storage.repositories import Storage, dynamo_storage
-from tests.integration.tables import moto_table
+from tests.integration.tables import dynamodb_requests, moto_table
 from tests.support.builders import at, participant, profile, programme
 from tests.support.world import signed_standard, world_with
 
@@ -31,17 +31,6 @@ TENANT, PROGRAMME = "ten_a", "prg_1"
 def table() -> Iterator[Table]:
     with moto_table() as table:
         yield table
-
-
-def _requests(table: Table) -> Counter[str]:
-    """Every DynamoDB request made through the table's client from now on, by operation."""
-    sent: Counter[str] = Counter()
-
-    def count(event_name: str, **_: Any) -> None:
-        sent[event_name.rsplit(".", 1)[-1]] += 1
-
-    table.meta.client.meta.events.register("before-call.dynamodb.*", count)
-    return sent
 
 
 def _accepted_mentees(storage: Storage, numbers: range) -> None:
@@ -77,7 +66,7 @@ def test_a_signup_costs_as_many_requests_among_500_accepted_mentees_as_among_10(
     storage.programmes.save(programme(TENANT, PROGRAMME, max_mentees=1000, languages=["en"]))
     _accepted_mentees(storage, range(10))
     assert _sign_up(storage, "warm@example.org") is ParticipantStatus.ACCEPTED
-    sent = _requests(table)
+    sent = dynamodb_requests(table)
 
     # WHEN one mentee signs up among 11, and another once 500 more are accepted
     _sign_up(storage, "among.ten@example.org")
@@ -109,7 +98,7 @@ def test_a_signup_through_the_webhook_route_costs_three_requests_once_its_endpoi
             return world.client.http.post(path, headers=headers, body=body)
 
         assert post(0).json_body["state"] == "done"
-        sent = _requests(table)
+        sent = dynamodb_requests(table)
 
         # WHEN another person signs up
         answer = post(1)

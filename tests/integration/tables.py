@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from moto import mock_aws
@@ -24,6 +25,17 @@ def moto_table() -> Iterator[Table]:
         name = "mentorflow-test"
         create_table(boto3.client("dynamodb"), name)
         yield boto3.resource("dynamodb").Table(name)
+
+
+def dynamodb_requests(table: Table) -> Counter[str]:
+    """Every DynamoDB request made through the table's client from now on, by operation (botocore's events)."""
+    sent: Counter[str] = Counter()
+
+    def count(event_name: str, **_: Any) -> None:
+        sent[event_name.rsplit(".", 1)[-1]] += 1
+
+    table.meta.client.meta.events.register("before-call.dynamodb.*", count)
+    return sent
 
 
 @contextmanager
