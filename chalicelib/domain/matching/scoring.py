@@ -67,11 +67,10 @@ class _PairList:
         if not entries:
             empty = np.zeros(0, dtype=np.intp)
             return cls(empty, empty.copy(), np.zeros(0, dtype=np.float64))
-        keys = sorted(entries)
-        rows = np.fromiter((k[0] for k in keys), dtype=np.intp, count=len(keys))
-        cols = np.fromiter((k[1] for k in keys), dtype=np.intp, count=len(keys))
-        values = np.fromiter((entries[k] for k in keys), dtype=np.float64, count=len(keys))
-        return cls(rows, cols, values)
+        pairs = np.array(list(entries), dtype=np.intp).reshape(-1, 2)
+        values = np.fromiter(entries.values(), dtype=np.float64, count=len(entries))
+        order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+        return cls(pairs[order, 0], pairs[order, 1], values[order])
 
     def scatter(self, out: FloatArray | BoolArray, rows: IntArray, col_pos: IntArray | None) -> None:
         """Write the values of the pairs falling inside the block into ``out``."""
