@@ -20,6 +20,7 @@ from chalicelib.events.rsvp_page import TEXTS as RSVP_TEXTS
 from chalicelib.feedback.texts import PAGE_TEXTS as SURVEY_TEXTS
 from chalicelib.jobs import run_job
 from chalicelib.meetings.links import TEXTS as MEETING_TEXTS
+from tests.browser.pages import only_message, press
 from tests.support import builders
 from tests.support.world import V1, TenantHandle, World
 
@@ -66,11 +67,7 @@ def test_the_survey_page_renders_in_the_persons_language_and_records_the_answer(
     coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{pair_id}/approve", {})
     world.clock.advance(timedelta(days=21))
     run_job("send-surveys", world.container)
-    (asked,) = [
-        m
-        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
-        if m.template == "survey_request"
-    ]
+    asked = only_message(world, coordinator.tenant_id, mentee, "survey_request")
     text = SURVEY_TEXTS[language]
 
     # WHEN the mentee opens the link in Chromium, picks 4, "no", writes markup in the comment and sends
@@ -119,23 +116,17 @@ def test_the_rsvp_page_renders_in_the_persons_language_and_records_the_yes(
             "place": "Kulturni centar",
         },
     ).json_body
-    (invited,) = [
-        m
-        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
-        if m.template == "event_invitation"
-    ]
+    invited = only_message(world, coordinator.tenant_id, mentee, "event_invitation")
     text = RSVP_TEXTS[language]
 
     # WHEN the mentee opens the link in Chromium and presses "yes"
-    page = browser.new_page()
-    try:
-        page.goto(_link(invited, base_url))
-        title = page.locator("h1").inner_text()
-        page.screenshot(path=str(screenshots / f"rsvp-{language}.png"), full_page=True)
-        page.click(f'button[name="rsvp"][value="{Rsvp.YES.value}"]')
-        thanks = page.locator("h1").inner_text()
-    finally:
-        page.close()
+    pressed = press(
+        browser,
+        _link(invited, base_url),
+        f'button[name="rsvp"][value="{Rsvp.YES.value}"]',
+        screenshots / f"rsvp-{language}.png",
+    )
+    title, thanks = pressed.title, pressed.after
 
     # THEN the page asked in the person's language and the yes is stored
     assert title == f"Kick-off 2026: {text['question']}"
@@ -165,23 +156,14 @@ def test_the_we_met_page_renders_in_the_persons_language_and_records_the_meeting
     )
     world.clock.advance(timedelta(hours=3))
     run_job("check-meeting-health", world.container)
-    (asked,) = [
-        m
-        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
-        if m.template == "meeting_confirm"
-    ]
+    asked = only_message(world, coordinator.tenant_id, mentee, "meeting_confirm")
     text = MEETING_TEXTS[language]
 
     # WHEN the mentee opens the link in Chromium and presses "we met"
-    page = browser.new_page()
-    try:
-        page.goto(_link(asked, base_url))
-        title = page.locator("h1").inner_text()
-        page.screenshot(path=str(screenshots / f"we-met-{language}.png"), full_page=True)
-        page.click('button[name="met"][value="yes"]')
-        thanks = page.locator("h1").inner_text()
-    finally:
-        page.close()
+    pressed = press(
+        browser, _link(asked, base_url), 'button[name="met"][value="yes"]', screenshots / f"we-met-{language}.png"
+    )
+    title, thanks = pressed.title, pressed.after
 
     # THEN the page asked in the person's language and the meeting is recorded as held
     assert (title, thanks) == (text["title"], text["thanks_met"])
@@ -204,11 +186,7 @@ def test_the_mid_point_survey_page_asks_about_each_goal_in_the_persons_language_
     coordinator.post(f"{V1}/programmes/{programme_id}/pairs/{pair_id}/approve", {})
     world.clock.advance(timedelta(days=30))
     run_job("send-surveys", world.container)
-    (asked,) = [
-        m
-        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
-        if m.template == "survey_request"
-    ]
+    asked = only_message(world, coordinator.tenant_id, mentee, "survey_request")
     text = SURVEY_TEXTS[language]
 
     # WHEN the mentee opens the link in Chromium, marks the first goal achieved, the second some progress, and sends
@@ -258,11 +236,7 @@ def test_the_attendance_page_renders_in_the_persons_language_after_the_event_and
             "reminder_days": [1],
         },
     ).json_body["event"]["event_id"]
-    (invited,) = [
-        m
-        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
-        if m.template == "event_invitation"
-    ]
+    invited = only_message(world, coordinator.tenant_id, mentee, "event_invitation")
     world.client.http.post(
         _link(invited, base_url).removeprefix(base_url),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -271,23 +245,17 @@ def test_the_attendance_page_renders_in_the_persons_language_after_the_event_and
     for _ in range(4 * 4):
         world.clock.advance(timedelta(hours=6))
         run_job("remind-event-attendees", world.container)
-    (asked,) = [
-        m
-        for m in world.storage.messages.for_participant(coordinator.tenant_id, mentee)
-        if m.template == "event_attendance"
-    ]
+    asked = only_message(world, coordinator.tenant_id, mentee, "event_attendance")
     text = ATTENDANCE_TEXTS[language]
 
     # WHEN the mentee opens the link in Chromium and presses "I attended"
-    page = browser.new_page()
-    try:
-        page.goto(_link(asked, base_url))
-        title = page.locator("h1").inner_text()
-        page.screenshot(path=str(screenshots / f"attendance-{language}.png"), full_page=True)
-        page.click('button[name="attendance"][value="attended"]')
-        thanks = page.locator("h1").inner_text()
-    finally:
-        page.close()
+    pressed = press(
+        browser,
+        _link(asked, base_url),
+        'button[name="attendance"][value="attended"]',
+        screenshots / f"attendance-{language}.png",
+    )
+    title, thanks = pressed.title, pressed.after
 
     # THEN the page asked in the person's language and her attendance is recorded as her own word
     assert (title, thanks) == (f"Kick-off 2026: {text['question']}", text["thanks_attended"])

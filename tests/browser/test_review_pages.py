@@ -8,6 +8,7 @@ button is checked in storage afterwards.
 from __future__ import annotations
 
 import re
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from chalicelib.domain.programme import SUPPORTED_LANGUAGES
 from chalicelib.jobs import run_job
 from chalicelib.services.mentor_links import _TEXTS as ANSWER_TEXTS
 from chalicelib.services.review_links import _TEXTS as REVIEW_TEXTS
+from tests.browser.pages import press
 from tests.support.world import V1, TenantHandle, World
 
 MENTEES = {"en": "Ana Lee", "sr": "Đorđe Đorđević", "lt": "Ona Čiurlionytė", "sl": "Žiga Šušteršič", "da": "Søren Ærø"}
@@ -45,21 +47,6 @@ def _proposal(world: World, language: str, **matching: Any) -> tuple[TenantHandl
     return coordinator, programme_id, str(proposal["pair_id"])
 
 
-def _press_first_link(browser: Any, link: str, button: str, screenshot: Path) -> tuple[str, str | None, str]:
-    """Open the link, note its heading and language, save a screenshot, press the button: the heading after."""
-    page = browser.new_page()
-    try:
-        page.goto(link)
-        title = page.locator("h1").inner_text()
-        html_lang = page.get_attribute("html", "lang")
-        page.screenshot(path=str(screenshot), full_page=True)
-        page.click(button)
-        result = page.locator("h1").inner_text()
-    finally:
-        page.close()
-    return title, html_lang, result
-
-
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_the_coordinators_review_page_renders_in_their_language_and_approves_the_proposal(
     browser: Any, served: tuple[World, str], screenshots: Path, language: str
@@ -73,8 +60,8 @@ def test_the_coordinators_review_page_renders_in_their_language_and_approves_the
     words = REVIEW_TEXTS[language]
 
     # WHEN the coordinator opens the approve link in Chromium and presses its button
-    title, html_lang, result = _press_first_link(
-        browser, approve_link, 'button[name="decision"][value="approve"]', screenshots / f"review-{language}.png"
+    title, html_lang, result = astuple(
+        press(browser, approve_link, 'button[name="decision"][value="approve"]', screenshots / f"review-{language}.png")
     )
 
     # THEN the page asked in the coordinator's language and the pair is approved in storage
@@ -98,8 +85,13 @@ def test_the_mentors_answer_page_renders_in_their_language_and_accepts_the_reque
     words = ANSWER_TEXTS[language]
 
     # WHEN the mentor opens the accept link in Chromium and presses its button
-    title, html_lang, result = _press_first_link(
-        browser, accept_link, 'button[name="decision"][value="accept"]', screenshots / f"mentor-answer-{language}.png"
+    title, html_lang, result = astuple(
+        press(
+            browser,
+            accept_link,
+            'button[name="decision"][value="accept"]',
+            screenshots / f"mentor-answer-{language}.png",
+        )
     )
 
     # THEN the page asked in the mentor's language and the pair is running in storage
