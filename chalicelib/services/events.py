@@ -40,8 +40,8 @@ from chalicelib.logging import log_event
 from chalicelib.notify.ics import invitation_ics, reader_zone
 from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.services.link_issuer import LinkIssuer, link_language
-from chalicelib.services.links import issue_link, link_url
+from chalicelib.services.link_issuer import LinkIssuer
+from chalicelib.services.links import person_link
 from chalicelib.services.programmes import get_programme
 
 if TYPE_CHECKING:
@@ -205,18 +205,9 @@ def _link(
     ttl: timedelta,
 ) -> str:
     """The URL of a signed link about ``event`` for ``person``, in their language."""
-    token = issue_link(
-        keys=links.keys,
-        clock=clock,
-        tenant_id=event.tenant_id,
-        programme_id=event.programme_id,
-        action=action,
-        subject_id=event.event_id,
-        participant_id=person.participant_id,
-        language=link_language(person.profile.language, programme.default_language),
-        ttl=ttl,
+    return person_link(
+        links, clock, programme=programme, person=person, action=action, subject_id=event.event_id, ttl=ttl
     )
-    return link_url(links.base_url, token)
 
 
 def _send(

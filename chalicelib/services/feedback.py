@@ -47,8 +47,8 @@ from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.logging import log_event
 from chalicelib.notify.outbox import quiet_hours_of
 from chalicelib.services.concurrency import update_with_retry
-from chalicelib.services.link_issuer import LinkIssuer, link_language
-from chalicelib.services.links import issue_link, link_url
+from chalicelib.services.link_issuer import LinkIssuer
+from chalicelib.services.links import person_link
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -232,15 +232,13 @@ def _queue(
     template: str,
     step: str,
 ) -> bool:
-    token = issue_link(
-        keys=links.keys,
-        clock=clock,
-        tenant_id=request.tenant_id,
-        programme_id=request.programme_id,
+    link = person_link(
+        links,
+        clock,
+        programme=programme,
+        person=person,
         action=SURVEY_ACTION,
         subject_id=request.survey_id,
-        participant_id=person.participant_id,
-        language=link_language(person.profile.language, programme.default_language),
         ttl=SURVEY_LINK_TTL,
     )
     message = notifier.queue(
@@ -250,7 +248,7 @@ def _queue(
         template=template,
         context={
             "other_name": other.profile.name,
-            "link": link_url(links.base_url, token),
+            "link": link,
             "fit_check": request.kind is SurveyKind.FIT_CHECK,
             "pulse": request.kind is SurveyKind.PULSE,
             "closing": request.kind is SurveyKind.CLOSING,

@@ -22,9 +22,12 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.links import LinkClaims, UsedLink, new_link_id, read_link, sign_link
 from chalicelib.errors import LinkForged, LinkUsed
+from chalicelib.services.link_issuer import LinkIssuer, link_language
 
 if TYPE_CHECKING:
     from chalicelib.clock import Clock
+    from chalicelib.domain.participant import Participant
+    from chalicelib.domain.programme import Programme
     from chalicelib.notify.outbox import LinkRequest, LinkSigner, Notifier
     from chalicelib.storage.repositories import Storage
 
@@ -109,6 +112,31 @@ def issue_link(
 
 def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/links/{token}"
+
+
+def person_link(
+    links: LinkIssuer,
+    clock: Clock,
+    *,
+    programme: Programme,
+    person: Participant,
+    action: str,
+    subject_id: str,
+    ttl: timedelta,
+) -> str:
+    """The URL of a signed link about ``subject_id`` for ``person``, whose page speaks their language."""
+    token = issue_link(
+        keys=links.keys,
+        clock=clock,
+        tenant_id=programme.tenant_id,
+        programme_id=programme.programme_id,
+        action=action,
+        subject_id=subject_id,
+        participant_id=person.participant_id,
+        language=link_language(person.profile.language, programme.default_language),
+        ttl=ttl,
+    )
+    return link_url(links.base_url, token)
 
 
 def link_signer(keys: Callable[[], Sequence[bytes]], clock: Clock, base_url: str) -> LinkSigner:
