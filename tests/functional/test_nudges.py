@@ -11,10 +11,13 @@ import pytest
 from chalicelib.domain.meetings import MeetingStatus
 from chalicelib.domain.message import Message
 from chalicelib.domain.nudges import SendWindow
+from chalicelib.domain.pair import Pair
 from chalicelib.jobs import run_job
 from chalicelib.services.meetings import CONFIRM_TEMPLATE
 from chalicelib.settings import Settings
-from chalicelib.storage.repositories import Storage
+from chalicelib.storage.messages import MessageRepository
+from chalicelib.storage.pairs import InMemoryPairs
+from chalicelib.storage.repositories import Storage, in_memory_storage
 from tests.support import builders
 from tests.support.world import START, TEST_LINK_KEYS, V1, TenantHandle, World, world_with
 
@@ -252,3 +255,43 @@ def test_a_pair_that_meets_before_a_weekend_nudge_goes_out_is_only_asked_whether
     for person in (mentor, mentee):
         messages = world.storage.messages.for_participant(coordinator.tenant_id, person)
         assert [m.template for m in messages if m.template in (CONFIRM_TEMPLATE, "nudge")] == [CONFIRM_TEMPLATE]
+
+
+class PairsKilledAfterNudging(InMemoryPairs):
+    """Pairs whose first save after a nudge was queued never happens, as when the Lambda is killed there."""
+
+    def __init__(self, messages: MessageRepository) -> None:
+        super().__init__()
+        self.messages = messages
+        self.kills_left = 1
+
+    def save(self, pair: Pair) -> Pair:
+        if self.kills_left and any(m.template == "nudge" for m in self.messages.by_state("pending")):  # type: ignore[arg-type]
+            self.kills_left -= 1
+            raise TimeoutError("Lambda timed out")
+        return super().save(pair)
+
+
+def test_a_health_sweep_killed_after_nudging_and_run_again_nudges_each_person_once_per_step() -> None:
+    # GIVEN a silent pair whose first nudge is queued by a health sweep killed before it records the pair
+    storage = in_memory_storage()
+    pairs = PairsKilledAfterNudging(storage.messages)
+    storage.pairs = pairs
+    with world_with(storage) as world:
+        coordinator, _programme_id, _pair_id, mentor, mentee = _pair(world)
+
+        # WHEN the health job runs every six hours for 40 days, the killed run failing
+        killed = 0
+        for _ in range(40 * 4):
+            world.clock.advance(timedelta(hours=6))
+            try:
+                run_job("check-meeting-health", world.container)
+            except TimeoutError:
+                killed += 1
+
+        # THEN the kill happened, and still each person got each of the three nudges once, the coordinator one note
+        assert (killed, pairs.kills_left) == (1, 0)
+        for person in (mentor, mentee):
+            assert len(_nudges(world, person, coordinator.tenant_id)) == 3
+        escalations = [m for m in storage.messages.by_state("pending") if m.template == "nudge_coordinator"]  # type: ignore[arg-type]
+        assert [m.recipient for m in escalations] == [COORDINATOR]
