@@ -12,6 +12,13 @@ What goes (only from the dependencies; ``app.py`` and ``chalicelib/`` stay as th
   stubs and build inputs (``.pyi``, ``.pxd``, ``.pyx``, C/C++/Fortran sources and
   headers, static libraries) and any bytecode already there (for other interpreters);
 * scipy's subpackages that the matching engine never loads (``UNUSED_SCIPY_SUBPACKAGES``);
+* OR-tools but for its min-cost flow: the Python packages of its other solvers
+  (``UNUSED_ORTOOLS_SUBPACKAGES``), its generated protobuf modules (``*_pb2.py``) and
+  ``pybind11_abseil``; ``ortools/graph`` and the one shared library in ``ortools/.libs``
+  that every OR-tools extension module links stay;
+* the distributions that only OR-tools requires and ``ortools.graph.python.min_cost_flow``
+  never imports (``UNUSED_ORTOOLS_DEPENDENCIES``: pandas, protobuf, absl-py, immutabledict),
+  with their ``.dist-info``;
 * Babel's locale data for languages no message is written in: the languages of the
   templates in ``chalicelib/notify/texts`` stay, with every regional variant and the
   locales they inherit from (``root``);
@@ -25,6 +32,7 @@ What goes (only from the dependencies; ``app.py`` and ``chalicelib/`` stay as th
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +51,24 @@ UNUSED_SCIPY_SUBPACKAGES = frozenset(
     {"cluster", "datasets", "differentiate", "fftpack", "integrate", "interpolate"}
     | {"io", "misc", "ndimage", "odr", "signal", "stats"}
 )
+# OR-tools' Python packages other than ortools/graph, whose ortools.graph.python.min_cost_flow is all the matching
+# engine loads (traced with sys.modules: ortools, ortools.graph, ortools.graph.python and it). Its extension module
+# links ortools/.libs/libortools.so.9 alone (readelf -d), which holds protobuf, abseil and every solver statically.
+# tests/integration/test_package.py checks that nothing else of ortools is left and solves a flow with it.
+UNUSED_ORTOOLS_SUBPACKAGES = frozenset(
+    {"algorithms", "bop", "constraint_solver", "glop", "gscip", "init", "linear_solver", "math_opt"}
+    | {"packing", "pdlp", "sat", "scheduling", "service", "util"}
+)
+# Top-level packages of the ortools wheel besides ortools: only math_opt imports it.
+UNUSED_ORTOOLS_TOP_LEVEL = frozenset({"pybind11_abseil"})
+# Distributions that only ortools requires and min_cost_flow never imports (sys.modules after the import holds none
+# of them), by normalised name, with the paths they install.
+UNUSED_ORTOOLS_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "pandas": ("pandas",),
+    "protobuf": ("google/protobuf", "google/_upb"),
+    "absl_py": ("absl",),
+    "immutabledict": ("immutabledict",),
+}
 # Test files that non-test code imports: numpy.testing, which scipy imports, reads pd_NA from here.
 KEPT_FROM_TESTS = frozenset({"numpy/_core/tests/_natype.py"})
 DROPPED_FOLDERS = frozenset({"tests", "__pycache__"})
@@ -89,12 +115,38 @@ def _is_our_code(relative: Path) -> bool:
     return relative.parts[0] in OUR_CODE
 
 
+def _distribution(dist_info: str) -> str:
+    """The normalised distribution name of a ``<name>-<version>.dist-info`` folder."""
+    return re.sub(r"[-_.]+", "_", dist_info.removesuffix(".dist-info").rsplit("-", 1)[0]).lower()
+
+
+def _unused_ortools_part(relative: Path) -> str | None:
+    """Why a file of OR-tools or of one of its unused dependencies goes, or None when it stays."""
+    parts = relative.parts
+    if parts[0] == "ortools" and (
+        (len(parts) > 2 and parts[1] in UNUSED_ORTOOLS_SUBPACKAGES) or relative.name.endswith("_pb2.py")
+    ):
+        return "unused ortools subpackages"
+    if parts[0] in UNUSED_ORTOOLS_TOP_LEVEL:
+        return "unused ortools subpackages"
+    if parts[0].endswith(".dist-info") and _distribution(parts[0]) in UNUSED_ORTOOLS_DEPENDENCIES:
+        return f"{_distribution(parts[0])} (unused ortools dependency)"
+    path = relative.as_posix()
+    for name, prefixes in UNUSED_ORTOOLS_DEPENDENCIES.items():
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes):
+            return f"{name} (unused ortools dependency)"
+    return None
+
+
 def _category(relative: Path) -> str | None:
     """Why a dependency file goes, or None when it stays."""
     if relative.as_posix() in KEPT_FROM_TESTS:
         return None
     if relative.parts[0] == "scipy" and len(relative.parts) > 2 and relative.parts[1] in UNUSED_SCIPY_SUBPACKAGES:
         return "unused scipy subpackages"
+    unused_ortools_part = _unused_ortools_part(relative)
+    if unused_ortools_part is not None:
+        return unused_ortools_part
     if any(part in DROPPED_FOLDERS for part in relative.parts[:-1]):
         return "tests" if "tests" in relative.parts[:-1] else "old bytecode"
     if relative.suffix.lower() in DROPPED_SUFFIXES:
