@@ -15,12 +15,15 @@
 4. rewrites ``deployment.zip`` lean and with compiled bytecode (``devtools.slim``), with the
    interpreter running this, which must be the Lambda runtime's Python (3.11);
 5. checks that every runtime requirement made it into ``deployment.zip`` and prints its
-   unzipped size, the biggest parts, and fails when it passes 200 MB: Lambda's limit is
-   250 MB, and the rest is headroom for a dependency's next release.
+   unzipped size, the biggest parts, and fails when it passes 225 MB: Lambda's limit is
+   250 MB, and the rest is headroom for a dependency's next release. The budget was 200 MB
+   until OR-tools came for the min-cost flow: its one shared library, ``libortools.so.9``
+   (48 MB, every solver linked in statically), cannot be split, and the package grew from
+   172 MB to 220 MB with all the rest of OR-tools and its dependencies stripped.
 
 ``.chalice/policy-<stage>.json`` holds the same policy for a plain ``chalice deploy``
 (with literal table ARNs instead of references); ``stage_policy()`` generates it.
-Exit status 0 when the package is complete and within 200 MB, 1 otherwise.
+Exit status 0 when the package is complete and within 225 MB, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ TABLE_RESOURCE = "MentorflowTable"
 TABLE_ENV_VAR = "MENTORFLOW_TABLE_NAME"
 MB = 1024 * 1024
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * MB
-UNZIPPED_BUDGET_BYTES = 200 * MB
+UNZIPPED_BUDGET_BYTES = 225 * MB
 # The Lambda runtime's Python: the bytecode in the zip only loads on the version that compiled it.
 LAMBDA_PYTHON = (3, 11)
 
