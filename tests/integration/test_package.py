@@ -294,6 +294,31 @@ def test_what_the_runtime_never_reads_is_not_in_the_zip(package: tuple[PackageRe
 
 @pytest.mark.slow
 @pytest.mark.integration
+def test_or_tools_is_in_the_zip_with_its_min_cost_flow_alone_and_without_the_dependencies_it_never_imports(
+    package: tuple[PackageResult, float],
+) -> None:
+    # GIVEN the zip's files
+    with zipfile.ZipFile(package[0].out / "deployment.zip") as archive:
+        names = archive.namelist()
+
+    # WHEN those of OR-tools and of the distributions only it requires are picked out
+    ortools = {"/".join(n.split("/")[:2]) for n in names if n.startswith("ortools/") and "__pycache__" not in n}
+    tops = {n.split("/", 1)[0] for n in names}
+    distributions = {top.removesuffix(".dist-info").rsplit("-", 1)[0].lower() for top in tops if ".dist-info" in top}
+
+    # THEN OR-tools keeps its graph package and the one library its extension modules link, and the rest is gone
+    assert ortools == {"ortools/__init__.py", "ortools/graph", "ortools/.libs"}
+    assert {n for n in names if n.startswith("ortools/.libs/")} == {"ortools/.libs/libortools.so.9"}
+    assert "ortools/graph/python/min_cost_flow.cpython-311-x86_64-linux-gnu.so" in names
+    assert not [n for n in names if n.startswith("ortools/") and n.endswith("_pb2.py")]
+    assert not {"pandas", "absl", "immutabledict", "pybind11_abseil"} & tops
+    assert not [n for n in names if n.startswith(("google/protobuf/", "google/_upb/"))]
+    assert not {"pandas", "protobuf", "absl_py", "immutabledict"} & distributions
+    assert "ortools" in distributions
+
+
+@pytest.mark.slow
+@pytest.mark.integration
 def test_installed_distributions_are_still_found_by_importlib_metadata(unpacked: Path) -> None:
     # GIVEN the runtime requirements WHEN importlib.metadata looks them up in the unpacked package
     probe = (
@@ -339,6 +364,44 @@ def test_a_cohort_is_matched_by_every_solver_from_the_unpacked_package(unpacked:
     # THEN everyone is matched, with the pinned numpy and scipy
     assert result["pairs"] == {"exact": 6, "sparse": 6, "stable": 6}
     assert (result["numpy"], result["scipy"]) == ("2.2.6", "1.16.3")
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_min_cost_flow_is_solved_optimally_by_or_tools_from_the_unpacked_package(unpacked: Path) -> None:
+    # GIVEN three mentees with one unit each for two mentors of two places each, over priced candidate edges:
+    # mentee 1 costs 1 with A and 4 with B, mentee 2 costs 2 and 3, mentee 3 costs 1 and 5; A and B drain to a sink
+    # (nodes: mentees 1 to 3, A 4, B 5, the sink 6)
+    probe = (
+        "import json, numpy as np\n"
+        "from ortools.graph.python.min_cost_flow import SimpleMinCostFlow\n"
+        "flow = SimpleMinCostFlow()\n"
+        "tails = np.array([1, 1, 2, 2, 3, 3, 4, 5], dtype=np.int32)\n"
+        "heads = np.array([4, 5, 4, 5, 4, 5, 6, 6], dtype=np.int32)\n"
+        "capacities = np.array([1, 1, 1, 1, 1, 1, 2, 2], dtype=np.int64)\n"
+        "costs = np.array([1, 4, 2, 3, 1, 5, 0, 0], dtype=np.int64)\n"
+        "arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)\n"
+        "flow.set_nodes_supplies(np.array([1, 2, 3, 6], dtype=np.int32), np.array([1, 1, 1, -3], dtype=np.int64))\n"
+        "status = flow.solve()\n"
+        "import ortools\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "print(json.dumps({'optimal': status == flow.OPTIMAL, 'cost': flow.optimal_cost(),\n"
+        "                  'flows': flow.flows(arcs).tolist(), 'version': ortools.__version__,\n"
+        "                  'library': sys.path[0] + '/ortools/.libs/libortools.so.9' in maps,\n"
+        "                  'unused': sorted(m for m in ('pandas', 'google.protobuf', 'absl', 'immutabledict')\n"
+        "                                   if m in sys.modules)}))\n"
+    )
+
+    # WHEN OR-tools' min-cost flow solves it from the unpacked package alone
+    result = run_in_package(unpacked, probe)
+
+    # THEN mentee 2, the cheapest to move, goes to B and the others to A, for a cost of 5, with the zip's library
+    assert result["optimal"] is True
+    assert result["flows"] == [1, 0, 0, 1, 1, 0, 2, 1]
+    assert result["cost"] == 5
+    assert result["version"] == "9.11.4210"
+    assert result["library"] is True
+    assert result["unused"] == []
 
 
 @pytest.mark.slow
