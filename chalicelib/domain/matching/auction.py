@@ -2,7 +2,7 @@
 
 Mentees bid for mentors; a mentor with ``c`` places keeps its ``c`` best bids, each
 place with its own price, so work is bounded by the candidate edges and never by
-edges x places (the replicated graph the exact sparse solver needs). Every round
+edges x places (the replicated graph an assignment code over places needs). Every round
 all free mentees bid at once (Jacobi auction) and numpy resolves the bids of each
 mentor together, so a mentor with a thousand places can take a thousand mentees in
 one round.
@@ -217,4 +217,3 @@ def _dual_bound(
     n = indptr.size - 1
     surplus = np.maximum.reduceat(value, indptr[:-1]) if n else np.zeros(0)
     return float(np.maximum(surplus, 0.0).sum() + (mentor_price * places).sum())
-

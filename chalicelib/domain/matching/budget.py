@@ -21,11 +21,16 @@ from .policy import MatchingPolicy
 SolverName = Literal["exact", "sparse", "auction", "stable"]
 
 # Seconds and bytes per unit of work, measured on the bench cohorts (see bench/matching_bench.py).
-_SCORE_SECONDS_PER_CELL = 6e-8
+#: Scoring a cell and choosing candidates from it: 3.1 s at 10k x 3.5k, 9.7 s at 20k x 7k.
+_SCORE_SECONDS_PER_CELL = 9e-8
 _DENSE_SECONDS_PER_CELL = 1.2e-7
 _DENSE_BYTES_PER_CELL = 16.0
-_LAPJVSP_SECONDS_PER_EDGE = 1e-6
-_LAPJVSP_BYTES_PER_EDGE = 40.0
+#: 2.1 s for 1.0M candidate pairs, 6.5 s for 2.1M; tied scores take longer.
+_FLOW_SECONDS_PER_EDGE = 3.5e-6
+#: Encoding profiles and explaining every pair and every unmatched person: 2.5 s at 10k x 3.5k.
+_SECONDS_PER_PERSON = 2.5e-4
+#: OR-tools' arcs both ways plus the edge lists handed to it.
+_FLOW_BYTES_PER_EDGE = 110.0
 _AUCTION_SECONDS_PER_EDGE_ROUND = 3e-4
 _AUCTION_BYTES_PER_EDGE = 120.0
 _STABLE_BYTES_PER_CELL = 10.0
@@ -67,12 +72,15 @@ class Estimate:
     solver: SolverName
     memory_mb: float
     seconds: float
+    #: How the exact solver would run: a min-cost flow over every feasible pair rather than the dense matrix.
+    by_flow: bool = False
 
     def fits(self, budget: MatchingBudget, share: float = 1.0) -> bool:
         return self.memory_mb <= budget.memory_mb * share and self.seconds <= budget.seconds * share
 
     def describe(self) -> str:
-        return f"{self.solver} solver: about {self.memory_mb:.0f} MB and {self.seconds:.1f} s"
+        how = " (min-cost flow)" if self.by_flow else ""
+        return f"{self.solver} solver{how}: about {self.memory_mb:.0f} MB and {self.seconds:.1f} s"
 
 
 @dataclass(frozen=True)
@@ -104,19 +112,22 @@ class CohortShape:
 
 def estimate(solver: SolverName, shape: CohortShape) -> Estimate:
     """Predicted cost of ``solver`` on a cohort of ``shape``."""
-    scoring = _SCORE_SECONDS_PER_CELL * shape.cells
+    scoring = _SCORE_SECONDS_PER_CELL * shape.cells + _SECONDS_PER_PERSON * (shape.mentees + shape.mentors)
     mb = 1.0 / (1 << 20)
     if solver == "exact":
-        # Every place is a column: the dense matrix is mentees x places, however many mentors.
+        # Dense: every place is a column, so the matrix is mentees x places, however many mentors.
         cells = shape.mentees * shape.places
         memory = _DENSE_BYTES_PER_CELL * cells * mb + 8.0 * shape.cells * mb
-        return Estimate(solver, _WORKING_MB + memory, scoring + _DENSE_SECONDS_PER_CELL * cells)
+        dense = Estimate(solver, _WORKING_MB + memory, scoring + _DENSE_SECONDS_PER_CELL * cells)
+        # Flow: every pair may be feasible, each one arc whatever the places.
+        flow_memory = _FLOW_BYTES_PER_EDGE * shape.cells * mb
+        flow = Estimate(solver, _WORKING_MB + flow_memory, scoring + _FLOW_SECONDS_PER_EDGE * shape.cells, True)
+        # The form further inside a Lambda's limits (1 GB, 30 s) wins; the dense one on a tie.
+        return min(dense, flow, key=lambda e: (max(e.memory_mb / 1024.0, e.seconds / 30.0), e.by_flow))
     if solver == "sparse":
         edges = shape.candidate_edges
-        degree = edges / shape.mentors if shape.mentors else 0.0
-        replicated = edges * max(1.0, min(shape.mean_capacity, degree))
-        memory = _LAPJVSP_BYTES_PER_EDGE * replicated * mb
-        return Estimate(solver, _WORKING_MB + memory, scoring + _LAPJVSP_SECONDS_PER_EDGE * replicated)
+        memory = _FLOW_BYTES_PER_EDGE * edges * mb
+        return Estimate(solver, _WORKING_MB + memory, scoring + _FLOW_SECONDS_PER_EDGE * edges)
     if solver == "auction":
         edges = shape.candidate_edges
         # Bids resolve per mentor, so rounds fall as places per mentor grow.
@@ -147,6 +158,7 @@ def plan_solver(
     ``auto`` uses the exact solver while mentees x places stays within
     ``policy.sparse_threshold`` and its estimate fits; beyond that, whichever of the
     sparse and auction solvers is estimated cheaper, then stable as the last resort.
+    The exact solver's estimate is the cheaper of its two forms (``Estimate.by_flow``).
     An explicitly chosen solver is used only when it fits.
 
     Raises

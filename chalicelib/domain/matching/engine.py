@@ -186,13 +186,14 @@ def match_cohort(
     n = len(cohort.mentees)
     capacity = np.array([min(p.capacity, n) for p in active], dtype=np.intp)
     shape = CohortShape(n, len(active), int(capacity.sum()), policy.sparse_k)
-    solver = plan_solver(policy, shape, budget).solver
+    plan = plan_solver(policy, shape, budget)
+    solver = plan.solver
     cm = CohortMatrix(cohort.mentees, active, policy, past_pairs, cohort.lines)
     seed = tie_seed(tie_break)
 
     assignment: Assignment
     if solver == "exact":
-        assignment = solve_exact(cm, capacity, policy.objective, seed)
+        assignment = solve_exact(cm, capacity, policy.objective, seed, by_flow=plan.estimate.by_flow)
     elif solver == "sparse":
         assignment = solve_sparse(cm, capacity, policy.objective, policy.sparse_k, seed)
     elif solver == "auction":

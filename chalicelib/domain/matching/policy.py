@@ -43,9 +43,10 @@ class MatchingPolicy(BaseModel):
     mentees x mentor places stays within ``sparse_threshold`` and its estimated cost
     fits the run's budget; beyond that, whichever of "sparse" and "auction" is
     estimated cheaper. Both keep each mentee's ``sparse_k`` best mentors and each
-    mentor's ``2 * sparse_k`` best mentees; "sparse" solves that graph exactly with
-    each mentor copied per place, "auction" without copies (for mentors with many
-    places).
+    mentor's ``2 * sparse_k`` best mentees; "sparse" solves that graph exactly as a
+    min-cost flow, where a mentor's places are a capacity, "auction" by bidding.
+    An explicit "exact" runs as a min-cost flow over every feasible pair when that
+    is cheaper than the dense matrix of every place.
     ``objective="max_matched"`` first maximises the number of pairs, then the
     score among those; ``"max_score"`` maximises the total score, where every
     feasible pair is worth at least ``weights.base`` more than leaving both

@@ -27,8 +27,9 @@ No I/O and no knowledge of solvers: this module only turns profiles into numbers
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
     from .policy import MatchingPolicy
 
+K = TypeVar("K", bound=Hashable)
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.intp]
@@ -76,15 +78,32 @@ class _PairList:
         """Write the values of the pairs falling inside the block into ``out``."""
         if self.rows.size == 0 or rows.size == 0:
             return
-        row_pos = np.full(max(int(self.rows.max()), int(rows.max())) + 1, -1, dtype=np.intp)
-        row_pos[rows] = np.arange(rows.size, dtype=np.intp)
-        r = row_pos[self.rows]
-        c = self.cols if col_pos is None else col_pos[self.cols]
-        keep = (r >= 0) & (c >= 0)
+        r, c, keep = self._block_positions(rows, col_pos)
         if out.dtype == np.bool_:
             out[r[keep], c[keep]] = True
         else:
             out[r[keep], c[keep]] = self.values[keep]
+
+    def _block_positions(self, rows: IntArray, col_pos: IntArray | None) -> tuple[IntArray, IntArray, BoolArray]:
+        row_pos = np.full(max(int(self.rows.max()), int(rows.max())) + 1, -1, dtype=np.intp)
+        row_pos[rows] = np.arange(rows.size, dtype=np.intp)
+        r = row_pos[self.rows]
+        c = self.cols if col_pos is None else col_pos[self.cols]
+        return r, c, (r >= 0) & (c >= 0)
+
+    def add_into(self, out: FloatArray, rows: IntArray, col_pos: IntArray | None) -> None:
+        """Add the values of the pairs falling inside the block to ``out`` (each pair is listed once)."""
+        if self.rows.size == 0 or rows.size == 0:
+            return
+        r, c, keep = self._block_positions(rows, col_pos)
+        out[r[keep], c[keep]] += self.values[keep]
+
+    def fill(self, out: FloatArray, rows: IntArray, col_pos: IntArray | None, value: float) -> None:
+        """Set the block's cells of the listed pairs to ``value``."""
+        if self.rows.size == 0 or rows.size == 0:
+            return
+        r, c, keep = self._block_positions(rows, col_pos)
+        out[r[keep], c[keep]] = value
 
     def lookup(self, rows: IntArray, cols: IntArray) -> FloatArray:
         """Values of aligned (row, col) pairs; 0 where a pair is not listed."""
@@ -99,7 +118,7 @@ class _PairList:
         return np.where(found, self.values[pos_clipped], 0.0)
 
 
-def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> IntArray:
+def _codes(values: Sequence[K | None], vocabulary: dict[K, int]) -> IntArray:
     out = np.full(len(values), -1, dtype=np.intp)
     for i, value in enumerate(values):
         if value is not None:
@@ -182,16 +201,23 @@ def reporting_lines(people: Sequence[MenteeProfile | MentorProfile]) -> dict[str
         for position, boss in enumerate(chain):
             above.setdefault(boss, set()).update(chain[position + 1 :])
     closed: dict[str, frozenset[str]] = {}
-    for start in above:
-        seen: set[str] = set()
-        stack = list(above[start])
-        while stack:
-            boss = stack.pop()
-            if boss in seen or boss == start:
-                continue
-            seen.add(boss)
-            stack.extend(above.get(boss, ()))
-        closed[start] = frozenset(seen)
+    # Colleagues share a chain, so the walk is done once per distinct set of direct superiors. A
+    # walk that reaches its own start (a cycle) adds nothing the set did not already lead to.
+    walked: dict[frozenset[str], frozenset[str]] = {}
+    for start, direct in above.items():
+        entry = frozenset(direct)
+        everyone = walked.get(entry)
+        if everyone is None:
+            seen: set[str] = set()
+            stack = list(entry)
+            while stack:
+                boss = stack.pop()
+                if boss in seen:
+                    continue
+                seen.add(boss)
+                stack.extend(above.get(boss, ()))
+            everyone = walked[entry] = frozenset(seen)
+        closed[start] = everyone - {start}
     return closed
 
 
@@ -245,6 +271,24 @@ class _Lookup:
             m_unique = np.array([np.nan])
         table = weight * criterion(e_unique[:, None], m_unique[None, :])
         return cls(e_codes.astype(np.intp), m_codes.astype(np.intp), np.ascontiguousarray(table))
+
+    @classmethod
+    def joint(cls, parts: Sequence[_Lookup], constant: float) -> _Lookup:
+        """One table of ``constant`` plus every part, over the combinations of codes people have.
+
+        A block then costs one gather instead of a gather and an addition per part.
+        """
+        e_unique, e_codes = np.unique(np.stack([p.mentee_codes for p in parts], axis=1), axis=0, return_inverse=True)
+        m_unique, m_codes = np.unique(np.stack([p.mentor_codes for p in parts], axis=1), axis=0, return_inverse=True)
+        if e_unique.shape[0] == 0:
+            e_unique = np.zeros((1, len(parts)), dtype=np.intp)
+        if m_unique.shape[0] == 0:
+            m_unique = np.zeros((1, len(parts)), dtype=np.intp)
+        table = np.zeros((e_unique.shape[0], m_unique.shape[0]), dtype=np.float64)
+        for k, part in enumerate(parts):
+            table += part.table[np.ix_(e_unique[:, k], m_unique[:, k])]
+        table += constant
+        return cls(e_codes.ravel().astype(np.intp), m_codes.ravel().astype(np.intp), table)
 
     def block(self, rows: IntArray, cols: IntArray | slice) -> FloatArray:
         return np.take(self.table[self.mentee_codes[rows]], self.mentor_codes[cols], axis=1)
@@ -324,6 +368,22 @@ class CohortMatrix:
                 w.priority,
             ),
         )
+        self._joint = _Lookup.joint(self._lookups, w.base)
+
+        # The fast path of the hard rules: language by a table over the distinct language sets,
+        # a person on both sides by their pairs, unknown departments never equal to anything.
+        language_sets: dict[frozenset[str], int] = {}
+        self._e_langset = _codes([frozenset(p.languages) for p in mentees], language_sets)
+        self._m_langset = _codes([frozenset(p.languages) for p in mentors], language_sets)
+        sets = list(language_sets)
+        self._shares_language = np.array([[not a.isdisjoint(b) for b in sets] for a in sets], dtype=np.bool_).reshape(
+            len(sets), len(sets)
+        )
+        by_email = {p.email: i for i, p in enumerate(mentees)}
+        self._same_person = _PairList.build(
+            {(by_email[p.email], j): 1.0 for j, p in enumerate(mentors) if p.email in by_email}
+        )
+        self._m_dept_or_none = np.where(self._m_dept < 0, -2, self._m_dept)
 
         mentor_index = {p.participant_id: j for j, p in enumerate(mentors)}
         mentee_index = {p.participant_id: i for i, p in enumerate(mentees)}
@@ -412,27 +472,56 @@ class CohortMatrix:
         return ok
 
     def scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:
-        """Scores of every pair of the block, feasible or not."""
+        """Scores of every pair of the block, feasible or not.
+
+        The shared goals and the preferences are added only where they are non-zero,
+        which gives bit-identical results to ``pair_scores``, which adds them
+        everywhere (x + 0.0 == x).
+        """
         mcols: IntArray | slice = slice(None) if cols is None else cols
-        shared_goals = (self._e_tags[rows] @ self._m_tags_t[:, mcols]).toarray()
-        total = self._lookups[0].block(rows, mcols)
-        for lookup in self._lookups[1:]:
-            total += lookup.block(rows, mcols)
-        total += shared_goals * self._tag_coef[rows, None]
-        total += self._w[0]
-        # Adding the preference only where it is non-zero gives bit-identical
-        # results to pair_scores, which adds it everywhere (x + 0.0 == x).
-        preference = np.zeros_like(total)
-        self._preference.scatter(preference, rows, self._col_pos(cols))
-        total += preference
+        total = self._joint.block(rows, mcols)
+        shared = (self._e_tags[rows] @ self._m_tags_t[:, mcols]).tocsr()
+        if shared.nnz:
+            width = total.shape[1]
+            local_rows = np.repeat(np.arange(rows.size, dtype=np.intp), np.diff(shared.indptr))
+            flat = total.reshape(-1)
+            flat[local_rows * width + shared.indices] += (
+                shared.data.astype(np.float64) * self._tag_coef[rows][local_rows]
+            )
+        self._preference.add_into(total, rows, self._col_pos(cols))
         return total
 
     def masked_scores(self, rows: IntArray, cols: IntArray | None = None) -> tuple[FloatArray, BoolArray]:
         """Scores with infeasible pairs set to 0 (the worth of "unmatched"), and the feasibility mask."""
-        ok = self.feasible(rows, cols)
+        s = self.feasible_scores(rows, cols)
+        return s, s > 0
+
+    def feasible_scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:
+        """Scores with infeasible pairs set to 0, the worth of "unmatched" (every feasible pair is worth more).
+
+        The same rules as ``violations``, each applied straight to the scores rather than
+        kept as a mask of its own: this is the inner loop of every solver.
+        """
+        policy = self.policy
+        mcols: IntArray | slice = slice(None) if cols is None else cols
+        col_pos = self._col_pos(cols)
         s = self.scores(rows, cols)
-        s[~ok] = 0.0
-        return s, ok
+        if policy.require_shared_language:
+            shares = np.take(self._shares_language[self._e_langset[rows]], self._m_langset[mcols], axis=1)
+            np.copyto(s, 0.0, where=~shares)
+        if policy.cross_company:
+            e_company = self._e_company[rows]
+            m_company = self._m_company[mcols]
+            np.copyto(s, 0.0, where=e_company[:, None] == m_company[None, :])
+            s[e_company < 0] = 0.0
+            s[:, m_company < 0] = 0.0
+        if policy.forbid_same_department:
+            np.copyto(s, 0.0, where=self._e_dept[rows, None] == self._m_dept_or_none[None, mcols])
+        self._same_person.fill(s, rows, col_pos, 0.0)
+        self._manager_chain.fill(s, rows, col_pos, 0.0)
+        if policy.forbid_repeat_pairs:
+            self._repeats.fill(s, rows, col_pos, 0.0)
+        return s
 
     # -- aligned pairs ---------------------------------------------------------------------------
 
@@ -441,11 +530,8 @@ class CohortMatrix:
         shared_goals = np.asarray(
             (self._e_tags[mentee_idx] * self._m_tags_t[:, mentor_idx].T).sum(axis=1), dtype=np.float64
         ).ravel()
-        total = self._lookups[0].pairs(mentee_idx, mentor_idx)
-        for lookup in self._lookups[1:]:
-            total += lookup.pairs(mentee_idx, mentor_idx)
+        total = self._joint.pairs(mentee_idx, mentor_idx)
         total += shared_goals * self._tag_coef[mentee_idx]
-        total += self._w[0]
         total += self._preference.lookup(mentee_idx, mentor_idx)
         return total
 
@@ -453,3 +539,8 @@ class CohortMatrix:
     def max_pair_score(self) -> float:
         """Upper bound of any pair's score."""
         return float(sum(self._w))
+
+    @property
+    def min_pair_score(self) -> float:
+        """Lower bound of any feasible pair's score (every criterion at 0)."""
+        return float(self._w[0])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from chalicelib.domain.matching import MatchingPolicy, choose_solver, match_cohort
+from chalicelib.domain.matching.scoring import CohortMatrix
+from chalicelib.domain.matching.solvers import solve_exact
 
 from .builders import brute_force, mentee, mentor, random_cohort, total
 
@@ -40,6 +43,30 @@ def test_max_matched_matches_as_many_as_brute_force_and_at_least_as_many_as_max_
     assert most.figures.matched == optimum.best_count
     assert most.figures.matched >= best.figures.matched
     assert total(most) == pytest.approx(optimum.best_total_at_best_count, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("objective", ["max_score", "max_matched"])
+def test_the_exact_solver_as_a_min_cost_flow_reaches_the_enumerated_optimum(seed: int, objective: str) -> None:
+    # GIVEN a small seeded cohort and the flow form the exact solver takes when mentors hold many places
+    cohort = random_cohort(2000 + seed, n_mentees=6, n_mentors=4, max_capacity=3)
+    policy = MatchingPolicy.model_validate({"objective": objective})
+    cm = CohortMatrix(cohort.mentees, cohort.mentors, policy, cohort.past_pairs)
+    capacity = np.array([p.capacity for p in cohort.mentors], dtype=np.intp)
+
+    # WHEN it is solved by the flow, and the optimum is found by enumeration
+    rows, cols = solve_exact(cm, capacity, policy.objective, by_flow=True)
+    optimum = brute_force(cohort.mentees, cohort.mentors, policy, cohort.past_pairs)
+
+    # THEN it keeps every place limit and reaches the optimum (the most pairs first under max_matched)
+    assert np.all(np.bincount(cols, minlength=capacity.size) <= capacity)
+    assert len(set(rows.tolist())) == rows.size
+    flow_total = float(cm.pair_scores(rows, cols).sum())
+    if objective == "max_matched":
+        assert rows.size == optimum.best_count
+        assert flow_total == pytest.approx(optimum.best_total_at_best_count, abs=1e-6)
+    else:
+        assert flow_total == pytest.approx(optimum.best_total, abs=1e-6)
 
 
 def test_max_score_leaves_a_mentee_out_when_that_raises_the_total_but_max_matched_does_not() -> None:

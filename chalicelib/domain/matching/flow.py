@@ -1,0 +1,91 @@
+"""Capacitated assignment as a min-cost flow, by OR-tools' cost-scaling solver.
+
+The network is source -> mentee (1 unit) -> mentor (1 unit per candidate pair, at
+minus its worth) -> sink (the mentor's places), plus one source -> sink arc at 0
+that carries every mentee left unmatched. A mentor's places are one arc's
+capacity, so the work grows with the candidate pairs, never with pairs x places
+(the copy per place that an assignment code over places needs).
+
+The solver needs integer costs: pair worths are scaled and rounded. The largest
+scale that cannot overflow is exact to a millionth of a point on any cohort a
+programme holds; candidate graphs use a coarser one, which solves faster and ranks
+pairs the same way wherever their worths differ by more than ``1 / scale``.
+
+OR-tools is imported on first use: only the matching functions load it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from chalicelib.errors import ProcessingFailed
+
+if TYPE_CHECKING:
+    from .scoring import FloatArray, IntArray
+
+#: The scale of candidate graphs: worths differing by less than this are treated as equal.
+GRAPH_SCALE = 1e4
+#: The cost-scaling solver multiplies costs by the number of nodes; stay well inside int64.
+_COST_CEILING = 2.0**60
+
+
+def largest_scale(max_worth: float, nodes: int) -> float:
+    """The largest power of ten that keeps every scaled cost safely inside int64."""
+    limit = _COST_CEILING / max(max_worth, 1.0) / max(nodes + 1, 1)
+    return float(10 ** np.floor(np.log10(limit)))
+
+
+def assign_flow(
+    rows: IntArray,
+    cols: IntArray,
+    worth: FloatArray,
+    capacity: IntArray,
+    *,
+    scale: float | None = GRAPH_SCALE,
+    tie_seed: int = 0,
+) -> tuple[IntArray, IntArray]:
+    """The (mentee row, mentor column) pairs of greatest total ``worth`` within each mentor's ``capacity``.
+
+    ``rows``/``cols``/``worth`` list the allowed pairs, each at most once, every worth
+    above 0 ("unmatched" is worth 0). ``scale=None`` uses ``largest_scale``. Among
+    equally good answers the solver favours mentees by node order; a non-zero
+    ``tie_seed`` shuffles that order, so equally good mentees take turns.
+    """
+    from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
+
+    empty = np.zeros(0, dtype=np.intp)
+    if rows.size == 0:
+        return empty, empty.copy()
+    mentee_ids, mentee_node = np.unique(rows, return_inverse=True)
+    mentor_ids, mentor_pos = np.unique(cols, return_inverse=True)
+    n_e, n_m = mentee_ids.size, mentor_ids.size
+    if tie_seed:
+        mentee_node = np.random.default_rng(tie_seed).permutation(n_e)[mentee_node]
+    order = np.argsort(mentee_node, kind="stable")
+    source, sink = n_e + n_m, n_e + n_m + 1
+    if scale is None:
+        scale = largest_scale(float(worth.max()), sink + 1)
+    costs = -np.rint(worth * scale).astype(np.int64)
+
+    places = np.minimum(capacity[mentor_ids], np.bincount(mentor_pos, minlength=n_m)).astype(np.int64)
+    mentee_nodes = np.arange(n_e, dtype=np.int32)
+    mentor_nodes = np.arange(n_e, n_e + n_m, dtype=np.int32)
+    tails = np.concatenate([mentee_node[order], np.full(n_e, source), mentor_nodes, [source]]).astype(np.int32)
+    heads = np.concatenate([n_e + mentor_pos[order], mentee_nodes, np.full(n_m, sink), [sink]]).astype(np.int32)
+    capacities = np.concatenate([np.ones(rows.size + n_e, dtype=np.int64), places, [n_e]])
+    unit_costs = np.concatenate([costs[order], np.zeros(n_e + n_m + 1, dtype=np.int64)])
+
+    solver = SimpleMinCostFlow()
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, unit_costs)
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[source], supplies[sink] = n_e, -n_e
+    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        # The source -> sink arc makes every network feasible, so this is a solver fault.
+        raise ProcessingFailed(f"the matching flow ended with status {status.name}")
+    used = solver.flows(arcs[: rows.size]) > 0
+    chosen = order[used]
+    return rows[chosen].astype(np.intp), cols[chosen].astype(np.intp)
