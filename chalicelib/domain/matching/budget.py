@@ -155,8 +155,8 @@ def plan_solver(
 ) -> SolverPlan:
     """Pick the solver for a cohort within ``budget``, or refuse with the estimates as the reason.
 
-    ``auto`` uses the exact solver while mentees x places stays within
-    ``policy.sparse_threshold`` and its estimate fits; beyond that, whichever of the
+    ``auto`` uses the exact solver while mentees x places, or mentees x mentors for
+    its flow form, stays within ``policy.sparse_threshold`` and its estimate fits; beyond that, whichever of the
     sparse and auction solvers is estimated cheaper, then stable as the last resort.
     The exact solver's estimate is the cheaper of its two forms (``Estimate.by_flow``).
     An explicitly chosen solver is used only when it fits.
@@ -173,7 +173,8 @@ def plan_solver(
             return SolverPlan(policy.solver, chosen, (chosen,))
         raise _refusal(shape, budget, (chosen,), advice)
     considered: list[Estimate] = []
-    if shape.mentees * shape.places <= policy.sparse_threshold:
+    # Exact by its cheaper form: the dense matrix grows with places, the flow with pairs.
+    if min(shape.mentees * shape.places, shape.cells) <= policy.sparse_threshold:
         exact = estimate("exact", shape)
         considered.append(exact)
         if exact.fits(budget, _SAFETY):

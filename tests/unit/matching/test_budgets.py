@@ -56,17 +56,20 @@ def test_an_explicitly_chosen_exact_solver_over_budget_is_refused_with_its_estim
     assert "scheduled job" in refused.value.message
 
 
-def test_many_places_per_mentor_cost_the_candidate_graph_no_more_than_one_place_each() -> None:
+def test_many_places_per_mentor_are_solved_exactly_by_a_flow_that_costs_no_more_than_one_place_each() -> None:
     # GIVEN few mentors with many places each, and the same mentors with one place each
     many = ISSUE_SHAPES["10k x 200 mentors, capacity 50"]
     one = CohortShape(many.mentees, many.mentors, many.mentors)
 
-    # WHEN auto plans the run of many places, and the candidate graph of both is estimated
+    # WHEN auto plans the run of many places
     plan = plan_solver(MatchingPolicy(), many)
 
-    # THEN the candidate graph's flow solves it, at the cost of one place each: places are a capacity, not copies
-    assert plan.solver == "sparse"
-    assert plan.estimate == estimate("sparse", one)
+    # THEN it is solved exactly as a flow over every pair within the API budget, and neither
+    # flow is estimated dearer for the places: they are a capacity, not copies
+    assert plan.solver == "exact"
+    assert plan.estimate.by_flow
+    assert plan.estimate.fits(MatchingBudget())
+    assert estimate("sparse", many) == estimate("sparse", one)
 
 
 def test_an_explicitly_chosen_exact_solver_with_many_places_per_mentor_runs_as_a_flow_within_the_api_call() -> None:
