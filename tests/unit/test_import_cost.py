@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The engine's own modules are the ones allowed to need numpy and scipy.
-ENGINE = tuple(f"chalicelib.domain.matching.{name}" for name in ("engine", "scoring", "solvers", "auction"))
+ENGINE = tuple(f"chalicelib.domain.matching.{name}" for name in ("engine", "scoring", "solvers", "auction", "flow"))
 
 _PROBE = """
 import importlib, json, pkgutil, sys
