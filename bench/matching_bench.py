@@ -203,18 +203,29 @@ def flow_reference_case(n_mentees: int, n_mentors: int, seed: int, shape: dict[s
     if edges > max_edges:
         return {"skipped": f"{edges:,} feasible pairs are over the limit of {max_edges:,}"}
     places = np.minimum(np.array(table.capacities, dtype=np.intp), len(table.mentee_ids))
+    return _timed(flow_reference, table.scores, places, "OR-tools flow (integer, every pair)", edges=edges)
+
+
+def _timed(
+    solve: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    scores: np.ndarray,
+    capacities: np.ndarray,
+    solver: str,
+    **extra: Any,
+) -> Row:
+    """One reference's row: ``solve`` alone timed, its peak memory, pairs and total on ``scores``."""
     baseline = _peak_rss_mb()
     start = time.perf_counter()
-    mentee_idx, mentor_idx = flow_reference(table.scores, places)
+    mentee_idx, mentor_idx = solve(scores, capacities)
     seconds = time.perf_counter() - start
-    chosen = table.scores[mentee_idx, mentor_idx]
+    chosen = scores[mentee_idx, mentor_idx]
     return {
-        "solver": "OR-tools flow (integer, every pair)",
+        "solver": solver,
         "seconds": seconds,
+        **extra,
         "peak_rss_mb": _peak_rss_mb(),
         "baseline_rss_mb": baseline,
         "matched": int(chosen.size),
-        "edges": edges,
         "total_score": float(chosen.sum()),
     }
 
@@ -232,21 +243,14 @@ def reference_case(n_mentees: int, n_mentors: int, seed: int, shape: dict[str, A
     cells = n * int(places.sum())
     if cells > max_cells:
         return {"skipped": f"reference matrix of {cells:,} cells is over the limit of {max_cells:,}"}
-    baseline = _peak_rss_mb()
-    start = time.perf_counter()
-    mentee_idx, mentor_idx = fair_reference(table.scores, places)
-    seconds = time.perf_counter() - start
-    chosen = table.scores[mentee_idx, mentor_idx]
-    return {
-        "solver": "scipy LSA (integer, repeated columns)",
-        "seconds": seconds,
-        "scoring_seconds": scoring_seconds,
-        "peak_rss_mb": _peak_rss_mb(),
-        "baseline_rss_mb": baseline,
-        "matched": int(chosen.size),
-        "places": int(places.sum()),
-        "total_score": float(chosen.sum()),
-    }
+    return _timed(
+        fair_reference,
+        table.scores,
+        places,
+        "scipy LSA (integer, repeated columns)",
+        scoring_seconds=scoring_seconds,
+        places=int(places.sum()),
+    )
 
 
 def library_case(n_mentees: int, n_mentors: int, seed: int, max_prefs: int | None) -> Row:
