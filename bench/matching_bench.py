@@ -170,27 +170,15 @@ def flow_reference(scores: np.ndarray, capacities: np.ndarray) -> tuple[np.ndarr
     """The strongest reference we know: OR-tools' min-cost flow over every feasible pair.
 
     The same integer-scaled scores as ``fair_reference``; a mentor's places are the
-    capacity of one arc, so nothing is repeated. Returns the chosen (mentee, mentor) pairs.
+    capacity of one arc, so nothing is repeated. It is the engine's own flow network
+    (``assign_flow``) on the whole problem rather than a candidate graph. Returns the
+    chosen (mentee, mentor) pairs.
     """
-    from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
+    from chalicelib.domain.matching.flow import assign_flow
 
-    rows, cols = np.nonzero(np.nan_to_num(scores, nan=0.0) > 0)
-    n, m = scores.shape
-    source, sink = n + m, n + m + 1
-    costs = -np.rint(scores[rows, cols] * SCALE).astype(np.int64)
-    flow = SimpleMinCostFlow()
-    tails = np.concatenate([rows, np.full(n, source), n + np.arange(m), [source]]).astype(np.int32)
-    heads = np.concatenate([n + cols, np.arange(n), np.full(m, sink), [sink]]).astype(np.int32)
-    caps = np.concatenate([np.ones(rows.size + n, dtype=np.int64), np.asarray(capacities, dtype=np.int64), [n]])
-    unit = np.concatenate([costs, np.zeros(n + m + 1, dtype=np.int64)])
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, unit)
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[source], supplies[sink] = n, -n
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
-    if flow.solve() != flow.OPTIMAL:
-        raise RuntimeError("the reference flow found no optimum")
-    used = flow.flows(arcs[: rows.size]) > 0
-    return rows[used], cols[used]
+    worth = np.nan_to_num(scores, nan=0.0)
+    rows, cols = np.nonzero(worth > 0)
+    return assign_flow(rows, cols, worth[rows, cols], np.asarray(capacities, dtype=np.intp), scale=SCALE)
 
 
 def flow_reference_case(n_mentees: int, n_mentors: int, seed: int, shape: dict[str, Any], max_edges: int) -> Row:
