@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: Legal-form suffixes of the programmes' countries and common international ones, compared
 #: after punctuation is removed (so "d.o.o." is "d o o" and "A/S" is "a s").
@@ -57,6 +58,7 @@ _PUNCTUATION = re.compile(r"[^\w]+")
 _SUFFIX = re.compile(r"(?:\s(?:" + "|".join(re.escape(f) for f in sorted(LEGAL_FORMS, key=len, reverse=True)) + r"))+$")
 
 
+@lru_cache(maxsize=4096)
 def normalise_company(name: str | None) -> str | None:
     """Case-, punctuation- and legal-form-insensitive key of a company name; None when nothing is left.
 

@@ -18,6 +18,7 @@ before anything large is allocated; a run that fits no allowed solver raises
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
@@ -37,7 +38,7 @@ from .model import (
     UnmatchedParticipant,
 )
 from .policy import MatchingPolicy
-from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray, reporting_lines
+from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray, reporting_lines, single_threaded_blas
 from .solvers import Assignment, solve_auction, solve_exact, solve_sparse, solve_stable
 
 if TYPE_CHECKING:
@@ -188,21 +189,24 @@ def match_cohort(
     shape = CohortShape(n, len(active), int(capacity.sum()), policy.sparse_k)
     plan = plan_solver(policy, shape, budget)
     solver = plan.solver
+    threads = max(1, min((budget or MatchingBudget()).threads, os.cpu_count() or 1))
     cm = CohortMatrix(cohort.mentees, active, policy, past_pairs, cohort.lines)
     seed = tie_seed(tie_break)
 
     assignment: Assignment
-    if solver == "exact":
-        assignment = solve_exact(cm, capacity, policy.objective, seed, by_flow=plan.estimate.by_flow)
-    elif solver == "sparse":
-        assignment = solve_sparse(cm, capacity, policy.objective, policy.sparse_k, seed)
-    elif solver == "auction":
-        assignment = solve_auction(cm, capacity, policy.objective, policy.sparse_k, seed)
-    else:
-        assignment = solve_stable(cm, capacity, seed)
-
-    pairs = _pairs(cm, cohort.mentees, active, assignment, policy)
-    unmatched = _unmatched(cm, cohort, active, capacity, assignment)
+    # The engine shares the cores out itself, block by block; BLAS threads of their own inside
+    # each block would only contend with them (and spin on a Lambda's fraction of a core).
+    with single_threaded_blas():
+        if solver == "exact":
+            assignment = solve_exact(cm, capacity, policy.objective, seed, by_flow=plan.estimate.by_flow)
+        elif solver == "sparse":
+            assignment = solve_sparse(cm, capacity, policy.objective, policy.sparse_k, seed, threads)
+        elif solver == "auction":
+            assignment = solve_auction(cm, capacity, policy.objective, policy.sparse_k, seed)
+        else:
+            assignment = solve_stable(cm, capacity, seed)
+        pairs = _pairs(cm, cohort.mentees, active, assignment, policy)
+        unmatched = _unmatched(cm, cohort, active, capacity, assignment)
     figures = _figures(cm, cohort, pairs, solver, policy)
     return MatchResult(pairs, unmatched, figures)
 

@@ -28,6 +28,7 @@ No I/O and no knowledge of solvers: this module only turns profiles into numbers
 from __future__ import annotations
 
 from collections.abc import Hashable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -41,6 +42,8 @@ from .model import MenteeProfile, MentorProfile, Rule
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
+    from threadpoolctl import ThreadpoolController
+
     from .policy import MatchingPolicy
 
 K = TypeVar("K", bound=Hashable)
@@ -51,9 +54,30 @@ IntArray = NDArray[np.intp]
 #: Score of a criterion that cannot be judged because a side did not say.
 NEUTRAL = 0.5
 
+#: Shared vocabularies up to this many tags are multiplied as dense matrices.
+DENSE_TAGS = 256
+
 #: Cells per evaluated block: big enough for numpy to stay efficient, small
 #: enough that a handful of float64 temporaries stay in the tens of megabytes.
 BLOCK_CELLS = 1 << 21
+
+
+_blas: ThreadpoolController | None = None
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """BLAS at one thread for the duration: the products of a block are small, and many at once.
+
+    The controller finds the loaded BLAS libraries once per process, on first use.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    global _blas
+    if _blas is None:
+        _blas = ThreadpoolController()
+    with _blas.limit(limits=1, user_api="blas"):
+        yield
 
 
 @dataclass(frozen=True)
@@ -200,25 +224,72 @@ def reporting_lines(people: Sequence[MenteeProfile | MentorProfile]) -> dict[str
         # A chain lists the direct manager first, then theirs: each link is above the ones before it.
         for position, boss in enumerate(chain):
             above.setdefault(boss, set()).update(chain[position + 1 :])
-    closed: dict[str, frozenset[str]] = {}
-    # Colleagues share a chain, so the walk is done once per distinct set of direct superiors. A
-    # walk that reaches its own start (a cycle) adds nothing the set did not already lead to.
-    walked: dict[frozenset[str], frozenset[str]] = {}
-    for start, direct in above.items():
-        entry = frozenset(direct)
-        everyone = walked.get(entry)
-        if everyone is None:
-            seen: set[str] = set()
-            stack = list(entry)
-            while stack:
-                boss = stack.pop()
-                if boss in seen:
-                    continue
-                seen.add(boss)
-                stack.extend(above.get(boss, ()))
-            everyone = walked[entry] = frozenset(seen)
-        closed[start] = everyone - {start}
-    return closed
+    closure = _closures(above)
+    # Colleagues share one set; only a person inside a cycle needs a copy without themselves.
+    return {start: closure[start] - {start} if start in closure[start] else closure[start] for start in above}
+
+
+def _closures(above: Mapping[str, Collection[str]]) -> dict[str, frozenset[str]]:
+    """Everyone each node reaches, by one pass over the strongly connected components.
+
+    People who name each other (a cycle) reach the same set, and a component's set is
+    built from the sets of the components above it, which are complete by then: Tarjan's
+    algorithm closes a component only after everything it reaches. Each set is built
+    once, so long chains shared by many colleagues cost no more than one walk.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    reach: dict[str, frozenset[str]] = {}
+    for root in above:
+        if root in index:
+            continue
+        # An explicit stack of (node, iterator over its superiors) instead of recursion.
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(above.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, bosses = work[-1]
+            boss = next(bosses, None)
+            if boss is not None:
+                if boss not in index:
+                    index[boss] = low[boss] = len(index)
+                    stack.append(boss)
+                    on_stack.add(boss)
+                    work.append((boss, iter(above.get(boss, ()))))
+                elif boss in on_stack:
+                    low[node] = min(low[node], index[boss])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] != index[node]:
+                continue
+            members: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                members.append(member)
+                if member == node:
+                    break
+            reached: set[str] = set()
+            cyclic = len(members) > 1
+            for member in members:
+                for boss in above.get(member, ()):
+                    reached.add(boss)
+                    cyclic = cyclic or boss == member
+                    if boss in reach:
+                        reached |= reach[boss]
+            # Members of a cycle reach each other; a lone node reaches itself only by naming itself.
+            if cyclic:
+                reached.update(members)
+            component = frozenset(reached)
+            for member in members:
+                reach[member] = component
+    return reach
 
 
 def seniority_fit(mentee: FloatArray, mentor: FloatArray, gap_min: float, gap_max: float, falloff: float) -> FloatArray:
@@ -342,6 +413,12 @@ class CohortMatrix:
         e_goals = [goal_weights(p.tags, p.ranked_topics) for p in mentees]
         m_tags = [{t.casefold() for t in p.tags} for p in mentors]
         self._e_tags, self._m_tags_t = _shared_incidence(e_goals, m_tags)
+        # A short shared vocabulary (goals picked from a list) is one small dense product per
+        # block; the sparse product and its scatter cost several times more there. Free text
+        # makes the vocabulary long and the matrices sparse, and stays sparse.
+        self._dense_tags: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None
+        if self._e_tags.shape[1] <= DENSE_TAGS:
+            self._dense_tags = (self._e_tags.toarray(), np.asfortranarray(self._m_tags_t.toarray()))
         goal_weight = np.array([sum(g.values()) for g in e_goals], dtype=np.float64)
         # Goal weight covered times this gives the weighted tags criterion in one multiply.
         self._tag_coef = w.tags / np.maximum(goal_weight, 1.0)
@@ -401,14 +478,14 @@ class CohortMatrix:
         if lines is None:
             lines = reporting_lines([*mentees, *mentors])
         chain: dict[tuple[int, int], float] = {}
+        # Intersecting first keeps the loops to the superiors who take part on the other side.
+        mentor_emails, mentee_emails = frozenset(mentor_by_email), frozenset(mentee_by_email)
         for i, p in enumerate(mentees):
-            for boss in lines.get(p.email, ()):
-                if boss in mentor_by_email:
-                    chain[(i, mentor_by_email[boss])] = 1.0
+            for boss in mentor_emails.intersection(lines.get(p.email, ())):
+                chain[(i, mentor_by_email[boss])] = 1.0
         for j, p in enumerate(mentors):
-            for boss in lines.get(p.email, ()):
-                if boss in mentee_by_email:
-                    chain[(mentee_by_email[boss], j)] = 1.0
+            for boss in mentee_emails.intersection(lines.get(p.email, ())):
+                chain[(mentee_by_email[boss], j)] = 1.0
         self._manager_chain = _PairList.build(chain)
 
         repeats: dict[tuple[int, int], float] = {}
@@ -474,12 +551,20 @@ class CohortMatrix:
     def scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:
         """Scores of every pair of the block, feasible or not.
 
-        The shared goals and the preferences are added only where they are non-zero,
-        which gives bit-identical results to ``pair_scores``, which adds them
-        everywhere (x + 0.0 == x).
+        The preferences, and the shared goals of a long vocabulary, are added only where
+        they are non-zero; a short vocabulary's shared goals are added everywhere. Both
+        give bit-identical results to ``pair_scores``, which adds them everywhere
+        (x + 0.0 == x).
         """
         mcols: IntArray | slice = slice(None) if cols is None else cols
         total = self._joint.block(rows, mcols)
+        if self._dense_tags is not None:
+            e_tags, m_tags_t = self._dense_tags
+            counts = e_tags[rows] @ m_tags_t[:, mcols]
+            # Counts are whole numbers (exact in float32); 0 adds 0.0 and leaves a score's bits alone.
+            total += counts * self._tag_coef[rows, None]
+            self._preference.add_into(total, rows, self._col_pos(cols))
+            return total
         shared = (self._e_tags[rows] @ self._m_tags_t[:, mcols]).tocsr()
         if shared.nnz:
             width = total.shape[1]

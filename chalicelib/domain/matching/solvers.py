@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal, TypeVar
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -118,13 +121,19 @@ def assign_dense(
 
 
 def candidate_edges(
-    cm: CohortMatrix, k: int, k_mentor: int, tie_seed: int = 0, prices: FloatArray | None = None
+    cm: CohortMatrix,
+    k: int,
+    k_mentor: int,
+    tie_seed: int = 0,
+    prices: FloatArray | None = None,
+    threads: int = 1,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Each mentee's ``k`` best feasible mentors plus each mentor's ``k_mentor`` best feasible mentees.
 
     With ``prices`` (one per mentor), mentees rank mentors by score less price.
 
-    Walks the matrix in row blocks, so only one block of scores exists at a time.
+    Walks the matrix in row blocks, so only one block of scores exists at a time
+    (``threads`` blocks at once when several threads score them).
     The mentor side keeps mentors who are nobody's favourite in the graph; without
     it, when mentees outnumber places, the graph misses the mentees those mentors
     should take and the total drops by about 1% on synthetic cohorts. A cell joins a
@@ -135,6 +144,9 @@ def candidate_edges(
     from ``tie_seed``: with the index order instead, identical mentees would all pick the
     same ``k`` mentors (the graph collapses when every score ties), and the same
     people would lose every tie round after round.
+
+    The result does not depend on ``threads``: blocks are scored in any order but
+    reach the mentor lists in one fixed order.
     """
     n, m = cm.n_mentees, cm.n_mentors
     k_row = min(k, m)
@@ -143,23 +155,19 @@ def candidate_edges(
     rotation = rng.integers(0, max(m, 1), size=n)
     # Row i's jitter is a shuffled ramp rotated by rotation[i] (a window of it written out twice):
     # each mentee gets its own order of mentors, and neighbouring mentors' orders of the mentees
-    # are unrelated. It stays far below real score differences and below a tenth of the least
-    # feasible score, so it orders ties only and an infeasible cell never outranks a feasible one.
+    # are unrelated. It stays far below real score differences, so it orders ties only.
     amplitude = min(cm.max_pair_score * 1e-4, cm.min_pair_score * 0.1)
     ramp = np.tile(rng.permutation(m).astype(np.float64) * (-amplitude / max(m, 1)), 2)
     windows = np.lib.stride_tricks.sliding_window_view(ramp, m)
-    pools = (_MentorPool(m, (k_col + 1) // 2, n), _MentorPool(m, k_col // 2, n)) if k_col else ()
-    edge_rows: list[IntArray] = []
-    edge_cols: list[IntArray] = []
-    edge_vals: list[FloatArray] = []
-    # In a random order every block is a fair sample, which lets the mentor lists close early.
-    for rows in cm.row_blocks(rng.permutation(n).astype(np.intp)):
+
+    def evaluate(rows: IntArray) -> _Block:
         s = cm.feasible_scores(rows)
-        # Lower is better: minus the score, minus the jitter.
+        # Lower is better: minus the score, minus the jitter; an infeasible pair is never better.
         key = windows[rotation[rows]]
         key -= s
         if prices is not None:
             key += prices[None, :]
+        np.copyto(key, np.inf, where=s <= 0)
         if k_row < m:
             idx = np.argpartition(key, k_row - 1, axis=1)[:, :k_row]
             # The mentee's k-th best key: argpartition leaves it at position k - 1.
@@ -169,18 +177,31 @@ def candidate_edges(
             kth = key.max(axis=1, keepdims=True)
         vals = np.take_along_axis(s, idx, axis=1)
         keep = vals > 0
-        edge_rows.append(np.broadcast_to(rows[:, None], idx.shape)[keep])
-        edge_cols.append(idx[keep])
-        edge_vals.append(vals[keep])
+        edges = (np.broadcast_to(rows[:, None], idx.shape)[keep], idx[keep], vals[keep])
+        if not k_col:
+            return _Block(rows, s, key, None, edges)
         # Half of each mentor's list ranks mentees by score, half by how the pair compares with
         # the mentee's own k-th best option: a mentee whose every pair scores high (a long wait, a
         # common profile) heads every mentor's list by score, and the graph would then offer the
-        # other mentees no way to the mentors nobody lists first.
-        if pools:
+        # other mentees no way to the mentors nobody lists first. A mentee with fewer than k
+        # feasible mentors has them all in its own list, and is ranked by score here.
+        relative = key - np.where(np.isfinite(kth), kth, 0.0)
+        return _Block(rows, s, key, relative, edges)
+
+    pools = (_MentorPool(m, (k_col + 1) // 2, n), _MentorPool(m, k_col // 2, n)) if k_col else ()
+    edge_rows: list[IntArray] = []
+    edge_cols: list[IntArray] = []
+    edge_vals: list[FloatArray] = []
+    # In a random order every block is a fair sample, which lets the mentor lists close early.
+    blocks = cm.row_blocks(rng.permutation(n).astype(np.intp))
+    for block in _in_order(evaluate, blocks, threads):
+        edge_rows.append(block.edges[0])
+        edge_cols.append(block.edges[1])
+        edge_vals.append(block.edges[2])
+        if pools and block.relative is not None:
             best, relative = pools
-            best.offer(rows, s, key)
-            key -= kth
-            relative.offer(rows, s, key)
+            best.offer(block.rows, block.scores, block.key)
+            relative.offer(block.rows, block.scores, block.relative)
 
     for pool in pools:
         pool_rows, pool_cols, pool_vals = pool.entries()
@@ -194,8 +215,42 @@ def candidate_edges(
     return all_rows[first], all_cols[first], all_vals[first]
 
 
+@dataclass(frozen=True)
+class _Block:
+    """One scored block of rows: scores, keys for both mentor lists, and the mentees' own best edges."""
+
+    rows: IntArray
+    scores: FloatArray
+    key: FloatArray
+    relative: FloatArray | None
+    edges: tuple[IntArray, IntArray, FloatArray]
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _in_order(func: Callable[[T], R], items: Iterable[T], threads: int) -> Iterator[R]:
+    """``map(func, items)`` over ``threads`` threads, yielding in order, with at most one result waiting per thread.
+
+    numpy and scipy release the GIL in the work of a block, so threads share it out;
+    the bounded window keeps the blocks in memory to a few.
+    """
+    if threads <= 1:
+        yield from map(func, items)
+        return
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(func, item))
+            if len(pending) > threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 class _MentorPool:
-    """The ``size`` best feasible mentees of every mentor, by key (lower is better), from rows in random order.
+    """The ``size`` best feasible mentees of every mentor, by key (lower is better, infinite when infeasible).
 
     A cell enters a mentor's list only below the list's bar. Once a share ``f`` of the
     mentees has been seen, the list's ``2 * size * f``-th best key (never looser than
@@ -222,10 +277,9 @@ class _MentorPool:
             # The first block is a sample too: its bars come from one partition, not a sort.
             rank = self._bar_rank()
             if rows.size > rank:
-                feasible_keys = np.where(scores > 0, key, np.inf)
-                self._bar = np.partition(feasible_keys, rank, axis=0)[rank]
-                self._bar = np.nextafter(self._bar, np.inf)
-        r, c = np.nonzero((key < self._bar[None, :]) & (scores > 0))
+                self._bar = np.nextafter(np.partition(key, rank, axis=0)[rank], np.inf)
+        # Infeasible cells have an infinite key, so they never pass the bar.
+        r, c = np.nonzero(key < self._bar[None, :])
         if r.size == 0:
             return
         self._rows.append(rows[r])
@@ -346,7 +400,9 @@ def fill_free_places(
 _CONGESTION = 0.01
 
 
-def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0) -> Assignment:
+def solve_sparse(
+    cm: CohortMatrix, capacity: IntArray, objective: Objective, k: int, tie_seed: int = 0, threads: int = 1
+) -> Assignment:
     """Near-optimal assignment for large cohorts: the optimum of the candidate graph, by min-cost flow.
 
     Never holds the dense matrix, and a mentor's places are a capacity rather than
@@ -363,7 +419,7 @@ def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: 
         return _empty()
     max_pairs = min(cm.n_mentees, int(capacity.sum()))
     # Mentors hold several places, so they get a deeper list than mentees.
-    rows, cols, vals = candidate_edges(cm, k, 2 * k, tie_seed)
+    rows, cols, vals = candidate_edges(cm, k, 2 * k, tie_seed, threads=threads)
     worth = _worth(vals, objective, cm.max_pair_score, max_pairs)
     mentees, mentors = assign_flow(rows, cols, worth, capacity, tie_seed=tie_seed)
     fillable = min(np.unique(rows).size, int(np.minimum(capacity, np.bincount(cols, minlength=capacity.size)).sum()))
@@ -372,7 +428,7 @@ def solve_sparse(cm: CohortMatrix, capacity: IntArray, objective: Objective, k: 
         weakest = np.full(capacity.size, np.inf)
         np.minimum.at(weakest, mentors, cm.pair_scores(mentees, mentors))
         prices = np.where(load >= capacity, weakest - cm.min_pair_score, 0.0)
-        more = candidate_edges(cm, k, 0, tie_seed + 1, prices)
+        more = candidate_edges(cm, k, 0, tie_seed + 1, prices, threads)
         all_rows, all_cols = np.concatenate([rows, more[0]]), np.concatenate([cols, more[1]])
         _, first = np.unique(all_rows * cm.n_mentors + all_cols, return_index=True)
         rows, cols = all_rows[first], all_cols[first]

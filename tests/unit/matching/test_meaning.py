@@ -144,3 +144,21 @@ def test_a_ranked_topic_outweighs_a_goal_merely_listed() -> None:
 
     # THEN the mentor of the ranked topic wins
     assert [p.mentor_id for p in result.pairs] == ["r2"]
+
+
+def test_people_who_name_each_other_as_managers_are_all_in_each_others_lines_and_under_the_same_boss() -> None:
+    # GIVEN Rūta names Nikola, Nikola names Åse and Åse names Rūta (a loop in the data), Åse also names Björn,
+    # and Nikola, Åse and Björn mentor beside Ida, who is outside that line
+    ruta = mentee("e1", "Rūta Šimkus", email="ruta@corp.example", manager_chain=("nikola@corp.example",))
+    nikola = mentor("r1", "Nikola Ilić", email="nikola@corp.example", manager_chain=("ase@corp.example",))
+    ase = mentor(
+        "r2", "Åse Ørsted", email="ase@corp.example", manager_chain=("ruta@corp.example", "bjorn@corp.example")
+    )
+    bjorn = mentor("r3", "Björn Lindqvist", email="bjorn@corp.example")
+    ida = mentor("r4", "Ida Groß", email="ida@corp.example")
+
+    # WHEN Rūta is matched
+    result = match_cohort([ruta], [nikola, ase, bjorn, ida], MatchingPolicy())
+
+    # THEN she is proposed only to Ida: Nikola, Åse and Björn are all in her line
+    assert [(p.mentee_id, p.mentor_id) for p in result.pairs] == [("e1", "r4")]

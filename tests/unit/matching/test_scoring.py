@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from chalicelib.domain.matching import (
     match_cohort,
     score_table,
 )
+from chalicelib.domain.matching.scoring import DENSE_TAGS, CohortMatrix
 
 from .builders import mentee, mentor, random_cohort
 
@@ -140,3 +142,30 @@ def test_pair_scores_in_the_result_equal_the_score_table() -> None:
     for pair in result.pairs:
         assert pair.score == table.scores[row[pair.mentee_id], col[pair.mentor_id]]
         assert not math.isnan(pair.score)
+
+
+def _with_free_text_goals(cohort_seed: int, shared_tags: int) -> tuple[list[MenteeProfile], list[MentorProfile]]:
+    """A random cohort whose goals are also free text: ``shared_tags`` phrases, each on both sides."""
+    cohort = random_cohort(cohort_seed, n_mentees=40, n_mentors=15)
+    phrases = [f"goal phrase {k}" for k in range(shared_tags)]
+    mentees = [replace(p, tags=(*p.tags, *phrases[i::40])) for i, p in enumerate(cohort.mentees)]
+    mentors = [replace(p, tags=(*p.tags, *phrases[j::15])) for j, p in enumerate(cohort.mentors)]
+    return mentees, mentors
+
+
+@pytest.mark.parametrize("shared_tags", [0, DENSE_TAGS + 40], ids=["goals-from-a-list", "free-text-goals"])
+def test_a_pairs_score_is_the_same_whether_its_block_is_scored_or_the_pair_alone(shared_tags: int) -> None:
+    # GIVEN a cohort whose shared vocabulary is short (goals picked from a list) or long (free text)
+    mentees, mentors = _with_free_text_goals(5, shared_tags)
+    on_both = {t for p in mentees for t in p.tags} & {t for p in mentors for t in p.tags}
+    assert (len(on_both) > DENSE_TAGS) == (shared_tags > 0)
+    cm = CohortMatrix(mentees, mentors, MatchingPolicy())
+
+    # WHEN every pair is scored as part of the whole block and one pair at a time
+    block = cm.scores(np.arange(cm.n_mentees, dtype=np.intp))
+    rows, cols = np.indices(block.shape)
+    alone = cm.pair_scores(rows.ravel(), cols.ravel()).reshape(block.shape)
+
+    # THEN both give the same scores, bit for bit, and shared goals raise some of them
+    assert np.array_equal(block, alone)
+    assert (block > MatchingPolicy().weights.base + 1e-9).any()
