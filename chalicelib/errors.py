@@ -33,9 +33,7 @@ class ValidationFailed(MentoringError):
     code = "invalid_request"
 
     @classmethod
-    def from_pydantic(
-        cls, exc: ValidationError, *, where: str, path: Sequence[str | int] = ()
-    ) -> ValidationFailed:
+    def from_pydantic(cls, exc: ValidationError, *, where: str, path: Sequence[str | int] = ()) -> ValidationFailed:
         """The error that names the first bad field (``"<where>: <field>: <problem>"``) and lists them all.
 
         ``path`` is where the validated value sits inside ``where``, so that a field is

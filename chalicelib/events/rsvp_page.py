@@ -43,9 +43,13 @@ def show(claims: LinkClaims, ctx: LinkContext) -> Page:
     language = _language(claims)
     text = TEXTS[language]
     event = get_event(ctx.storage, claims.tenant_id, claims.programme_id, claims.subject_id)
-    if claims.participant_id is None or ctx.storage.events.get_invitation(
-        claims.tenant_id, claims.programme_id, event.event_id, claims.participant_id
-    ) is None:
+    if (
+        claims.participant_id is None
+        or ctx.storage.events.get_invitation(
+            claims.tenant_id, claims.programme_id, event.event_id, claims.participant_id
+        )
+        is None
+    ):
         raise NotFound("not invited to this event")
     person = ctx.storage.participants.get(claims.tenant_id, claims.programme_id, claims.participant_id)
     programme = ctx.storage.programmes.get(claims.tenant_id, claims.programme_id)

@@ -89,11 +89,10 @@ def assign_flow(
     empty = np.zeros(0, dtype=np.intp)
     if rows.size == 0:
         return empty, empty.copy()
-    mentee_ids, mentee_node = np.unique(rows, return_inverse=True)
-    mentor_ids, mentor_pos = np.unique(cols, return_inverse=True)
+    mentee_ids, mentee_pos = _compact(rows)
+    mentor_ids, mentor_pos = _compact(cols)
     n_e, n_m = mentee_ids.size, mentor_ids.size
-    if tie_seed:
-        mentee_node = np.random.default_rng(tie_seed).permutation(n_e)[mentee_node]
+    mentee_node = np.random.default_rng(tie_seed).permutation(n_e)[mentee_pos] if tie_seed else mentee_pos
     order = np.argsort(mentee_node, kind="stable")
     source, sink = n_e + n_m, n_e + n_m + 1
     grid = exact_grid(worth, scale if scale is not None else GRAPH_SCALE)
@@ -123,3 +122,10 @@ def assign_flow(
     used = solver.flows(arcs[: rows.size]) > 0
     chosen = order[used]
     return rows[chosen].astype(np.intp), cols[chosen].astype(np.intp)
+
+
+def _compact(indices: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct indices in order and each entry's position among them: ``np.unique`` without the sort."""
+    present = np.zeros(int(indices.max()) + 1, dtype=np.bool_)
+    present[indices] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[indices]
