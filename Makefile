@@ -38,8 +38,13 @@ lint: setup
 	$(VENV)/bin/ruff check chalicelib app.py devtools tests bench
 	$(VENV)/bin/mypy chalicelib app.py
 
+# One pytest worker per core (pytest-xdist), each with its own DynamoDB Local and browser; a file's
+# tests stay on one worker, so a module's or session's fixture (the Lambda package build) runs once.
+# PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= auto
+
 test: lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 # The seeded fuzz of every route at full size; `make test` runs a slice of 300 cases.
 fuzz: setup

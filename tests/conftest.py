@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from devtools.dynamodb_local import REPO_ROOT, DynamoDBLocal, find_jar, java_available
+from tests.support import aws  # noqa: F401  (moto's request hook, in every boto3 session a test makes)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.aws import mock_aws
 from tests.support.world import RecordingProcessor, World, standard_source, world_with
 
 for _name, _value in (
@@ -29,7 +30,6 @@ def storage(request: pytest.FixtureRequest) -> Iterator[object]:
         yield in_memory_storage()
         return
     import boto3
-    from moto import mock_aws
 
     from chalicelib.storage.repositories import dynamo_storage
     from chalicelib.storage.table import create_table

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from moto import mock_aws
 
 import app  # noqa: F401 - registers every operation, so that the suite is built from all of them
 from chalicelib.api.http import REGISTRY, RouteDoc
@@ -37,6 +36,7 @@ from chalicelib.webhooks.signing import (
 from chalicelib.webhooks.sources import invite
 from chalicelib.webhooks.sources.invite import MailOnly
 from chalicelib.webhooks.sources.msgraph import ClientStateVerifier
+from tests.support.aws import mock_aws
 from tests.support.events import load_event
 from tests.support.pairs import stored_pair
 from tests.support.world import TenantHandle, World, signed_standard, world_with

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from chalicelib.domain.message import Attachment, Message
 from chalicelib.notify.channels import FileEmailChannel, SesEmailChannel
 from chalicelib.notify.ics import invitation_ics, reader_zone
+from tests.support.aws import mock_aws
 
 SENDER = "mentorflow@example.org"
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)

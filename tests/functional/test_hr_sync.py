@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 import pytest
 import responses
-from moto import mock_aws
 
 from chalicelib.domain.pair import PairStatus
 from chalicelib.domain.participant import ParticipantStatus, Profile, Role, participant_id_for
@@ -26,6 +25,7 @@ from chalicelib.settings import Settings
 from chalicelib.storage.repositories import Storage
 from chalicelib.sync import service as sync_service
 from chalicelib.sync.http import VendorHttp
+from tests.support.aws import mock_aws
 from tests.support.hr_vendors import VENDORS, Employee, FakeBambooHR, FakeVendor
 from tests.support.world import TEST_LINK_KEYS, TenantHandle, World, world_with
 

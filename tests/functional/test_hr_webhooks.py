@@ -14,13 +14,13 @@ from typing import Any
 import boto3
 import pytest
 import responses
-from moto import mock_aws
 
 from chalicelib.domain.participant import participant_id_for
 from chalicelib.domain.webhook import DeliveryState, Purpose
 from chalicelib.services.inbox.ports import WebhookRequest
 from chalicelib.storage.repositories import Storage
 from chalicelib.webhooks.sources import bamboohr, hibob, hubspot, merge
+from tests.support.aws import mock_aws
 from tests.support.events import load_event
 from tests.support.hr_vendors import VENDORS, Employee, FakeVendor
 from tests.support.world import TenantHandle, World, world_with

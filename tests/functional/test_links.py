@@ -158,10 +158,10 @@ def test_an_answer_with_more_fields_than_any_page_has_is_refused(world: World, a
 
 def test_a_deployed_stage_reads_its_link_keys_from_an_ssm_secure_string() -> None:
     import boto3
-    from moto import mock_aws
 
     from chalicelib.container import Container
     from chalicelib.settings import Settings
+    from tests.support.aws import mock_aws
 
     with mock_aws():
         # GIVEN the stage's keys in SSM, newest first, and a container that knows only the parameter's name

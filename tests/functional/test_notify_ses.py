@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -21,6 +20,7 @@ from chalicelib.services.notifications import NEVER_DUE, send_pending
 from chalicelib.storage.repositories import Storage, dynamo_storage, in_memory_storage
 from chalicelib.storage.table import create_table
 from tests.support import builders
+from tests.support.aws import mock_aws
 
 REGION = "us-east-1"
 SENDER = "mentorflow@example.org"

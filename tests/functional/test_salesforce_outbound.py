@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import boto3
 import pytest
 import responses
-from moto import mock_aws
 
 from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SecretStore, SyncConnector, Vendor
 from chalicelib.domain.webhook import DeliveryState, Purpose
 from chalicelib.storage.repositories import Storage
+from tests.support.aws import mock_aws
 from tests.support.world import World, world_with
 
 OUTBOUND_MESSAGE = b"""<?xml version="1.0" encoding="UTF-8"?>

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from chalicelib.cli import run as run_cli
 from chalicelib.errors import SenderNotVerified
 from chalicelib.settings import Settings
 from chalicelib.storage.repositories import in_memory_storage
+from tests.support.aws import mock_aws
 from tests.support.world import TEST_LINK_KEYS, World, world_with
 
 REGION = "us-east-1"

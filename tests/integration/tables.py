@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from moto import mock_aws
 
 from chalicelib.storage.table import create_table
+from tests.support.aws import mock_aws
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

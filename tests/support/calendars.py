@@ -20,10 +20,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import boto3
 import responses
-from moto import mock_aws
 
 from chalicelib.calendars.apis import CalendarApis, Http, Secrets, TokenVault
 from chalicelib.clock import FixedClock
+from tests.support.aws import mock_aws
 
 BASE_URL = "https://mentorflow.example.org"
 APP_REGISTRATION = {

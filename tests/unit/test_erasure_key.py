@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from chalicelib.container import Container
 from chalicelib.domain.erasure import erasure_subject
 from chalicelib.errors import ConfigurationError
 from chalicelib.services.erasures import LOCAL_KEY
 from chalicelib.settings import Settings
+from tests.support.aws import mock_aws
 
 
 def test_a_deployed_stage_reads_the_erasure_key_once_from_its_ssm_parameter() -> None:

@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 import boto3
 import pytest
 import responses
-from moto import mock_aws
 
 from chalicelib.domain.participant import ParticipantStatus
 from chalicelib.domain.sync import CredentialRef, FieldMap, ScopeRule, SecretStore, SyncConnector, Vendor
@@ -19,6 +18,7 @@ from chalicelib.errors import MentoringError
 from chalicelib.sync import service
 from chalicelib.sync.http import VendorHttp
 from chalicelib.sync.secrets import SecretReader
+from tests.support.aws import mock_aws
 from tests.unit.matching_service.scene import NOW, TENANT, Scene
 
 HUBSPOT_UPSERT = "https://api.hubapi.com/crm/v3/objects/contacts/batch/upsert"
