@@ -17,7 +17,6 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -160,7 +159,8 @@ def candidate_edges(
     ramp = np.tile(rng.permutation(m).astype(np.float64) * (-amplitude / max(m, 1)), 2)
     windows = np.lib.stride_tricks.sliding_window_view(ramp, m)
 
-    def evaluate(rows: IntArray) -> _Block:
+    def score(rows: IntArray) -> tuple[FloatArray, FloatArray, FloatArray | None, _Edges]:
+        """The block's scores, its keys for both mentor lists, and the mentees' own best edges."""
         s = cm.feasible_scores(rows)
         # Lower is better: minus the score, minus the jitter; an infeasible pair is never better.
         key = windows[rotation[rows]]
@@ -177,16 +177,16 @@ def candidate_edges(
             kth = key.max(axis=1, keepdims=True)
         vals = np.take_along_axis(s, idx, axis=1)
         keep = vals > 0
-        edges = (np.broadcast_to(rows[:, None], idx.shape)[keep], idx[keep], vals[keep])
+        own = (np.broadcast_to(rows[:, None], idx.shape)[keep], idx[keep], vals[keep])
         if not k_col:
-            return _Block(rows, s, key, None, edges)
+            return s, key, None, own
         # Half of each mentor's list ranks mentees by score, half by how the pair compares with
         # the mentee's own k-th best option: a mentee whose every pair scores high (a long wait, a
         # common profile) heads every mentor's list by score, and the graph would then offer the
         # other mentees no way to the mentors nobody lists first. A mentee with fewer than k
         # feasible mentors has them all in its own list, and is ranked by score here.
         relative = key - np.where(np.isfinite(kth), kth, 0.0)
-        return _Block(rows, s, key, relative, edges)
+        return s, key, relative, own
 
     pools = (_MentorPool(m, (k_col + 1) // 2, n), _MentorPool(m, k_col // 2, n)) if k_col else ()
     edge_rows: list[IntArray] = []
@@ -194,14 +194,34 @@ def candidate_edges(
     edge_vals: list[FloatArray] = []
     # In a random order every block is a fair sample, which lets the mentor lists close early.
     blocks = cm.row_blocks(rng.permutation(n).astype(np.intp))
-    for block in _in_order(evaluate, blocks, threads):
-        edge_rows.append(block.edges[0])
-        edge_cols.append(block.edges[1])
-        edge_vals.append(block.edges[2])
-        if pools and block.relative is not None:
-            best, relative = pools
-            best.offer(block.rows, block.scores, block.key)
-            relative.offer(block.rows, block.scores, block.relative)
+    first_rows = next(blocks, None)
+    if first_rows is None:
+        return _empty()[0], _empty()[1], np.zeros(0, dtype=np.float64)
+    s, key, relative, own = score(first_rows)
+    edge_rows.append(own[0])
+    edge_cols.append(own[1])
+    edge_vals.append(own[2])
+    if pools and relative is not None:
+        pools[0].open(first_rows, s, key)
+        pools[1].open(first_rows, s, relative)
+    # Later blocks are tested against the bars the first block set: a list's bar only tightens,
+    # so the cells they pass include every cell the current bar passes, and the lists, which
+    # filter them again in block order, come out the same on any number of threads.
+    bars = tuple(pool.bar for pool in pools)
+    del s, key, relative
+
+    def evaluate(rows: IntArray) -> tuple[IntArray, _Edges, tuple[_Entries, ...]]:
+        s, key, relative, own = score(rows)
+        if not bars or relative is None:
+            return rows, own, ()
+        return rows, own, (_below(rows, s, key, bars[0]), _below(rows, s, relative, bars[1]))
+
+    for rows, own, offered in _in_order(evaluate, blocks, threads):
+        edge_rows.append(own[0])
+        edge_cols.append(own[1])
+        edge_vals.append(own[2])
+        for pool, entries in zip(pools, offered, strict=False):
+            pool.add(rows.size, entries)
 
     for pool in pools:
         pool_rows, pool_cols, pool_vals = pool.entries()
@@ -215,15 +235,16 @@ def candidate_edges(
     return all_rows[first], all_cols[first], all_vals[first]
 
 
-@dataclass(frozen=True)
-class _Block:
-    """One scored block of rows: scores, keys for both mentor lists, and the mentees' own best edges."""
+#: (mentee rows, mentor columns, scores, keys) of some cells of a block.
+_Entries = tuple[IntArray, IntArray, FloatArray, FloatArray]
+#: (mentee rows, mentor columns, scores) of candidate edges.
+_Edges = tuple[IntArray, IntArray, FloatArray]
 
-    rows: IntArray
-    scores: FloatArray
-    key: FloatArray
-    relative: FloatArray | None
-    edges: tuple[IntArray, IntArray, FloatArray]
+
+def _below(rows: IntArray, scores: FloatArray, key: FloatArray, bar: FloatArray) -> _Entries:
+    """The block's cells whose key is below their mentor's bar (never an infeasible one: its key is infinite)."""
+    r, c = np.nonzero(key < bar[None, :])
+    return rows[r], c.astype(np.intp), scores[r, c], key[r, c]
 
 
 T = TypeVar("T")
@@ -271,22 +292,34 @@ class _MentorPool:
         # Compacting sorts everything held, so it waits until the pool has grown well past its kept size.
         self._limit = 2 * max(n_mentors * size, 1 << 16)
 
-    def offer(self, rows: IntArray, scores: FloatArray, key: FloatArray) -> None:
+    @property
+    def bar(self) -> FloatArray:
+        return self._bar.copy()
+
+    def open(self, rows: IntArray, scores: FloatArray, key: FloatArray) -> None:
+        """Take the first block, a sample too: its bars come from one partition, not a sort."""
         self._seen += rows.size
-        if not self._rows:
-            # The first block is a sample too: its bars come from one partition, not a sort.
-            rank = self._bar_rank()
-            if rows.size > rank:
-                self._bar = np.nextafter(np.partition(key, rank, axis=0)[rank], np.inf)
-        # Infeasible cells have an infinite key, so they never pass the bar.
-        r, c = np.nonzero(key < self._bar[None, :])
-        if r.size == 0:
+        rank = self._bar_rank()
+        if rows.size > rank:
+            self._bar = np.nextafter(np.partition(key, rank, axis=0)[rank], np.inf)
+        self._append(_below(rows, scores, key, self._bar))
+
+    def add(self, n_rows: int, entries: _Entries) -> None:
+        """Take a later block's cells that passed an earlier bar, keeping those below the current one."""
+        self._seen += n_rows
+        rows, cols, vals, keys = entries
+        keep = keys < self._bar[cols]
+        self._append((rows[keep], cols[keep], vals[keep], keys[keep]))
+
+    def _append(self, entries: _Entries) -> None:
+        rows, cols, vals, keys = entries
+        if rows.size == 0:
             return
-        self._rows.append(rows[r])
-        self._cols.append(c.astype(np.intp))
-        self._vals.append(scores[r, c])
-        self._keys.append(key[r, c])
-        self._pending += r.size
+        self._rows.append(rows)
+        self._cols.append(cols)
+        self._vals.append(vals)
+        self._keys.append(keys)
+        self._pending += rows.size
         if self._pending > self._limit:
             self._compact()
 
