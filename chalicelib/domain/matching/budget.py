@@ -21,7 +21,10 @@ from .policy import MatchingPolicy
 SolverName = Literal["exact", "sparse", "auction", "stable"]
 
 # Seconds and bytes per unit of work, measured on the bench cohorts (see bench/matching_bench.py).
-#: Scoring a cell and choosing candidates from it: 3.1 s at 10k x 3.5k, 9.7 s at 20k x 7k.
+# They were fitted on one thread before the engine's latest speed-ups and are kept as upper bounds:
+# the whole no-goals 10k run, the slowest 10k shape, now takes 7-10 s against the 11 s estimated,
+# and placing a run in the API or the job must never be optimistic.
+#: Scoring a cell and choosing candidates from it: 3.1 s at 10k x 3.5k, 9.7 s at 20k x 7k (then).
 _SCORE_SECONDS_PER_CELL = 9e-8
 _DENSE_SECONDS_PER_CELL = 1.2e-7
 _DENSE_BYTES_PER_CELL = 16.0
