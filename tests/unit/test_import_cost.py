@@ -15,7 +15,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The engine's own modules are the ones allowed to need numpy and scipy.
-ENGINE = tuple(f"chalicelib.domain.matching.{name}" for name in ("engine", "scoring", "solvers", "auction", "flow"))
+ENGINE = tuple(
+    f"chalicelib.domain.matching.{name}"
+    for name in ("engine", "scoring", "criteria", "pair_lists", "types", "solvers", "auction", "flow")
+)
 
 _PROBE = """
 import importlib, json, pkgutil, sys

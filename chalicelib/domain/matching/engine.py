@@ -38,7 +38,8 @@ from .model import (
     UnmatchedParticipant,
 )
 from .policy import MatchingPolicy
-from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray, reporting_lines, single_threaded_blas
+from .reporting import reporting_lines
+from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray, single_threaded_blas
 from .solvers import Assignment, solve_auction, solve_exact, solve_sparse, solve_stable
 
 if TYPE_CHECKING:

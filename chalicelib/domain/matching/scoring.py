@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -37,22 +36,22 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_array
 
 from .companies import normalise_company
+from .criteria import Lookup, goal_weights, seniority_fit, timezone_fit, waited_fit
 from .model import MenteeProfile, MentorProfile, Rule
+from .pair_lists import PairList
+from .reporting import reporting_lines
+from .types import BoolArray, FloatArray, IntArray
+
+__all__ = ["BLOCK_CELLS", "DENSE_TAGS", "BoolArray", "CohortMatrix", "FloatArray", "IntArray", "single_threaded_blas"]
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+    from collections.abc import Collection, Iterator, Mapping, Sequence
 
     from threadpoolctl import ThreadpoolController
 
     from .policy import MatchingPolicy
 
 K = TypeVar("K", bound=Hashable)
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
-IntArray = NDArray[np.intp]
-
-#: Score of a criterion that cannot be judged because a side did not say.
-NEUTRAL = 0.5
 
 #: Shared vocabularies up to this many tags are multiplied as dense matrices.
 DENSE_TAGS = 256
@@ -78,68 +77,6 @@ def single_threaded_blas() -> Iterator[None]:
         _blas = ThreadpoolController()
     with _blas.limit(limits=1, user_api="blas"):
         yield
-
-
-@dataclass(frozen=True)
-class _PairList:
-    """Sparse (row, col) -> value entries, sorted by (row, col) so aligned lookups can binary-search."""
-
-    rows: IntArray
-    cols: IntArray
-    values: FloatArray
-
-    @classmethod
-    def build(cls, entries: dict[tuple[int, int], float]) -> _PairList:
-        if not entries:
-            empty = np.zeros(0, dtype=np.intp)
-            return cls(empty, empty.copy(), np.zeros(0, dtype=np.float64))
-        pairs = np.array(list(entries), dtype=np.intp).reshape(-1, 2)
-        values = np.fromiter(entries.values(), dtype=np.float64, count=len(entries))
-        order = np.lexsort((pairs[:, 1], pairs[:, 0]))
-        return cls(pairs[order, 0], pairs[order, 1], values[order])
-
-    def scatter(self, out: FloatArray | BoolArray, rows: IntArray, col_pos: IntArray | None) -> None:
-        """Write the values of the pairs falling inside the block into ``out``."""
-        if self.rows.size == 0 or rows.size == 0:
-            return
-        r, c, keep = self._block_positions(rows, col_pos)
-        if out.dtype == np.bool_:
-            out[r[keep], c[keep]] = True
-        else:
-            out[r[keep], c[keep]] = self.values[keep]
-
-    def _block_positions(self, rows: IntArray, col_pos: IntArray | None) -> tuple[IntArray, IntArray, BoolArray]:
-        row_pos = np.full(max(int(self.rows.max()), int(rows.max())) + 1, -1, dtype=np.intp)
-        row_pos[rows] = np.arange(rows.size, dtype=np.intp)
-        r = row_pos[self.rows]
-        c = self.cols if col_pos is None else col_pos[self.cols]
-        return r, c, (r >= 0) & (c >= 0)
-
-    def add_into(self, out: FloatArray, rows: IntArray, col_pos: IntArray | None) -> None:
-        """Add the values of the pairs falling inside the block to ``out`` (each pair is listed once)."""
-        if self.rows.size == 0 or rows.size == 0:
-            return
-        r, c, keep = self._block_positions(rows, col_pos)
-        out[r[keep], c[keep]] += self.values[keep]
-
-    def fill(self, out: FloatArray, rows: IntArray, col_pos: IntArray | None, value: float) -> None:
-        """Set the block's cells of the listed pairs to ``value``."""
-        if self.rows.size == 0 or rows.size == 0:
-            return
-        r, c, keep = self._block_positions(rows, col_pos)
-        out[r[keep], c[keep]] = value
-
-    def lookup(self, rows: IntArray, cols: IntArray) -> FloatArray:
-        """Values of aligned (row, col) pairs; 0 where a pair is not listed."""
-        if self.rows.size == 0 or rows.size == 0:
-            return np.zeros(rows.shape, dtype=np.float64)
-        width = int(max(self.cols.max(), cols.max())) + 1
-        keys = self.rows * width + self.cols
-        wanted = rows * width + cols
-        pos = np.searchsorted(keys, wanted)
-        pos_clipped = np.minimum(pos, keys.size - 1)
-        found = keys[pos_clipped] == wanted
-        return np.where(found, self.values[pos_clipped], 0.0)
 
 
 def _codes(values: Sequence[K | None], vocabulary: dict[K, int]) -> IntArray:
@@ -170,19 +107,6 @@ def _department_key(company: str | None, department: str | None) -> str | None:
     return f"{key}\x00{department.casefold()}"
 
 
-def goal_weights(tags: Sequence[str], ranked_topics: Sequence[str]) -> dict[str, int]:
-    """A mentee's goals, case-folded, by weight: 1 each, a ranked topic more the higher it ranks.
-
-    Of ``n`` ranked topics the first weighs ``n + 1``, the last 2, so any ranked topic
-    outweighs a goal merely listed. Whole numbers keep the shared-goal sums exact.
-    """
-    weights = {t.casefold(): 1 for t in tags}
-    ranked = list(dict.fromkeys(t.casefold() for t in ranked_topics))
-    for position, topic in enumerate(ranked):
-        weights[topic] = 1 + len(ranked) - position
-    return weights
-
-
 def _shared_incidence(
     mentee_goals: Sequence[Mapping[str, int]], mentor_tags: Sequence[set[str]]
 ) -> tuple[csr_array, csr_array]:
@@ -209,163 +133,6 @@ def _shared_incidence(
         return csr_array((data, np.array(indices, dtype=np.int32), np.array(indptr)), shape=(len(items), width))
 
     return build(mentee_goals), build([dict.fromkeys(tags, 1) for tags in mentor_tags]).T.tocsr()
-
-
-def reporting_lines(people: Sequence[MenteeProfile | MentorProfile]) -> dict[str, frozenset[str]]:
-    """Everyone above each person, following the chains that all participants give.
-
-    A person may list only their direct manager; when that manager takes part and lists
-    theirs, the line continues, so a mentee is never proposed to their manager's manager.
-    """
-    above: dict[str, set[str]] = {}
-    for person in people:
-        chain = person.manager_chain
-        above.setdefault(person.email, set()).update(chain)
-        # A chain lists the direct manager first, then theirs: each link is above the ones before it.
-        for position, boss in enumerate(chain):
-            above.setdefault(boss, set()).update(chain[position + 1 :])
-    closure = _closures(above)
-    # Colleagues share one set; only a person inside a cycle needs a copy without themselves.
-    return {start: closure[start] - {start} if start in closure[start] else closure[start] for start in above}
-
-
-def _closures(above: Mapping[str, Collection[str]]) -> dict[str, frozenset[str]]:
-    """Everyone each node reaches, by one pass over the strongly connected components.
-
-    People who name each other (a cycle) reach the same set, and a component's set is
-    built from the sets of the components above it, which are complete by then: Tarjan's
-    algorithm closes a component only after everything it reaches. Each set is built
-    once, so long chains shared by many colleagues cost no more than one walk.
-    """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    reach: dict[str, frozenset[str]] = {}
-    for root in above:
-        if root in index:
-            continue
-        # An explicit stack of (node, iterator over its superiors) instead of recursion.
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(above.get(root, ())))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, bosses = work[-1]
-            boss = next(bosses, None)
-            if boss is not None:
-                if boss not in index:
-                    index[boss] = low[boss] = len(index)
-                    stack.append(boss)
-                    on_stack.add(boss)
-                    work.append((boss, iter(above.get(boss, ()))))
-                elif boss in on_stack:
-                    low[node] = min(low[node], index[boss])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] != index[node]:
-                continue
-            members: list[str] = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                members.append(member)
-                if member == node:
-                    break
-            reached: set[str] = set()
-            cyclic = len(members) > 1
-            for member in members:
-                for boss in above.get(member, ()):
-                    reached.add(boss)
-                    cyclic = cyclic or boss == member
-                    if boss in reach:
-                        reached |= reach[boss]
-            # Members of a cycle reach each other; a lone node reaches itself only by naming itself.
-            if cyclic:
-                reached.update(members)
-            component = frozenset(reached)
-            for member in members:
-                reach[member] = component
-    return reach
-
-
-def seniority_fit(mentee: FloatArray, mentor: FloatArray, gap_min: float, gap_max: float, falloff: float) -> FloatArray:
-    """1 inside the preferred gap (mentor above mentee), linear to 0 over ``falloff`` levels outside."""
-    gap = mentor - mentee
-    outside = np.maximum(gap_min - gap, 0.0) + np.maximum(gap - gap_max, 0.0)
-    fit = np.clip(1.0 - outside / falloff, 0.0, 1.0)
-    return np.where(np.isnan(gap), NEUTRAL, fit)
-
-
-def timezone_fit(mentee_hours: FloatArray, mentor_hours: FloatArray, limit: float) -> FloatArray:
-    """1 for the same clock time, linear to 0 at ``limit`` hours apart."""
-    hours = np.abs(mentor_hours - mentee_hours) % 24.0
-    hours = np.minimum(hours, 24.0 - hours)
-    # A zero limit means "same time zone or nothing", without dividing by zero.
-    fit = np.clip(1.0 - hours / limit, 0.0, 1.0) if limit > 0 else (hours == 0).astype(np.float64)
-    return np.where(np.isnan(hours), NEUTRAL, fit)
-
-
-def waited_fit(mentee_rounds: FloatArray, mentor_rounds: FloatArray) -> FloatArray:
-    """Mean of p / (p + 1): saturating, so one very long wait cannot outweigh every other criterion."""
-    return (mentee_rounds / (mentee_rounds + 1.0) + mentor_rounds / (mentor_rounds + 1.0)) / 2.0
-
-
-@dataclass(frozen=True)
-class _Lookup:
-    """A weighted criterion that depends only on one attribute per side, tabulated over distinct values.
-
-    Cohorts have few distinct seniorities, offsets and round counts, so a gather
-    from a tiny table replaces a dozen arithmetic passes over every block.
-    """
-
-    mentee_codes: IntArray
-    mentor_codes: IntArray
-    table: FloatArray
-
-    @classmethod
-    def build(
-        cls,
-        mentee_values: FloatArray,
-        mentor_values: FloatArray,
-        criterion: Callable[[FloatArray, FloatArray], FloatArray],
-        weight: float,
-    ) -> _Lookup:
-        e_unique, e_codes = np.unique(mentee_values, return_inverse=True)
-        m_unique, m_codes = np.unique(mentor_values, return_inverse=True)
-        if e_unique.size == 0:
-            e_unique = np.array([np.nan])
-        if m_unique.size == 0:
-            m_unique = np.array([np.nan])
-        table = weight * criterion(e_unique[:, None], m_unique[None, :])
-        return cls(e_codes.astype(np.intp), m_codes.astype(np.intp), np.ascontiguousarray(table))
-
-    @classmethod
-    def joint(cls, parts: Sequence[_Lookup], constant: float) -> _Lookup:
-        """One table of ``constant`` plus every part, over the combinations of codes people have.
-
-        A block then costs one gather instead of a gather and an addition per part.
-        """
-        e_unique, e_codes = np.unique(np.stack([p.mentee_codes for p in parts], axis=1), axis=0, return_inverse=True)
-        m_unique, m_codes = np.unique(np.stack([p.mentor_codes for p in parts], axis=1), axis=0, return_inverse=True)
-        if e_unique.shape[0] == 0:
-            e_unique = np.zeros((1, len(parts)), dtype=np.intp)
-        if m_unique.shape[0] == 0:
-            m_unique = np.zeros((1, len(parts)), dtype=np.intp)
-        table = np.zeros((e_unique.shape[0], m_unique.shape[0]), dtype=np.float64)
-        for k, part in enumerate(parts):
-            table += part.table[np.ix_(e_unique[:, k], m_unique[:, k])]
-        table += constant
-        return cls(e_codes.ravel().astype(np.intp), m_codes.ravel().astype(np.intp), table)
-
-    def block(self, rows: IntArray, cols: IntArray | slice) -> FloatArray:
-        return np.take(self.table[self.mentee_codes[rows]], self.mentor_codes[cols], axis=1)
-
-    def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
-        return self.table[self.mentee_codes[mentee_idx], self.mentor_codes[mentor_idx]]
 
 
 class CohortMatrix:
@@ -426,26 +193,26 @@ class CohortMatrix:
         gap_lo, gap_hi, falloff = self._gap_lo, self._gap_hi, policy.seniority_falloff
         limit = policy.max_timezone_gap_hours
         self._lookups = (
-            _Lookup.build(
+            Lookup.build(
                 _optional_floats([p.seniority for p in mentees]),
                 _optional_floats([p.seniority for p in mentors]),
                 lambda e, m: seniority_fit(e, m, gap_lo, gap_hi, falloff),
                 w.seniority,
             ),
-            _Lookup.build(
+            Lookup.build(
                 _optional_floats([p.utc_offset_minutes for p in mentees], 60.0),
                 _optional_floats([p.utc_offset_minutes for p in mentors], 60.0),
                 lambda e, m: timezone_fit(e, m, limit),
                 w.timezone,
             ),
-            _Lookup.build(
+            Lookup.build(
                 np.array([p.priority for p in mentees], dtype=np.float64),
                 np.array([p.priority for p in mentors], dtype=np.float64),
                 waited_fit,
                 w.priority,
             ),
         )
-        self._joint = _Lookup.joint(self._lookups, w.base)
+        self._joint = Lookup.joint(self._lookups, w.base)
 
         # The fast path of the hard rules: language by a table over the distinct language sets,
         # a person on both sides by their pairs, unknown departments never equal to anything.
@@ -457,7 +224,7 @@ class CohortMatrix:
             len(sets), len(sets)
         )
         by_email = {p.email: i for i, p in enumerate(mentees)}
-        self._same_person = _PairList.build(
+        self._same_person = PairList.build(
             {(by_email[p.email], j): 1.0 for j, p in enumerate(mentors) if p.email in by_email}
         )
         self._m_dept_or_none = np.where(self._m_dept < 0, -2, self._m_dept)
@@ -470,8 +237,8 @@ class CohortMatrix:
                 j = mentor_index.get(mentor_id)
                 if j is not None:
                     ranks.setdefault((i, j), float(position))
-        self.ranks = _PairList.build(ranks)
-        self._preference = _PairList(self.ranks.rows, self.ranks.cols, w.preference / self.ranks.values)
+        self.ranks = PairList.build(ranks)
+        self._preference = PairList(self.ranks.rows, self.ranks.cols, w.preference / self.ranks.values)
 
         mentor_by_email = {p.email: j for j, p in enumerate(mentors)}
         mentee_by_email = {p.email: i for i, p in enumerate(mentees)}
@@ -486,7 +253,7 @@ class CohortMatrix:
         for j, p in enumerate(mentors):
             for boss in mentee_emails.intersection(lines.get(p.email, ())):
                 chain[(mentee_by_email[boss], j)] = 1.0
-        self._manager_chain = _PairList.build(chain)
+        self._manager_chain = PairList.build(chain)
 
         repeats: dict[tuple[int, int], float] = {}
         if policy.forbid_repeat_pairs:
@@ -494,7 +261,7 @@ class CohortMatrix:
                 row, col = mentee_index.get(mentee_id), mentor_index.get(mentor_id)
                 if row is not None and col is not None:
                     repeats[(row, col)] = 1.0
-        self._repeats = _PairList.build(repeats)
+        self._repeats = PairList.build(repeats)
 
     # -- blocks --------------------------------------------------------------------------------
 
