@@ -189,18 +189,15 @@ def candidate_edges(
         return s, key, relative, own
 
     pools = (_MentorPool(m, (k_col + 1) // 2, n), _MentorPool(m, k_col // 2, n)) if k_col else ()
-    edge_rows: list[IntArray] = []
-    edge_cols: list[IntArray] = []
-    edge_vals: list[FloatArray] = []
+    edges: list[_Edges] = []
     # In a random order every block is a fair sample, which lets the mentor lists close early.
     blocks = cm.row_blocks(rng.permutation(n).astype(np.intp))
     first_rows = next(blocks, None)
     if first_rows is None:
-        return _empty()[0], _empty()[1], np.zeros(0, dtype=np.float64)
+        rows, cols = _empty()
+        return rows, cols, np.zeros(0, dtype=np.float64)
     s, key, relative, own = score(first_rows)
-    edge_rows.append(own[0])
-    edge_cols.append(own[1])
-    edge_vals.append(own[2])
+    edges.append(own)
     if pools and relative is not None:
         pools[0].open(first_rows, s, key)
         pools[1].open(first_rows, s, relative)
@@ -217,20 +214,14 @@ def candidate_edges(
         return rows, own, (_below(rows, s, key, bars[0]), _below(rows, s, relative, bars[1]))
 
     for rows, own, offered in _in_order(evaluate, blocks, threads):
-        edge_rows.append(own[0])
-        edge_cols.append(own[1])
-        edge_vals.append(own[2])
+        edges.append(own)
         for pool, entries in zip(pools, offered, strict=False):
             pool.add(rows.size, entries)
 
-    for pool in pools:
-        pool_rows, pool_cols, pool_vals = pool.entries()
-        edge_rows.append(pool_rows)
-        edge_cols.append(pool_cols)
-        edge_vals.append(pool_vals)
-    all_rows = np.concatenate(edge_rows)
-    all_cols = np.concatenate(edge_cols)
-    all_vals = np.concatenate(edge_vals)
+    edges.extend(pool.entries() for pool in pools)
+    all_rows = np.concatenate([e[0] for e in edges])
+    all_cols = np.concatenate([e[1] for e in edges])
+    all_vals = np.concatenate([e[2] for e in edges])
     _, first = np.unique(all_rows * m + all_cols, return_index=True)
     return all_rows[first], all_cols[first], all_vals[first]
 
