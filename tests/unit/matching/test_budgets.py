@@ -170,9 +170,13 @@ def test_a_run_that_fits_no_solver_raises_before_matching_and_names_every_estima
 
 
 def _cohort(
-    n_mentees: int, n_mentors: int, capacity: int, *, tags: str = "shared", ties: bool = False
+    n_mentees: int, n_mentors: int, capacity: int, *, tags: str = "shared", ties: bool = False, waits: int = 0
 ) -> tuple[list[MenteeProfile], list[MentorProfile]]:
-    """A cohort of one of the shapes coordinators produce, small enough for the unit tier."""
+    """A cohort of one of the shapes coordinators produce, small enough for the unit tier.
+
+    ``waits`` gives mentors that many different numbers of rounds waited, which every
+    mentee's scores follow alike.
+    """
     goals = ("leadership", "writing", "negotiation", "coaching", "hiring")
 
     def tags_of(prefix: str, k: int) -> tuple[str, ...]:
@@ -202,6 +206,7 @@ def _cohort(
             seniority=None if ties else 3 + j % 5,
             utc_offset_minutes=None if ties else 60 * (j % 2),
             capacity=capacity,
+            priority=j % waits if waits else 0,
         )
         for j in range(n_mentors)
     ]
@@ -214,6 +219,10 @@ SMALL_SHAPES = {
     "all scores tied": dict(n_mentees=600, n_mentors=250, capacity=2, ties=True),
     "two free-text tags per person": dict(n_mentees=500, n_mentors=200, capacity=2, tags="free text"),
     "no goals or rankings": dict(n_mentees=500, n_mentors=200, capacity=2, tags="none"),
+    # Every mentee's own best mentors are the same few, whose places their lists cannot fill.
+    "no goals, mentors who waited different rounds": dict(
+        n_mentees=500, n_mentors=200, capacity=2, tags="none", waits=7
+    ),
 }
 
 
