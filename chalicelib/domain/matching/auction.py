@@ -165,9 +165,11 @@ def market_prices(
     """What each mentor's places cost once the mentees' bids have settled: 0 for a mentor with a place left.
 
     A coarse auction: every bid raises a price by at least ``step`` times the best
-    benefit, so it settles in a few dozen rounds. The prices show which mentors
-    everyone wants and by how much, which is all a priced candidate pass needs; the
-    flow over the priced graph then finds the optimum of that graph.
+    benefit. With the default step of 1, a place once won is worth nothing more to
+    anyone, so it is never bid for again: the work is bounded by the edges, and the
+    bench's crowded cohorts settle in 17-19 rounds. The prices mostly say which
+    mentors the mentees' own lists fill up, which is all a priced candidate pass
+    needs; the flow over the priced graph then finds the optimum of that graph.
     """
     market = _Market.open(rows, cols, benefit, capacity)
     if market is None:
