@@ -74,6 +74,8 @@ CASES: dict[str, tuple[int, int, dict[str, Any], str]] = {
     "tied-20k": (20_000, 7_000, {"tied": True}, "auto"),
     "free-text-10k": (10_000, 3_500, {"free_text": True}, "auto"),
     "no-goals-10k": (10_000, 3_500, {"bare": True}, "auto"),
+    # Scores that tie in classes, with as many places as mentees: the candidate graph's weak shape.
+    "tied-classes-6k": (6_000, 2_000, {"classes": True, "capacity": 3}, "auto"),
     "exact-20k": (20_000, 7_000, {}, "exact"),
     "exact-2k-capacity-1000": (2_000, 700, {"capacity": 1000}, "exact"),
 }

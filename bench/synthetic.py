@@ -278,13 +278,16 @@ def shaped_cohort(
     tied: bool = False,
     free_text: bool = False,
     bare: bool = False,
+    classes: bool = False,
 ) -> SyntheticCohort:
     """``generate_cohort`` bent into the shapes coordinators produce through the API.
 
     ``capacity`` gives every mentor that many places; ``tied`` keeps only an e-mail and
     one shared language (a form asking nothing else), so every pair scores the same;
     ``free_text`` adds two goals per person typed in their own words (shared with
-    nobody); ``bare`` drops goals and ranked choices.
+    nobody); ``bare`` drops goals and ranked choices; ``classes`` keeps only a seniority
+    of five levels and one of a few time zones (a form asking a level from a list and a
+    city), so scores tie within 15 x 10 classes of people.
     """
     cohort = generate_cohort(n_mentees, n_mentors, seed)
     mentors = list(cohort.mentors)
@@ -312,4 +315,15 @@ def shaped_cohort(
     if bare:
         mentors = [replace(p, tags=()) for p in mentors]
         mentees = [replace(p, tags=(), ranked_mentor_ids=()) for p in mentees]
+    if classes:
+        plain = dict(company=None, department=None, manager_chain=(), languages=("en",), tags=(), priority=0)
+        mentors = [
+            replace(p, seniority=3 + j % 5, utc_offset_minutes=60 * (j % 2), **plain)  # type: ignore[arg-type]
+            for j, p in enumerate(mentors)
+        ]
+        mentees = [
+            replace(p, seniority=i % 5, utc_offset_minutes=60 * (i % 3), ranked_mentor_ids=(), **plain)  # type: ignore[arg-type]
+            for i, p in enumerate(mentees)
+        ]
+        past_pairs = frozenset()
     return SyntheticCohort(tuple(mentees), tuple(mentors), past_pairs)

@@ -68,6 +68,19 @@ def exact_grid(worth: FloatArray, limit: float) -> float | None:
     return None
 
 
+def cost_scale(worth: FloatArray, scale: float | None = GRAPH_SCALE, nodes: int = 0) -> float:
+    """What ``assign_flow`` multiplies worths by before rounding: their grid when they sit on one, else ``scale``.
+
+    ``scale=None`` means the largest safe scale for a network of ``nodes`` nodes.
+    """
+    grid = exact_grid(worth, scale if scale is not None else GRAPH_SCALE)
+    if grid is not None:
+        return grid
+    if scale is None:
+        return largest_scale(float(worth.max()), nodes)
+    return scale
+
+
 def assign_flow(
     rows: IntArray,
     cols: IntArray,
@@ -95,11 +108,7 @@ def assign_flow(
     mentee_node = np.random.default_rng(tie_seed).permutation(n_e)[mentee_pos] if tie_seed else mentee_pos
     order = np.argsort(mentee_node, kind="stable")
     source, sink = n_e + n_m, n_e + n_m + 1
-    grid = exact_grid(worth, scale if scale is not None else GRAPH_SCALE)
-    if grid is not None:
-        scale = grid
-    elif scale is None:
-        scale = largest_scale(float(worth.max()), sink + 1)
+    scale = cost_scale(worth, scale, sink + 1)
     costs = -np.rint(worth * scale).astype(np.int64)
 
     places = np.minimum(capacity[mentor_ids], np.bincount(mentor_pos, minlength=n_m)).astype(np.int64)

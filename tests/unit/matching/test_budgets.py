@@ -223,6 +223,8 @@ SMALL_SHAPES = {
     "no goals, mentors who waited different rounds": dict(
         n_mentees=500, n_mentors=200, capacity=2, tags="none", waits=7
     ),
+    # Five seniority levels and a few time zones tie scores in classes; every place is needed.
+    "scores tied in classes, as many places as mentees": dict(n_mentees=600, n_mentors=200, capacity=3, tags="none"),
 }
 
 
