@@ -17,7 +17,19 @@ ROOT = Path(__file__).resolve().parents[2]
 # The engine's own modules are the ones allowed to need numpy and scipy.
 ENGINE = tuple(
     f"chalicelib.domain.matching.{name}"
-    for name in ("engine", "scoring", "criteria", "pair_lists", "types", "solvers", "auction", "flow")
+    for name in (
+        "engine",
+        "scoring",
+        "criteria",
+        "pair_lists",
+        "types",
+        "solvers",
+        "candidates",
+        "repair",
+        "stable",
+        "auction",
+        "flow",
+    )
 )
 
 _PROBE = """

@@ -40,7 +40,8 @@ from .model import (
 from .policy import MatchingPolicy
 from .reporting import reporting_lines
 from .scoring import BoolArray, CohortMatrix, FloatArray, IntArray, single_threaded_blas
-from .solvers import Assignment, solve_auction, solve_exact, solve_sparse, solve_stable
+from .solvers import Assignment, solve_auction, solve_exact, solve_sparse
+from .stable import solve_stable
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence

@@ -8,8 +8,8 @@ from typing import TypeVar
 import numpy as np
 
 from chalicelib.domain.matching import MatchingBudget, MatchingPolicy, MenteeProfile, MentorProfile, match_cohort
+from chalicelib.domain.matching.candidates import candidate_edges
 from chalicelib.domain.matching.scoring import BLOCK_CELLS, CohortMatrix
-from chalicelib.domain.matching.solvers import candidate_edges
 
 from .builders import random_cohort
 
