@@ -21,6 +21,11 @@ Entries = tuple[IntArray, IntArray, FloatArray, FloatArray]
 Edges = tuple[IntArray, IntArray, FloatArray]
 
 
+def tie_amplitude(cm: CohortMatrix) -> float:
+    """How far random tie-breaks may move a score: far below any real difference between two scores."""
+    return min(cm.max_pair_score * 1e-4, cm.min_pair_score * 0.1)
+
+
 class Candidates(NamedTuple):
     """Candidate edges, each (mentee row, mentor column) once, and which are among the mentee's own best."""
 
@@ -77,7 +82,7 @@ def candidate_edges(
     # Row i's jitter is a shuffled ramp rotated by rotation[i] (a window of it written out twice):
     # each mentee gets its own order of mentors, and neighbouring mentors' orders of the mentees
     # are unrelated. It stays far below real score differences, so it orders ties only.
-    amplitude = min(cm.max_pair_score * 1e-4, cm.min_pair_score * 0.1)
+    amplitude = tie_amplitude(cm)
     ramp = np.tile(rng.permutation(m).astype(np.float64) * (-amplitude / max(m, 1)), 2)
     windows = np.lib.stride_tricks.sliding_window_view(ramp, m)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .candidates import Candidates, Edges, Entries
+from .candidates import Candidates, Edges, Entries, tie_amplitude
 from .flow import cost_scale
 from .scoring import CohortMatrix, FloatArray, IntArray
 from .types import Assignment
@@ -84,7 +84,7 @@ def gaining_pairs(
     open_cols = np.flatnonzero(spare > 0).astype(np.intp)
     q, depth = max(k // 4, 1), 2 * k
     rng = np.random.default_rng(tie_seed)
-    amplitude = min(cm.max_pair_score * 1e-4, cm.min_pair_score * 0.1)
+    amplitude = tie_amplitude(cm)
     tolerance = 0.5 / scale
     own: list[Edges] = []
     movers: list[Entries] = []

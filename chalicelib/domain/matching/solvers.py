@@ -133,10 +133,14 @@ def feasible_edges(cm: CohortMatrix) -> tuple[IntArray, IntArray, FloatArray]:
     return np.concatenate(edge_rows), np.concatenate(edge_cols), np.concatenate(edge_vals)
 
 
+def _bonus(objective: Objective, max_pair_score: float, max_pairs: int) -> float:
+    """What the objective adds to every feasible pair's score: nothing, or the cardinality bonus."""
+    return _cardinality_bonus(max_pair_score, max_pairs) if objective == "max_matched" else 0.0
+
+
 def _worth(vals: FloatArray, objective: Objective, max_pair_score: float, max_pairs: int) -> FloatArray:
-    if objective == "max_matched":
-        return vals + _cardinality_bonus(max_pair_score, max_pairs)
-    return vals
+    bonus = _bonus(objective, max_pair_score, max_pairs)
+    return vals + bonus if bonus else vals
 
 
 #: Leftover mentees x open mentors up to which the leftovers are solved over every feasible pair.
@@ -205,7 +209,20 @@ _CONGESTION = 0.01
 def _fillable(graph: Candidates, capacity: IntArray, n_mentees: int) -> int:
     """How many pairs the graph could hold at most: mentees with an option, places with a candidate."""
     with_options = np.count_nonzero(np.bincount(graph.rows, minlength=n_mentees))
-    return min(with_options, int(np.minimum(capacity, np.bincount(graph.cols, minlength=capacity.size)).sum()))
+    return min(with_options, _places_reached(graph.cols, capacity))
+
+
+def _places_reached(cols: IntArray, capacity: IntArray) -> int:
+    """Places that edges to ``cols`` could fill: each mentor's, up to the edges it has."""
+    return int(np.minimum(capacity, np.bincount(cols, minlength=capacity.size)).sum())
+
+
+def _with_gaining_pairs(
+    cm: CohortMatrix, graph: Candidates, assignment: Assignment, capacity: IntArray, bonus: float, k: int, tie_seed: int
+) -> tuple[Candidates, FloatArray]:
+    """The graph with the pairs its duals say would gain (``repair``), and every edge's worth."""
+    graph = graph.union(gaining_pairs(cm, graph, assignment, capacity, bonus, k, tie_seed), cm.n_mentors)
+    return graph, graph.scores + bonus
 
 
 def solve_sparse(
@@ -235,7 +252,7 @@ def solve_sparse(
     # Mentors hold several places, so they get a deeper list than mentees.
     graph = candidate_edges(cm, k, 2 * k, tie_seed, threads=threads)
     fillable = _fillable(graph, capacity, cm.n_mentees)
-    listed = int(np.minimum(capacity, np.bincount(graph.cols[graph.own], minlength=capacity.size)).sum())
+    listed = _places_reached(graph.cols[graph.own], capacity)
     passes = 0
     if listed < _CROWDED * fillable:
         own = graph.own
@@ -246,11 +263,9 @@ def solve_sparse(
     mentees, mentors = assign_flow(graph.rows, graph.cols, worth, capacity, tie_seed=tie_seed)
     fillable = _fillable(graph, capacity, cm.n_mentees)
     if fillable - mentees.size > _CONGESTION * fillable:
-        bonus = float(_worth(np.zeros(1), objective, cm.max_pair_score, max_pairs)[0])
         passes += 1
-        more = gaining_pairs(cm, graph, (mentees, mentors), capacity, bonus, k, tie_seed + passes)
-        graph = graph.union(more, cm.n_mentors)
-        worth = _worth(graph.scores, objective, cm.max_pair_score, max_pairs)
+        bonus = _bonus(objective, cm.max_pair_score, max_pairs)
+        graph, worth = _with_gaining_pairs(cm, graph, (mentees, mentors), capacity, bonus, k, tie_seed + passes)
         mentees, mentors = assign_flow(graph.rows, graph.cols, worth, capacity, tie_seed=tie_seed)
     return fill_free_places(cm, capacity, sorted_assignment(mentees, mentors), objective, k)
 
@@ -280,10 +295,9 @@ def solve_auction(cm: CohortMatrix, capacity: IntArray, objective: Objective, k:
     fillable = _fillable(graph, capacity, cm.n_mentees)
     if fillable - outcome.mentees.size > _CONGESTION * fillable:
         # The same repair as the flow's: the pairs that the graph's prices say would gain.
-        bonus = float(_worth(np.zeros(1), objective, cm.max_pair_score, max_pairs)[0])
-        more = gaining_pairs(cm, graph, (outcome.mentees, outcome.mentors), capacity, bonus, k, tie_seed + 1)
-        graph = graph.union(more, cm.n_mentors)
-        worth = _worth(graph.scores, objective, cm.max_pair_score, max_pairs)
+        bonus = _bonus(objective, cm.max_pair_score, max_pairs)
+        assignment = (outcome.mentees, outcome.mentors)
+        graph, worth = _with_gaining_pairs(cm, graph, assignment, capacity, bonus, k, tie_seed + 1)
         outcome = auction_assign(graph.rows, graph.cols, worth, capacity)
     assignment = sorted_assignment(outcome.mentees, outcome.mentors)
     return fill_free_places(cm, capacity, assignment, objective, k)
