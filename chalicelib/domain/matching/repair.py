@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import first_occurrences
 from .candidates import Candidates, Edges, Entries, tie_amplitude
 from .flow import cost_scale
 from .scoring import CohortMatrix, FloatArray, IntArray
@@ -114,7 +115,7 @@ def gaining_pairs(
         best = order[np.arange(ranked.size) - np.searchsorted(ranked, ranked, side="left") < depth]
         edges.append((rows_m[best], cols_m[best], scores_m[best]))
     rows_out, cols_out, scores_out = (np.concatenate([e[i] for e in edges]) for i in range(3))
-    _, first = np.unique(rows_out * cm.n_mentors + cols_out, return_index=True)
+    first = first_occurrences(rows_out * cm.n_mentors + cols_out)
     return Candidates(rows_out[first], cols_out[first], scores_out[first], np.zeros(first.size, dtype=np.bool_))
 
 

@@ -56,6 +56,9 @@ K = TypeVar("K", bound=Hashable)
 #: Shared vocabularies up to this many tags are multiplied as dense matrices.
 DENSE_TAGS = 256
 
+#: Largest table of person groups x person groups for the language, company and department rules.
+RULE_TABLE_CELLS = 1 << 22
+
 #: Cells per evaluated block: big enough for numpy to stay efficient, small
 #: enough that a handful of float64 temporaries stay in the tens of megabytes.
 BLOCK_CELLS = 1 << 21
@@ -220,7 +223,7 @@ class CohortMatrix:
         self._e_langset = _codes([frozenset(p.languages) for p in mentees], language_sets)
         self._m_langset = _codes([frozenset(p.languages) for p in mentors], language_sets)
         sets = list(language_sets)
-        self._shares_language = np.array([[not a.isdisjoint(b) for b in sets] for a in sets], dtype=np.bool_).reshape(
+        self._no_common_language = np.array([[a.isdisjoint(b) for b in sets] for a in sets], dtype=np.bool_).reshape(
             len(sets), len(sets)
         )
         by_email = {p.email: i for i, p in enumerate(mentees)}
@@ -228,6 +231,7 @@ class CohortMatrix:
             {(by_email[p.email], j): 1.0 for j, p in enumerate(mentors) if p.email in by_email}
         )
         self._m_dept_or_none = np.where(self._m_dept < 0, -2, self._m_dept)
+        self._rule_table = self._rule_classes()
 
         mentor_index = {p.participant_id: j for j, p in enumerate(mentors)}
         mentee_index = {p.participant_id: i for i, p in enumerate(mentees)}
@@ -262,6 +266,34 @@ class CohortMatrix:
                 if row is not None and col is not None:
                     repeats[(row, col)] = 1.0
         self._repeats = PairList.build(repeats)
+
+    def _rule_classes(self) -> tuple[IntArray, IntArray, BoolArray] | None:
+        """People grouped by what the person-level rules read, and which groups may not meet.
+
+        Language, company and department are each one code per person, so one gather
+        from a small table of the groups applies all three rules to a block at once,
+        instead of a comparison and a masked write per rule. None when the table would
+        be too large (every person in a group of their own).
+        """
+        policy = self.policy
+        e_keys, e_class = np.unique(
+            np.stack([self._e_langset, self._e_company, self._e_dept], axis=1), axis=0, return_inverse=True
+        )
+        m_keys, m_class = np.unique(
+            np.stack([self._m_langset, self._m_company, self._m_dept], axis=1), axis=0, return_inverse=True
+        )
+        if e_keys.shape[0] * m_keys.shape[0] > RULE_TABLE_CELLS:
+            return None
+        apart = np.zeros((e_keys.shape[0], m_keys.shape[0]), dtype=np.bool_)
+        if policy.require_shared_language:
+            apart |= self._no_common_language[np.ix_(e_keys[:, 0], m_keys[:, 0])]
+        e_company, m_company = e_keys[:, 1, None], m_keys[None, :, 1]
+        if policy.cross_company:
+            apart |= (e_company == m_company) | (e_company < 0) | (m_company < 0)
+        e_dept, m_dept = e_keys[:, 2, None], m_keys[None, :, 2]
+        if policy.forbid_same_department:
+            apart |= (e_dept == m_dept) & (e_dept >= 0)
+        return e_class.ravel().astype(np.intp), m_class.ravel().astype(np.intp), apart
 
     # -- blocks --------------------------------------------------------------------------------
 
@@ -348,32 +380,43 @@ class CohortMatrix:
         s = self.feasible_scores(rows, cols)
         return s, s > 0
 
-    def feasible_scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:
-        """Scores with infeasible pairs set to 0, the worth of "unmatched" (every feasible pair is worth more).
+    def feasible_scores(self, rows: IntArray, cols: IntArray | None = None, infeasible: float = 0.0) -> FloatArray:
+        """Scores with infeasible pairs set to ``infeasible``: 0 by default, the worth of "unmatched".
 
-        The same rules as ``violations``, each applied straight to the scores rather than
-        kept as a mask of its own: this is the inner loop of every solver.
+        Every feasible pair is worth more than 0. The same rules as ``violations``, each
+        applied straight to the scores rather than kept as a mask of its own: this is the
+        inner loop of every solver. The candidate pass asks for minus infinity, which its
+        keys (minus the score) turn into plus infinity with no pass of their own.
         """
         policy = self.policy
         mcols: IntArray | slice = slice(None) if cols is None else cols
         col_pos = self._col_pos(cols)
         s = self.scores(rows, cols)
+        if self._rule_table is not None:
+            e_class, m_class, table = self._rule_table
+            np.copyto(s, infeasible, where=np.take(table[e_class[rows]], m_class[mcols], axis=1))
+        else:
+            self._apply_person_rules(s, rows, mcols, infeasible)
+        self._same_person.fill(s, rows, col_pos, infeasible)
+        self._manager_chain.fill(s, rows, col_pos, infeasible)
+        if policy.forbid_repeat_pairs:
+            self._repeats.fill(s, rows, col_pos, infeasible)
+        return s
+
+    def _apply_person_rules(self, s: FloatArray, rows: IntArray, mcols: IntArray | slice, infeasible: float) -> None:
+        """The language, company and department rules one by one, for cohorts too varied for one table."""
+        policy = self.policy
         if policy.require_shared_language:
-            shares = np.take(self._shares_language[self._e_langset[rows]], self._m_langset[mcols], axis=1)
-            np.copyto(s, 0.0, where=~shares)
+            apart = np.take(self._no_common_language[self._e_langset[rows]], self._m_langset[mcols], axis=1)
+            np.copyto(s, infeasible, where=apart)
         if policy.cross_company:
             e_company = self._e_company[rows]
             m_company = self._m_company[mcols]
-            np.copyto(s, 0.0, where=e_company[:, None] == m_company[None, :])
-            s[e_company < 0] = 0.0
-            s[:, m_company < 0] = 0.0
+            np.copyto(s, infeasible, where=e_company[:, None] == m_company[None, :])
+            s[e_company < 0] = infeasible
+            s[:, m_company < 0] = infeasible
         if policy.forbid_same_department:
-            np.copyto(s, 0.0, where=self._e_dept[rows, None] == self._m_dept_or_none[None, mcols])
-        self._same_person.fill(s, rows, col_pos, 0.0)
-        self._manager_chain.fill(s, rows, col_pos, 0.0)
-        if policy.forbid_repeat_pairs:
-            self._repeats.fill(s, rows, col_pos, 0.0)
-        return s
+            np.copyto(s, infeasible, where=self._e_dept[rows, None] == self._m_dept_or_none[None, mcols])
 
     # -- aligned pairs ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .arrays import true_cells
 from .auction import auction_assign, market_prices
 from .candidates import Candidates, candidate_edges
 from .flow import assign_flow
@@ -126,9 +127,9 @@ def feasible_edges(cm: CohortMatrix) -> tuple[IntArray, IntArray, FloatArray]:
     edge_vals: list[FloatArray] = []
     for rows in cm.row_blocks():
         s, ok = cm.masked_scores(rows)
-        r, c = np.nonzero(ok)
+        r, c = true_cells(ok)
         edge_rows.append(rows[r])
-        edge_cols.append(c.astype(np.intp))
+        edge_cols.append(c)
         edge_vals.append(s[r, c])
     return np.concatenate(edge_rows), np.concatenate(edge_cols), np.concatenate(edge_vals)
 
@@ -174,7 +175,7 @@ def fill_free_places(
         for rows in cm.row_blocks(free_rows, width=open_cols.size):
             s, ok = cm.masked_scores(rows, open_cols)
             if every_pair or open_cols.size <= k:
-                r, c = np.nonzero(ok)
+                r, c = true_cells(ok)
                 cand_rows.append(rows[r])
                 cand_cols.append(open_cols[c])
                 cand_vals.append(s[r, c])

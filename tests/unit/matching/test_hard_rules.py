@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from chalicelib.domain.matching import MatchingPolicy, match_cohort, score_table
@@ -58,6 +59,39 @@ def test_score_table_forbids_exactly_the_pairs_that_break_a_rule(policy_name: st
                 everyone = (*cohort.mentees, *cohort.mentors)
                 breaks = broken_rules(mentees[mentee_id], mentors[mentor_id], policy, cohort.past_pairs, everyone)
                 assert math.isnan(table.scores[i, j]) == bool(breaks), (mentee_id, mentor_id, breaks)
+
+
+@pytest.mark.parametrize("policy_name", ["default", "cross_company"])
+def test_a_cohort_too_varied_for_one_rule_table_is_held_to_the_same_rules(policy_name: str) -> None:
+    # GIVEN 2,100 mentees and 2,100 mentors, each in a team of their own, so no table of person
+    # groups fits, and each mentee shares a team (and a company) with one mentor
+    policy = POLICIES[policy_name]
+    size = 2_100
+    companies = ("Đorđević d.o.o.", "Ærø ApS", None)
+    languages = (("en",), ("sr", "en"), ("lt",), ("da",))
+    mentees = [
+        mentee(f"e{i}", company=companies[i % 3], department=f"Team {i}", languages=languages[i % 4])
+        for i in range(size)
+    ]
+    mentors = [
+        mentor(f"r{j}", company=companies[j % 3], department=f"team {j}", languages=languages[(j // 4) % 4])
+        for j in range(size)
+    ]
+
+    # WHEN the score table is built
+    table = score_table(mentees, mentors, policy)
+
+    # THEN a pair has no score exactly when the independent rule check says it breaks a rule,
+    # on the shared teams and on a sample of every other pair
+    row = {pid: i for i, pid in enumerate(table.mentee_ids)}
+    col = {pid: j for j, pid in enumerate(table.mentor_ids)}
+    rng = np.random.default_rng(11)
+    pairs = [(i, i) for i in range(0, size, 7)] + [(int(i), int(j)) for i, j in rng.integers(0, size, size=(1_500, 2))]
+    for i, j in pairs:
+        breaks = broken_rules(mentees[i], mentors[j], policy)
+        score = table.scores[row[mentees[i].participant_id], col[mentors[j].participant_id]]
+        assert math.isnan(score) == bool(breaks), (i, j, breaks)
+    assert any("same_department" in broken_rules(mentees[i], mentors[i], policy) for i in range(size))
 
 
 @pytest.mark.parametrize("solver", ALL_SOLVERS)
