@@ -18,8 +18,10 @@ before anything large is allocated; a run that fits no allowed solver raises
 
 from __future__ import annotations
 
+import gc
 import os
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -44,7 +46,7 @@ from .solvers import Assignment, solve_auction, solve_exact, solve_sparse
 from .stable import solve_stable
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Sequence
+    from collections.abc import Collection, Iterable, Iterator, Sequence
 
 P = TypeVar("P", MenteeProfile, MentorProfile)
 
@@ -183,7 +185,36 @@ def match_cohort(
     MatchingBudgetExceeded
         When no allowed solver fits the budget; nothing has been allocated yet.
     """
-    policy = policy or MatchingPolicy()
+    with _collector_paused():
+        return _match(mentees, mentors, policy or MatchingPolicy(), past_pairs, budget, tie_break)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off for the run.
+
+    A run makes hundreds of thousands of small objects (codes, reasons, sentences) and no
+    reference cycles, which reference counting frees anyway; with the collector on, its
+    passes over every live object took about 40% of the run's Python work (de-duplication,
+    encoding, explanations) at 20,000 mentees.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _match(
+    mentees: Iterable[MenteeProfile],
+    mentors: Iterable[MentorProfile],
+    policy: MatchingPolicy,
+    past_pairs: Collection[tuple[str, str]],
+    budget: MatchingBudget | None,
+    tie_break: int | str | None,
+) -> MatchResult:
     cohort, past_pairs = _prepare(mentees, mentors, past_pairs)
     active = [p for p in cohort.mentors if p.capacity > 0]
     n = len(cohort.mentees)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from chalicelib.domain.matching import (
@@ -228,3 +230,21 @@ def test_figures_summarise_the_round() -> None:
     assert figures.ranked_choice_share == 1.0
     assert figures.min_score is not None
     assert figures.mean_score == pytest.approx(figures.total_score / 3)
+
+
+@pytest.mark.parametrize("collector_on", [True, False], ids=["collector-on", "collector-off"])
+def test_a_run_leaves_the_callers_garbage_collector_as_it_found_it(collector_on: bool) -> None:
+    # GIVEN a caller whose cyclic garbage collector is on, or one who turned it off
+    was_enabled = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        cohort = random_cohort(2, n_mentees=10, n_mentors=4)
+
+        # WHEN a cohort is matched, the collector held off during the run
+        result = match_cohort(cohort.mentees, cohort.mentors)
+
+        # THEN the collector is back in the caller's state
+        assert result.pairs
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
