@@ -23,6 +23,7 @@ ENGINE = tuple(
         "criteria",
         "pair_lists",
         "types",
+        "arrays",
         "solvers",
         "candidates",
         "repair",

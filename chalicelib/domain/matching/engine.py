@@ -295,16 +295,16 @@ def _unmatched_mentees(
             out.append(UnmatchedParticipant(mentees[i].participant_id, "mentee", reason, sentence))
         return out
     for block in cm.row_blocks(free_rows):
-        violations = cm.violations(block)
-        ok = np.ones((block.size, cm.n_mentors), dtype=np.bool_)
-        for mask in violations.values():
-            ok &= ~mask
+        ok = cm.feasible(block)
         fitting = ok.sum(axis=1)
         fitting_with_space = (ok & has_space[None, :]).sum(axis=1)
-        per_rule = {rule: mask.sum(axis=1) for rule, mask in violations.items()}
+        # Only a mentee nobody fits needs the count per rule.
+        alone = np.flatnonzero(fitting == 0)
+        per_rule = {rule: mask.sum(axis=1) for rule, mask in cm.violations(block[alone]).items()}
+        position = {int(local): pos for pos, local in enumerate(alone)}
         for local, i in enumerate(block.tolist()):
             if fitting[local] == 0:
-                counts = {rule: int(c[local]) for rule, c in per_rule.items()}
+                counts = {rule: int(c[position[local]]) for rule, c in per_rule.items()}
                 reason, sentence = explain.no_fit("mentee", mentees[i], counts, cm.n_mentors)
             else:
                 reason, sentence = explain.mentee_not_placed(
@@ -331,16 +331,12 @@ def _unmatched_mentors(
     idle = np.flatnonzero(assigned == 0).astype(np.intp)
     fitting = np.zeros(idle.size, dtype=np.intp)
     fitting_unmatched = np.zeros(idle.size, dtype=np.intp)
-    per_rule: dict[Rule, IntArray] = {}
     if idle.size and cm.n_mentees:
         for block in cm.row_blocks(width=idle.size):
-            violations = cm.violations(block, idle)
-            ok = np.ones((block.size, idle.size), dtype=np.bool_)
-            for rule, mask in violations.items():
-                ok &= ~mask
-                per_rule[rule] = per_rule.get(rule, np.zeros(idle.size, dtype=np.intp)) + mask.sum(axis=0)
+            ok = cm.feasible(block, idle)
             fitting += ok.sum(axis=0)
             fitting_unmatched += (ok & ~matched[block, None]).sum(axis=0)
+    per_rule = _rule_counts_by_mentor(cm, idle[fitting == 0])
 
     idle_pos = {j: pos for pos, j in enumerate(idle.tolist())}
     for j, person in enumerate(active):
@@ -352,7 +348,7 @@ def _unmatched_mentors(
         elif cm.n_mentees == 0:
             reason, sentence = explain.no_mentees(person.name)
         elif fitting[pos] == 0:
-            counts = {rule: int(c[pos]) for rule, c in per_rule.items()}
+            counts = {rule: int(c[j]) for rule, c in per_rule.items()}
             reason, sentence = explain.no_fit("mentor", person, counts, cm.n_mentees)
         else:
             reason, sentence = explain.mentor_not_chosen(
@@ -360,6 +356,16 @@ def _unmatched_mentors(
             )
         out.append(UnmatchedParticipant(person.participant_id, "mentor", reason, sentence))
     return out
+
+
+def _rule_counts_by_mentor(cm: CohortMatrix, cols: IntArray) -> dict[Rule, dict[int, int]]:
+    """For mentors nobody fits, how many mentees each hard rule excludes, by mentor column."""
+    totals: dict[Rule, IntArray] = {}
+    if cols.size and cm.n_mentees:
+        for block in cm.row_blocks(width=cols.size):
+            for rule, mask in cm.violations(block, cols).items():
+                totals[rule] = totals.get(rule, np.zeros(cols.size, dtype=np.intp)) + mask.sum(axis=0)
+    return {rule: dict(zip(cols.tolist(), counts.tolist(), strict=True)) for rule, counts in totals.items()}
 
 
 def _figures(

@@ -56,7 +56,7 @@ class PairList:
         r, c, keep = self._block_positions(rows, col_pos)
         out[r[keep], c[keep]] += self.values[keep]
 
-    def fill(self, out: FloatArray, rows: IntArray, col_pos: IntArray | None, value: float) -> None:
+    def fill(self, out: FloatArray | BoolArray, rows: IntArray, col_pos: IntArray | None, value: float) -> None:
         """Set the block's cells of the listed pairs to ``value``."""
         if self.rows.size == 0 or rows.size == 0:
             return

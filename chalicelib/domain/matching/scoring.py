@@ -340,11 +340,22 @@ class CohortMatrix:
         return out
 
     def feasible(self, rows: IntArray, cols: IntArray | None = None) -> BoolArray:
-        """True where a pair of the block passes every hard rule (capacity aside)."""
-        broken = self.violations(rows, cols)
-        ok = np.ones((rows.size, self.n_mentors if cols is None else cols.size), dtype=np.bool_)
-        for mask in broken.values():
-            ok &= ~mask
+        """True where a pair of the block passes every hard rule (capacity aside).
+
+        The same answer as ``violations`` gives, without a mask per rule where the
+        person-level rules fit one table of groups.
+        """
+        if self._rule_table is None:
+            every: BoolArray = np.ones((rows.size, self.n_mentors if cols is None else cols.size), dtype=np.bool_)
+            for mask in self.violations(rows, cols).values():
+                every &= ~mask
+            return every
+        e_class, m_class, table = self._rule_table
+        mcols: IntArray | slice = slice(None) if cols is None else cols
+        ok: BoolArray = ~np.take(table[e_class[rows]], m_class[mcols], axis=1)
+        col_pos = self._col_pos(cols)
+        for pairs in (self._same_person, self._manager_chain, self._repeats):
+            pairs.fill(ok, rows, col_pos, False)
         return ok
 
     def scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:

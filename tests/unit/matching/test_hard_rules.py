@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from chalicelib.domain.matching import MatchingPolicy, match_cohort, score_table
+from chalicelib.domain.matching.scoring import CohortMatrix
 
 from .builders import (
     ALL_SOLVERS,
@@ -59,6 +60,27 @@ def test_score_table_forbids_exactly_the_pairs_that_break_a_rule(policy_name: st
                 everyone = (*cohort.mentees, *cohort.mentors)
                 breaks = broken_rules(mentees[mentee_id], mentors[mentor_id], policy, cohort.past_pairs, everyone)
                 assert math.isnan(table.scores[i, j]) == bool(breaks), (mentee_id, mentor_id, breaks)
+
+
+@pytest.mark.parametrize("policy_name", sorted(POLICIES))
+def test_the_feasible_pairs_are_exactly_those_no_rule_excludes(policy_name: str) -> None:
+    for seed in range(10):
+        # GIVEN a seeded random cohort full of conflicts, each e-mail once per side (as the engine
+        # de-duplicates it), encoded
+        cohort = random_cohort(seed, n_mentees=12, n_mentors=7)
+        mentees = list({p.email: p for p in reversed(cohort.mentees)}.values())
+        cm = CohortMatrix(mentees, cohort.mentors, POLICIES[policy_name], cohort.past_pairs)
+        rows = np.arange(cm.n_mentees, dtype=np.intp)
+        cols = np.array([5, 0, 3], dtype=np.intp)
+
+        # WHEN its feasible pairs are asked for, of every mentor and of some
+        excluded = np.zeros((cm.n_mentees, cm.n_mentors), dtype=np.bool_)
+        for mask in cm.violations(rows).values():
+            excluded |= mask
+
+        # THEN they are the pairs that no rule's own mask excludes
+        assert np.array_equal(cm.feasible(rows), ~excluded)
+        assert np.array_equal(cm.feasible(rows, cols), ~excluded[:, cols])
 
 
 @pytest.mark.parametrize("policy_name", ["default", "cross_company"])
