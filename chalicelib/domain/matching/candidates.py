@@ -23,6 +23,8 @@ Keys = NDArray[np.floating[Any]]
 Entries = tuple[IntArray, IntArray, FloatArray, Keys]
 #: (mentee rows, mentor columns, scores) of candidate edges.
 Edges = tuple[IntArray, IntArray, FloatArray]
+#: The exact (float64) scores of a block's cells, by row within the block and mentor column.
+Exact = Callable[[IntArray, IntArray], FloatArray]
 
 
 def tie_amplitude(cm: CohortMatrix) -> float:
@@ -94,12 +96,16 @@ def candidate_edges(
     windows = np.lib.stride_tricks.sliding_window_view(ramp, m)
     price_keys = None if prices is None else prices.astype(np.float32)
 
-    def score(rows: IntArray) -> tuple[FloatArray, Keys, Keys | None, Edges]:
-        """The block's scores, its keys for both mentor lists, and the mentees' own best edges."""
-        s = cm.feasible_scores(rows, infeasible=-np.inf)
+    def score(rows: IntArray) -> tuple[Exact, Keys, Keys | None, Edges]:
+        """The block's exact scores of any cells, its keys for both mentor lists, and the mentees' own best edges."""
+        ranking, block = cm.ranking_scores(rows)
+
+        def exact(local: IntArray, cols: IntArray) -> FloatArray:
+            return block[local, cols] if block is not None else cm.pair_scores(rows[local], cols)
+
         # Lower is better: minus the score, minus the jitter; an infeasible pair's key is infinite.
         key = windows[rotation[rows]]
-        np.subtract(key, s, out=key, dtype=np.float32)
+        key -= ranking
         if price_keys is not None:
             key += price_keys[None, :]
         if k_row < m:
@@ -107,20 +113,21 @@ def candidate_edges(
             # The mentee's k-th best key: argpartition leaves it at position k - 1.
             kth = np.take_along_axis(key, idx[:, k_row - 1 : k_row], axis=1)
         else:
-            idx = np.broadcast_to(np.arange(m, dtype=np.intp), s.shape)
+            idx = np.broadcast_to(np.arange(m, dtype=np.intp), key.shape)
             kth = key.max(axis=1, keepdims=True)
-        vals = np.take_along_axis(s, idx, axis=1)
-        keep = vals > 0
-        own = (np.broadcast_to(rows[:, None], idx.shape)[keep], idx[keep], vals[keep])
+        keep = np.isfinite(np.take_along_axis(key, idx, axis=1))
+        local = np.broadcast_to(np.arange(rows.size, dtype=np.intp)[:, None], idx.shape)[keep]
+        cols = idx[keep].astype(np.intp)
+        own = (rows[local], cols, exact(local, cols))
         if not k_col:
-            return s, key, None, own
+            return exact, key, None, own
         # Half of each mentor's list ranks mentees by score, half by how the pair compares with
         # the mentee's own k-th best option: a mentee whose every pair scores high (a long wait, a
         # common profile) heads every mentor's list by score, and the graph would then offer the
         # other mentees no way to the mentors nobody lists first. A mentee with fewer than k
         # feasible mentors has them all in its own list, and is ranked by score here.
         relative = key - np.where(np.isfinite(kth), kth, 0.0)
-        return s, key, relative, own
+        return exact, key, relative, own
 
     pools = (_MentorPool(m, (k_col + 1) // 2, n), _MentorPool(m, k_col // 2, n)) if k_col else ()
     edges: list[Edges] = []
@@ -130,22 +137,22 @@ def candidate_edges(
     if first_rows is None:
         empty = np.zeros(0, dtype=np.intp)
         return Candidates(empty, empty.copy(), np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.bool_))
-    s, key, relative, own = score(first_rows)
+    exact, key, relative, own = score(first_rows)
     edges.append(own)
     if pools and relative is not None:
-        pools[0].open(first_rows, s, key)
-        pools[1].open(first_rows, s, relative)
+        pools[0].open(first_rows, exact, key)
+        pools[1].open(first_rows, exact, relative)
     # Later blocks are tested against the bars the first block set: a list's bar only tightens,
     # so the cells they pass include every cell the current bar passes, and the lists, which
     # filter them again in block order, come out the same on any number of threads.
     bars = tuple(pool.bar for pool in pools)
-    del s, key, relative
+    del exact, key, relative
 
     def evaluate(rows: IntArray) -> tuple[IntArray, Edges, tuple[Entries, ...]]:
-        s, key, relative, own = score(rows)
+        exact, key, relative, own = score(rows)
         if not bars or relative is None:
             return rows, own, ()
-        return rows, own, (_below(rows, s, key, bars[0]), _below(rows, s, relative, bars[1]))
+        return rows, own, (_below(rows, exact, key, bars[0]), _below(rows, exact, relative, bars[1]))
 
     for rows, own, offered in _in_order(evaluate, blocks, threads):
         edges.append(own)
@@ -162,10 +169,10 @@ def candidate_edges(
     return Candidates(all_rows[first], all_cols[first], all_vals[first], first < own_count)
 
 
-def _below(rows: IntArray, scores: FloatArray, key: Keys, bar: Keys) -> Entries:
+def _below(rows: IntArray, exact: Exact, key: Keys, bar: Keys) -> Entries:
     """The block's cells whose key is below their mentor's bar (never an infeasible one: its key is infinite)."""
     r, c = true_cells(key < bar[None, :])
-    return rows[r], c, scores[r, c], key[r, c]
+    return rows[r], c, exact(r, c), key[r, c]
 
 
 T = TypeVar("T")
@@ -217,13 +224,13 @@ class _MentorPool:
     def bar(self) -> Keys:
         return self._bar.copy()
 
-    def open(self, rows: IntArray, scores: FloatArray, key: Keys) -> None:
+    def open(self, rows: IntArray, exact: Exact, key: Keys) -> None:
         """Take the first block, a sample too: its bars come from one partition, not a sort."""
         self._seen += rows.size
         rank = self._bar_rank()
         if rows.size > rank:
             self._bar = np.nextafter(np.partition(key, rank, axis=0)[rank], np.inf)
-        self._append(_below(rows, scores, key, self._bar))
+        self._append(_below(rows, exact, key, self._bar))
 
     def add(self, n_rows: int, entries: Entries) -> None:
         """Take a later block's cells that passed an earlier bar, keeping those below the current one."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .types import BoolArray, FloatArray, IntArray
+from .types import BoolArray, Float32Array, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,16 @@ class PairList:
         c = self.cols if col_pos is None else col_pos[self.cols]
         return r, c, (r >= 0) & (c >= 0)
 
-    def add_into(self, out: FloatArray, rows: IntArray, col_pos: IntArray | None) -> None:
+    def add_into(self, out: FloatArray | Float32Array, rows: IntArray, col_pos: IntArray | None) -> None:
         """Add the values of the pairs falling inside the block to ``out`` (each pair is listed once)."""
         if self.rows.size == 0 or rows.size == 0:
             return
         r, c, keep = self._block_positions(rows, col_pos)
         out[r[keep], c[keep]] += self.values[keep]
 
-    def fill(self, out: FloatArray | BoolArray, rows: IntArray, col_pos: IntArray | None, value: float) -> None:
+    def fill(
+        self, out: FloatArray | Float32Array | BoolArray, rows: IntArray, col_pos: IntArray | None, value: float
+    ) -> None:
         """Set the block's cells of the listed pairs to ``value``."""
         if self.rows.size == 0 or rows.size == 0:
             return

@@ -40,9 +40,18 @@ from .criteria import Lookup, goal_weights, seniority_fit, timezone_fit, waited_
 from .model import MenteeProfile, MentorProfile, Rule
 from .pair_lists import PairList
 from .reporting import reporting_lines
-from .types import BoolArray, FloatArray, IntArray
+from .types import BoolArray, Float32Array, FloatArray, IntArray
 
-__all__ = ["BLOCK_CELLS", "DENSE_TAGS", "BoolArray", "CohortMatrix", "FloatArray", "IntArray", "single_threaded_blas"]
+__all__ = [
+    "BLOCK_CELLS",
+    "DENSE_TAGS",
+    "BoolArray",
+    "CohortMatrix",
+    "Float32Array",
+    "FloatArray",
+    "IntArray",
+    "single_threaded_blas",
+]
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -216,6 +225,7 @@ class CohortMatrix:
             ),
         )
         self._joint = Lookup.joint(self._lookups, w.base)
+        self._ranking_tables = (self._joint.table.astype(np.float32), self._tag_coef.astype(np.float32))
 
         # The fast path of the hard rules: language by a table over the distinct language sets,
         # a person on both sides by their pairs, unknown departments never equal to anything.
@@ -399,10 +409,36 @@ class CohortMatrix:
         inner loop of every solver. The candidate pass asks for minus infinity, which its
         keys (minus the score) turn into plus infinity with no pass of their own.
         """
-        policy = self.policy
+        s = self.scores(rows, cols)
+        self._exclude(s, rows, cols, infeasible)
+        return s
+
+    def ranking_scores(self, rows: IntArray) -> tuple[Float32Array, FloatArray | None]:
+        """Every mentor's score for the block's mentees in float32, infeasible pairs at minus infinity.
+
+        For choosing candidates, not for their worth: float32 halves the memory traffic of
+        every pass over the block. Goals from a short list are counted, weighted and added
+        in float32 too; a long (free-text) vocabulary is scored in float64 and rounded, and
+        those float64 scores come back as well. Otherwise ``pair_scores`` gives the exact
+        score of a chosen pair.
+        """
+        if self._dense_tags is None:
+            exact = self.feasible_scores(rows, infeasible=-np.inf)
+            return exact.astype(np.float32), exact
+        e_tags, m_tags_t = self._dense_tags
+        joint32, tag_coef32 = self._ranking_tables
+        total: Float32Array = np.take(joint32[self._joint.mentee_codes[rows]], self._joint.mentor_codes, axis=1)
+        counts = e_tags[rows] @ m_tags_t
+        counts *= tag_coef32[rows, None]
+        total += counts
+        self._preference.add_into(total, rows, None)
+        self._exclude(total, rows, None, -np.inf)
+        return total, None
+
+    def _exclude(self, s: FloatArray | Float32Array, rows: IntArray, cols: IntArray | None, infeasible: float) -> None:
+        """Set the block's pairs that break a hard rule to ``infeasible``."""
         mcols: IntArray | slice = slice(None) if cols is None else cols
         col_pos = self._col_pos(cols)
-        s = self.scores(rows, cols)
         if self._rule_table is not None:
             e_class, m_class, table = self._rule_table
             np.copyto(s, infeasible, where=np.take(table[e_class[rows]], m_class[mcols], axis=1))
@@ -410,11 +446,12 @@ class CohortMatrix:
             self._apply_person_rules(s, rows, mcols, infeasible)
         self._same_person.fill(s, rows, col_pos, infeasible)
         self._manager_chain.fill(s, rows, col_pos, infeasible)
-        if policy.forbid_repeat_pairs:
+        if self.policy.forbid_repeat_pairs:
             self._repeats.fill(s, rows, col_pos, infeasible)
-        return s
 
-    def _apply_person_rules(self, s: FloatArray, rows: IntArray, mcols: IntArray | slice, infeasible: float) -> None:
+    def _apply_person_rules(
+        self, s: FloatArray | Float32Array, rows: IntArray, mcols: IntArray | slice, infeasible: float
+    ) -> None:
         """The language, company and department rules one by one, for cohorts too varied for one table."""
         policy = self.policy
         if policy.require_shared_language:
@@ -433,9 +470,15 @@ class CohortMatrix:
 
     def pair_scores(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Scores of aligned (mentee, mentor) pairs; identical to the block scores of the same pairs."""
-        shared_goals = np.asarray(
-            (self._e_tags[mentee_idx] * self._m_tags_t[:, mentor_idx].T).sum(axis=1), dtype=np.float64
-        ).ravel()
+        if self._dense_tags is not None:
+            # Whole-number counts, exact in float32 as in the block product.
+            e_tags, m_tags_t = self._dense_tags
+            counts = np.einsum("ij,ji->i", e_tags[mentee_idx], m_tags_t[:, mentor_idx])
+            shared_goals = counts.astype(np.float64)
+        else:
+            shared_goals = np.asarray(
+                (self._e_tags[mentee_idx] * self._m_tags_t[:, mentor_idx].T).sum(axis=1), dtype=np.float64
+            ).ravel()
         total = self._joint.pairs(mentee_idx, mentor_idx)
         total += shared_goals * self._tag_coef[mentee_idx]
         total += self._preference.lookup(mentee_idx, mentor_idx)

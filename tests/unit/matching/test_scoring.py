@@ -169,3 +169,22 @@ def test_a_pairs_score_is_the_same_whether_its_block_is_scored_or_the_pair_alone
     # THEN both give the same scores, bit for bit, and shared goals raise some of them
     assert np.array_equal(block, alone)
     assert (block > MatchingPolicy().weights.base + 1e-9).any()
+
+
+@pytest.mark.parametrize("shared_tags", [0, DENSE_TAGS + 40], ids=["goals-from-a-list", "free-text-goals"])
+def test_the_scores_that_rank_candidates_are_the_exact_scores_to_float32_precision(shared_tags: int) -> None:
+    # GIVEN a cohort whose shared vocabulary is short (goals picked from a list) or long (free text)
+    mentees, mentors = _with_free_text_goals(7, shared_tags)
+    cm = CohortMatrix(mentees, mentors, MatchingPolicy())
+    rows = np.arange(cm.n_mentees, dtype=np.intp)
+
+    # WHEN the block is scored for ranking and exactly
+    ranking, _ = cm.ranking_scores(rows)
+    exact = cm.feasible_scores(rows, infeasible=-np.inf)
+
+    # THEN ranking scores are float32, the same pairs are infeasible, and feasible ones differ by rounding only
+    assert ranking.dtype == np.float32
+    feasible = np.isfinite(exact)
+    assert np.array_equal(np.isfinite(ranking), feasible)
+    assert (~feasible).any()
+    assert np.allclose(ranking[feasible], exact[feasible], rtol=1e-6, atol=0.0)
