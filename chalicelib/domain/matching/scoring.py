@@ -352,20 +352,11 @@ class CohortMatrix:
     def feasible(self, rows: IntArray, cols: IntArray | None = None) -> BoolArray:
         """True where a pair of the block passes every hard rule (capacity aside).
 
-        The same answer as ``violations`` gives, without a mask per rule where the
-        person-level rules fit one table of groups.
+        The same answer as ``violations`` gives, by the rules as the scores apply them:
+        no mask per rule where the person-level rules fit one table of groups.
         """
-        if self._rule_table is None:
-            every: BoolArray = np.ones((rows.size, self.n_mentors if cols is None else cols.size), dtype=np.bool_)
-            for mask in self.violations(rows, cols).values():
-                every &= ~mask
-            return every
-        e_class, m_class, table = self._rule_table
-        mcols: IntArray | slice = slice(None) if cols is None else cols
-        ok: BoolArray = ~np.take(table[e_class[rows]], m_class[mcols], axis=1)
-        col_pos = self._col_pos(cols)
-        for pairs in (self._same_person, self._manager_chain, self._repeats):
-            pairs.fill(ok, rows, col_pos, False)
+        ok: BoolArray = np.ones((rows.size, self.n_mentors if cols is None else cols.size), dtype=np.bool_)
+        self._exclude(ok, rows, cols, False)
         return ok
 
     def scores(self, rows: IntArray, cols: IntArray | None = None) -> FloatArray:
@@ -435,7 +426,9 @@ class CohortMatrix:
         self._exclude(total, rows, None, -np.inf)
         return total, None
 
-    def _exclude(self, s: FloatArray | Float32Array, rows: IntArray, cols: IntArray | None, infeasible: float) -> None:
+    def _exclude(
+        self, s: FloatArray | Float32Array | BoolArray, rows: IntArray, cols: IntArray | None, infeasible: float
+    ) -> None:
         """Set the block's pairs that break a hard rule to ``infeasible``."""
         mcols: IntArray | slice = slice(None) if cols is None else cols
         col_pos = self._col_pos(cols)
@@ -450,7 +443,7 @@ class CohortMatrix:
             self._repeats.fill(s, rows, col_pos, infeasible)
 
     def _apply_person_rules(
-        self, s: FloatArray | Float32Array, rows: IntArray, mcols: IntArray | slice, infeasible: float
+        self, s: FloatArray | Float32Array | BoolArray, rows: IntArray, mcols: IntArray | slice, infeasible: float
     ) -> None:
         """The language, company and department rules one by one, for cohorts too varied for one table."""
         policy = self.policy
